@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import type { ConnectionSpec } from "../../sdk/schema/connection";
+import { defaultPort, isMysqlFamily } from "../../sdk/schema/connection";
+import type { ConnectionFacts } from "./facts";
+import { connectMysql } from "./mysql/connect";
+import { introspectMysqlServer } from "./mysql/introspect-server";
+import { connectPostgres } from "./postgres/connect";
+import { introspectPostgresServer } from "./postgres/introspect-server";
+
+/** The outcome of DTS's "Test Connectivity" for one connection. */
+export interface ConnectivityResult {
+    /** "verified": we connected and read the facts; "not-tested": the engine has no connector yet. */
+    connectivity: "verified" | "not-tested";
+    facts: ConnectionFacts;
+    note?: string;
+}
+
+/**
+ * A connection's identity: the same server, account and database always give the same id,
+ * so a connection keeps its id across `pulumi up` runs and state exports.
+ */
+export function connectionId(spec: ConnectionSpec): string {
+    const parts =
+        spec.engine === "tablestore" ? [spec.engine, spec.endpoint, spec.instanceName, spec.accessKeyId]
+        : spec.engine === "maxcompute" ? [spec.engine, spec.endpoint, spec.project, spec.accessKeyId]
+        : [spec.engine, spec.host, String(spec.port ?? defaultPort(spec.engine)), spec.user, "database" in spec ? spec.database : ""];
+    return "dbc-" + createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 16);
+}
+
+export async function testConnectivity(spec: ConnectionSpec): Promise<ConnectivityResult> {
+    if (spec.engine === "tablestore" || spec.engine === "maxcompute") {
+        const flavour = spec.engine === "tablestore" ? "Tablestore" : "MaxCompute";
+        return {
+            connectivity: "not-tested",
+            facts: { flavour, serverVersion: "" },
+            note: `${flavour} connections are validated only: Test Connectivity and migrations to ${flavour} arrive with the ${flavour} connector`,
+        };
+    }
+    if (isMysqlFamily(spec.engine)) {
+        const s = spec as Extract<ConnectionSpec, { engine: "mysql" | "mariadb" | "polardb-mysql" }>;
+        const conn = await connectMysql(s);
+        try {
+            return { connectivity: "verified", facts: await introspectMysqlServer(conn, s) };
+        } finally {
+            await conn.end().catch(() => undefined);
+        }
+    }
+    const s = spec as Extract<ConnectionSpec, { engine: "postgresql" | "analyticdb-postgresql" }>;
+    const client = await connectPostgres(s);
+    try {
+        return { connectivity: "verified", facts: await introspectPostgresServer(client, s) };
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+/** Human-readable differences between two fact sets, for refresh's drift report. */
+export function factDrift(before: ConnectionFacts | undefined, after: ConnectionFacts): string[] {
+    if (!before) return [];
+    const out: string[] = [];
+    const walk = (a: unknown, b: unknown, path: string) => {
+        if (a !== null && b !== null && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+            const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+            for (const k of keys) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+            return;
+        }
+        if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${path}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`);
+    };
+    walk(before, after, "");
+    return out;
+}

@@ -1,0 +1,62 @@
+/** What went wrong when reaching a database, as a user needs to act on it. */
+export type ConnectionFailureKind =
+    | "auth-failed"
+    | "unknown-host"
+    | "refused"
+    | "timeout"
+    | "tls-required"
+    | "tls-unsupported"
+    | "tls-verify-failed"
+    | "unknown-database"
+    | "not-implemented"
+    | "other";
+
+/** Where a connection points; never carries a password. */
+export interface Endpoint {
+    engine: string;
+    host: string;
+    port: number;
+    user: string;
+    database?: string;
+}
+
+export function describeEndpoint(e: Endpoint): string {
+    return `${e.engine} at ${e.host}:${e.port} as "${e.user}"${e.database ? ` (database "${e.database}")` : ""}`;
+}
+
+const hints: Record<ConnectionFailureKind, string> = {
+    "auth-failed": "check the user and password, and that the account may connect from this host",
+    "unknown-host": "check the host name; it does not resolve from this machine",
+    "refused": "nothing accepts connections on that port: check the port, and that the server runs and listens on this address",
+    "timeout": "the server did not answer in time: check firewalls/whitelists, or raise connectTimeoutSeconds",
+    "tls-required": "the server only accepts encrypted connections: set tls.mode to \"required\" (or \"verify-ca\" with tls.ca)",
+    "tls-unsupported": "the server does not offer TLS: set tls.mode to \"disabled\", or enable TLS on the server",
+    "tls-verify-failed": "the server certificate is not signed by tls.ca: pass the CA that signed it, or use tls.mode \"required\"",
+    "unknown-database": "create the database first, or connect to one that exists",
+    "not-implemented": "this engine is validated only; connecting to it arrives with its own connector",
+    "other": "see the server's message above",
+};
+
+/** A failed Test Connectivity, naming the endpoint and how to fix it. */
+export class ConnectionError extends Error {
+    constructor(
+        readonly kind: ConnectionFailureKind,
+        readonly endpoint: Endpoint,
+        readonly detail: string,
+    ) {
+        super(`cannot connect to ${describeEndpoint(endpoint)}: ${detail} (${hints[kind]})`);
+        this.name = "ConnectionError";
+    }
+}
+
+/**
+ * Removes every occurrence of the given secrets from a text. Drivers echo connection
+ * strings and options into their messages; nothing a user or log sees may carry them.
+ */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+    let out = text;
+    for (const s of secrets) {
+        if (s && s.length > 0) out = out.split(s).join("[secret]");
+    }
+    return out;
+}

@@ -1,0 +1,252 @@
+import { z } from "zod";
+import { crossFieldIssue, identifier, intInRange, positiveInt } from "./common";
+
+export const migrationTypes = ["schema", "full", "incremental"] as const;
+export type MigrationType = (typeof migrationTypes)[number];
+
+/** DML operations selectable per instance, database or table for incremental migration. */
+export const dmlOperations = ["insert", "update", "delete"] as const;
+/** DDL operations of seed 001's incremental list (MySQL destinations; PostgreSQL takes the subset of seed 002). */
+export const ddlOperations = [
+    "alter-table", "alter-view", "create-function", "create-index", "create-procedure", "create-table",
+    "create-view", "drop-index", "drop-table", "rename-table", "truncate-table",
+] as const;
+export type DmlOperation = (typeof dmlOperations)[number];
+export type DdlOperation = (typeof ddlOperations)[number];
+
+const dmlSelection = z.array(z.enum(dmlOperations)).refine(unique, "must not list an operation twice");
+const ddlSelection = z.array(z.enum(ddlOperations)).refine(unique, "must not list an operation twice");
+
+function unique(xs: readonly unknown[]): boolean {
+    return new Set(xs).size === xs.length;
+}
+
+export const columnSelectionSchema = z.union([
+    identifier,
+    z.object({ name: identifier, renameTo: identifier.optional() }),
+]);
+
+export const tableSelectionSchema = z.object({
+    name: identifier,
+    renameTo: identifier.optional(),
+    /** Columns to migrate (all when omitted); an entry may rename its column. */
+    columns: z.array(columnSelectionSchema).min(1, "must list at least one column, or be omitted to migrate all").optional(),
+    /** A SQL condition (without WHERE) that rows must satisfy to be migrated. */
+    where: z.string().min(1).optional(),
+    dml: dmlSelection.optional(),
+    ddl: ddlSelection.optional(),
+    /** AnalyticDB for PostgreSQL: distribution key columns of the destination table. */
+    distributionKey: z.array(identifier).min(1).optional(),
+    /** Tablestore: primary key columns of the destination table (1-4, defaults to the source primary key). */
+    tablestorePrimaryKey: z.array(identifier).min(1).max(4, "Tablestore allows at most 4 primary key columns").optional(),
+});
+
+export const databaseSelectionSchema = z.object({
+    database: identifier,
+    renameTo: identifier.optional(),
+    /** Tables to migrate; all tables (and with schema migration, views and routines) when omitted. */
+    tables: z.array(tableSelectionSchema).min(1, "must list at least one table, or be omitted to migrate the whole database").optional(),
+    dml: dmlSelection.optional(),
+    ddl: ddlSelection.optional(),
+});
+
+export const retrySchema = z
+    .object({
+        /** How long failed source/destination connections are retried (DTS: 10-1440 min, default 720). */
+        connectionMinutes: intInRange(10, 1440).default(720),
+        /** How long failed DDL/DML is retried (DTS: 1-1440 min, default 10); must be smaller than connectionMinutes. */
+        otherMinutes: intInRange(1, 1440).default(10),
+    })
+    .superRefine((r, ctx) => {
+        if (r.otherMinutes >= r.connectionMinutes) {
+            crossFieldIssue(ctx, ["otherMinutes"], [["connectionMinutes"]],
+                `(${r.otherMinutes}) must be smaller than retry.connectionMinutes (${r.connectionMinutes}); lower otherMinutes or raise connectionMinutes`);
+        }
+    });
+
+export const throttleSchema = z.object({
+    full: z
+        .object({
+            /** Queries per second against the source during the full load. */
+            sourceQps: positiveInt.optional(),
+            /** Rows per second written during the full load. */
+            rps: positiveInt.optional(),
+            /** Megabytes per second read during the full load. */
+            mbps: z.number().positive("must be greater than 0").optional(),
+        })
+        .optional(),
+    incremental: z
+        .object({
+            rps: positiveInt.optional(),
+            mbps: z.number().positive("must be greater than 0").optional(),
+        })
+        .optional(),
+});
+
+export const heartbeatSchema = z.object({
+    /**
+     * Write a heartbeat row to the source every interval so latency stays accurate on an idle
+     * source. `false` is DTS's "delete SQL operations on heartbeat tables": nothing is written
+     * to the source, and latency may look high when the source is idle.
+     */
+    enabled: z.boolean().default(true),
+    /** `database.table` of the heartbeat table on the source. */
+    table: z.string().regex(/^[^.\s]+\.[^.\s]+$/, "must be database.table").default("dts_heartbeat.heartbeat"),
+    intervalSeconds: intInRange(1, 60).default(1),
+});
+
+export const tablestoreWriteSchema = z
+    .object({
+        /** update-row: PutRowChange-style row update; overwrite-row: the whole row is replaced. */
+        writeMode: z.enum(["update-row", "overwrite-row"]).default("update-row"),
+        /** bulk-import: BulkImportRequest (higher throughput); batch-write-row: BatchWriteRowRequest. */
+        batchMode: z.enum(["bulk-import", "batch-write-row"]).default("bulk-import"),
+        queueSize: intInRange(1, 65536).default(1024),
+        threadCount: intInRange(1, 64).default(8),
+        concurrency: intInRange(1, 256).default(64),
+        /** Concurrent buckets for ordered incremental writes; must not exceed concurrency. */
+        bucketCount: intInRange(1, 256).default(8),
+    })
+    .superRefine((t, ctx) => {
+        if (t.bucketCount > t.concurrency) {
+            crossFieldIssue(ctx, ["bucketCount"], [["concurrency"]],
+                `(${t.bucketCount}) must be less than or equal to tablestore.concurrency (${t.concurrency})`);
+        }
+    });
+
+export const maxcomputeSchema = z.object({
+    /** Naming rule of the additional columns in _log tables (DTS "New Rule" / "Previous Rule"). */
+    additionalColumnRule: z.enum(["new", "previous"]).default("new"),
+    /** Partition columns of the incremental (_log) tables. */
+    incrementalPartitions: z
+        .array(z.enum(["modifytime_year", "modifytime_month", "modifytime_day", "modifytime_hour", "modifytime_minute"]))
+        .min(1)
+        .default(["modifytime_year", "modifytime_month", "modifytime_day", "modifytime_hour"]),
+    /** Suffix of full-baseline tables. */
+    baseSuffix: z.string().default("_base"),
+    /** Suffix of incremental tables. */
+    logSuffix: z.string().default("_log"),
+});
+
+export const floatPrecisionSchema = z.object({
+    /** Digits kept for FLOAT columns (DTS reads ROUND(column, precision)); default 38. */
+    float: intInRange(1, 38).default(38),
+    /** Digits kept for DOUBLE columns; default 308. */
+    double: intInRange(1, 308).default(308),
+});
+
+export const alertingSchema = z.object({
+    onFailure: z.boolean().default(true),
+    /** Alert when latency exceeds this many seconds (incremental only). */
+    latencySeconds: positiveInt.optional(),
+    /** HTTP(S) endpoint that receives a JSON alert. */
+    webhookUrl: z.string().regex(/^https?:\/\//, "must be an http:// or https:// URL").optional(),
+    /** Shell command run with the alert as JSON on stdin. */
+    command: z.string().min(1).optional(),
+});
+
+export const verificationSchema = z.object({
+    /** none: no verification; checksum: per-table checksums; rows: row by row comparison. */
+    mode: z.enum(["none", "checksum", "rows"]).default("checksum"),
+    /** Verify a sample of this percentage of rows (row mode), 1-100. */
+    samplePercent: intInRange(1, 100).default(100),
+    /** Re-verify incremental data every N minutes (0 turns it off). */
+    incrementalIntervalMinutes: intInRange(0, 1440).default(0),
+});
+
+/** A DatabaseConnection as the task receives it: its id and the validated spec. */
+export const connectionRefSchema = z.object({
+    connectionId: z.string().min(1),
+    engine: z.string(),
+}).passthrough();
+
+export const taskArgsSchema = z
+    .object({
+        source: connectionRefSchema,
+        destination: connectionRefSchema,
+        migrationTypes: z
+            .array(z.enum(migrationTypes))
+            .min(1, "must list at least one of \"schema\", \"full\", \"incremental\"")
+            .refine(unique, "must not list a migration type twice"),
+        objects: z.array(databaseSelectionSchema).min(1, "must select at least one database"),
+        /** Instance-level operation selection for incremental migration (all when omitted). */
+        dml: dmlSelection.optional(),
+        ddl: ddlSelection.optional(),
+        conflictingTables: z.enum(["precheck-and-report", "ignore-and-proceed"]).default("precheck-and-report"),
+        dirtyData: z.enum(["skip", "block"]).default("block"),
+        /** Capitalisation of destination names: DTS default keeps source case for MySQL, lower case for PostgreSQL. */
+        nameCase: z.enum(["dts-default", "source", "lower", "upper"]).default("dts-default"),
+        /** Migrate events (MySQL destinations, schema migration). */
+        migrateEvents: z.boolean().default(false),
+        /** Triggers: created after the full load ("after-full"), or not migrated ("skip"). */
+        triggers: z.enum(["after-full", "skip"]).default("after-full"),
+        /** How temporary tables of online-DDL tools are handled. */
+        onlineDdl: z.enum(["copy-temp-tables", "gh-ost", "dms", "none"]).default("none"),
+        retry: retrySchema.default({ connectionMinutes: 720, otherMinutes: 10 }),
+        throttle: throttleSchema.default({}),
+        heartbeat: heartbeatSchema.default({ enabled: true, table: "dts_heartbeat.heartbeat", intervalSeconds: 1 }),
+        tablestore: tablestoreWriteSchema.optional(),
+        maxcompute: maxcomputeSchema.optional(),
+        floatPrecision: floatPrecisionSchema.default({ float: 38, double: 308 }),
+        alerting: alertingSchema.optional(),
+        verification: verificationSchema.default({ mode: "checksum", samplePercent: 100, incrementalIntervalMinutes: 0 }),
+        /** Precheck alerts to accept (item ids, or "all"); failed items always block. */
+        ignorePrecheckAlerts: z.union([z.literal("all"), z.array(z.string().min(1))]).default([]),
+        /** What `pulumi up` waits for before it returns. */
+        waitFor: z.enum(["started", "full-completed", "caught-up"]).optional(),
+        /** caught-up: latency (seconds) below which the task counts as caught up. */
+        caughtUpLatencySeconds: positiveInt.default(5),
+    })
+    .superRefine((t, ctx) => {
+        const types = new Set(t.migrationTypes);
+        if (t.throttle.full && !types.has("full")) {
+            crossFieldIssue(ctx, ["throttle", "full"], [["migrationTypes"]], "applies only when migrationTypes includes \"full\"; remove it or add \"full\"");
+        }
+        if (t.throttle.incremental && !types.has("incremental")) {
+            crossFieldIssue(ctx, ["throttle", "incremental"], [["migrationTypes"]], "applies only when migrationTypes includes \"incremental\"; remove it or add \"incremental\"");
+        }
+        if (t.waitFor === "caught-up" && !types.has("incremental")) {
+            crossFieldIssue(ctx, ["waitFor"], [["migrationTypes"]], "\"caught-up\" needs \"incremental\" in migrationTypes; use \"full-completed\"");
+        }
+        if (t.waitFor === "full-completed" && !types.has("full")) {
+            crossFieldIssue(ctx, ["waitFor"], [["migrationTypes"]], "\"full-completed\" needs \"full\" in migrationTypes; use \"started\"");
+        }
+        const dbSeen = new Map<string, number>();
+        t.objects.forEach((db, i) => {
+            const target = db.renameTo ?? db.database;
+            if (dbSeen.has(db.database)) {
+                crossFieldIssue(ctx, ["objects", i, "database"], [], `"${db.database}" is already selected at objects[${dbSeen.get(db.database)}]; merge the two entries`);
+            }
+            dbSeen.set(db.database, i);
+            const tableTargets = new Map<string, string>();
+            db.tables?.forEach((tbl, j) => {
+                const dest = tbl.renameTo ?? tbl.name;
+                const clash = tableTargets.get(dest.toLowerCase());
+                if (clash !== undefined) {
+                    crossFieldIssue(ctx, ["objects", i, "tables", j], [],
+                        `would write to ${target}.${dest}, which ${clash} already writes to; give one of them another renameTo`);
+                }
+                tableTargets.set(dest.toLowerCase(), `table "${tbl.name}"`);
+                const colTargets = new Set<string>();
+                tbl.columns?.forEach((c, k) => {
+                    const name = typeof c === "string" ? c : c.renameTo ?? c.name;
+                    if (colTargets.has(name.toLowerCase())) {
+                        crossFieldIssue(ctx, ["objects", i, "tables", j, "columns", k], [],
+                            `destination column "${name}" appears twice (MySQL column names are case-insensitive); rename one`);
+                    }
+                    colTargets.add(name.toLowerCase());
+                });
+            });
+        });
+        const tableCount = t.objects.reduce((n, db) => n + (db.tables?.length ?? 0), 0);
+        const mapped = t.objects.some((db) => db.tables?.some((tbl) => tbl.renameTo || tbl.columns || tbl.where));
+        if (mapped && tableCount > 1000) {
+            crossFieldIssue(ctx, ["objects"], [],
+                `selects ${tableCount} tables with mapping; one task handles at most 1,000 such tables: split them across tasks or select whole databases`);
+        }
+    });
+
+export type TaskArgsInput = z.input<typeof taskArgsSchema>;
+export type TaskSpec = z.output<typeof taskArgsSchema>;
+export type TableSelection = z.output<typeof tableSelectionSchema>;
+export type DatabaseSelection = z.output<typeof databaseSelectionSchema>;
