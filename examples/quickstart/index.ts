@@ -1,0 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as dts from "pulumi-dts";
+
+// Where the databases are: `npm run quickstart` starts throw-away local servers and
+// sets this configuration; point it at your own servers the same way.
+const cfg = new pulumi.Config();
+
+const source = new dts.DatabaseConnection("source", {
+    engine: "mariadb",
+    host: cfg.get("sourceHost") ?? "127.0.0.1",
+    port: cfg.requireNumber("sourcePort"),
+    user: cfg.require("sourceUser"),
+    password: cfg.requireSecret("sourcePassword"),
+});
+
+const destination = new dts.DatabaseConnection("destination", {
+    engine: "postgresql",
+    host: cfg.get("destinationHost") ?? "127.0.0.1",
+    port: cfg.requireNumber("destinationPort"),
+    user: cfg.require("destinationUser"),
+    password: cfg.requireSecret("destinationPassword"),
+    database: "postgres",
+});
+
+// What Test Connectivity found: what a migration's precheck will look at.
+export const sourceServer = pulumi.interpolate`${source.flavour} ${source.serverVersion} at ${source.endpoint}`;
+export const sourceBinlog = source.facts.apply((f) => ({
+    logBin: f.mysql?.logBin,
+    format: f.mysql?.binlogFormat,
+    rowImage: f.mysql?.binlogRowImage,
+    retentionHours: f.mysql?.binlogRetentionHours,
+    gtidMode: f.mysql?.gtidMode,
+}));
+export const sourcePrivileges = source.facts.apply((f) => f.mysql?.privileges);
+export const destinationServer = pulumi.interpolate`${destination.flavour} ${destination.serverVersion} at ${destination.endpoint}`;
+export const destinationFacts = destination.facts.apply((f) => f.postgres);
