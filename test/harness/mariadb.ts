@@ -31,8 +31,11 @@ function binary(...names: string[]): string {
 
 const cnf = (i: MariaDbInfo) => join(i.dir, "my.cnf");
 
-/** Creates a data directory with binlog settings the migration engine requires, and starts the server. */
-export async function startMariaDb(opts: { serverId?: number } = {}): Promise<MariaDbInfo> {
+/**
+ * Creates a data directory with binlog settings the migration engine requires, and starts the server.
+ * `extraConfig` lines are appended to the [mysqld] section (e.g. ssl-cert=…, require_secure_transport=ON).
+ */
+export async function startMariaDb(opts: { serverId?: number; extraConfig?: string[] } = {}): Promise<MariaDbInfo> {
     const runAs = serverUser();
     const dir = mkdtempSync(join(tmpdir(), "dts-mariadb-"));
     const info: MariaDbInfo = {
@@ -62,6 +65,7 @@ export async function startMariaDb(opts: { serverId?: number } = {}): Promise<Ma
         "max_connections=300",
         "innodb_buffer_pool_size=256M",
         "innodb_flush_log_at_trx_commit=2",
+        ...(opts.extraConfig ?? []),
         "",
     ].join("\n"));
     giveTo(runAs, dir, join(dir, "data"), join(dir, "binlog"), cnf(info));

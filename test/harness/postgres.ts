@@ -42,8 +42,12 @@ function runAsUser(info: Pick<PostgresInfo, "runAs">, cmd: string, args: string[
 
 const dataDir = (i: PostgresInfo) => join(i.dir, "data");
 
-/** initdb with logical WAL (for later change capture from PostgreSQL), then start. */
-export async function startPostgres(): Promise<PostgresInfo> {
+/**
+ * initdb with logical WAL (for later change capture from PostgreSQL), then start.
+ * `extraConfig` lines are appended to postgresql.conf (e.g. ssl = on); `hba` replaces the
+ * pg_hba.conf lines (keep a trusted `local` line: the harness bootstraps over the socket).
+ */
+export async function startPostgres(opts: { extraConfig?: string[]; hba?: string[] } = {}): Promise<PostgresInfo> {
     const runAs = serverUser();
     const dir = mkdtempSync(join(tmpdir(), "dts-postgres-"));
     giveTo(runAs, dir);
@@ -66,13 +70,16 @@ export async function startPostgres(): Promise<PostgresInfo> {
         "synchronous_commit = off",
         "full_page_writes = off",
         "timezone = 'UTC'",
+        ...(opts.extraConfig ?? []),
         "",
     ].join("\n"));
     // Password authentication over TCP, so tests see real auth failures; trust on the socket for the harness.
     writeFileSync(join(dataDir(info), "pg_hba.conf"), [
-        "local all all trust",
-        "host all all 127.0.0.1/32 scram-sha-256",
-        "host all all ::1/128 scram-sha-256",
+        ...(opts.hba ?? [
+            "local all all trust",
+            "host all all 127.0.0.1/32 scram-sha-256",
+            "host all all ::1/128 scram-sha-256",
+        ]),
         "",
     ].join("\n"));
     await startPostgresProcess(info);

@@ -39,7 +39,7 @@ export async function connectMysql(spec: MysqlConnectionSpec, extra: Partial<Con
     try {
         return await mysql.createConnection(mysqlOptions(spec, extra));
     } catch (err) {
-        throw classifyMysqlError(err, spec);
+        throw classifyMysqlError(err, spec, { tlsLoginAccepted: await loginAcceptedOverTls(err, spec) });
     }
 }
 
@@ -49,19 +49,51 @@ interface DriverError {
     message?: string;
 }
 
-export function classifyMysqlError(err: unknown, spec: MysqlConnectionSpec): ConnectionError {
+const accessDenied = (e: DriverError) => e.code === "ER_ACCESS_DENIED_ERROR" || e.code === "ER_ACCESS_DENIED_NO_PASSWORD_ERROR";
+
+/**
+ * MariaDB with require_secure_transport=ON (and MySQL or MariaDB for an account that
+ * REQUIREs SSL) refuses a plain login with 1045 "Access denied … (using password: YES)",
+ * word for word what a wrong password gets. To tell the two apart, a plain login refused
+ * that way is tried once more over TLS (unverified: it only asks whether the server takes
+ * these credentials that way). The second attempt sends credentials only if the server
+ * offers TLS; mysql2 stops before that otherwise.
+ */
+async function loginAcceptedOverTls(err: unknown, spec: MysqlConnectionSpec): Promise<boolean> {
+    if (spec.tls.mode !== "disabled" || !accessDenied((err ?? {}) as DriverError)) return false;
+    try {
+        const conn = await mysql.createConnection(mysqlOptions({ ...spec, tls: { mode: "required" } }));
+        await conn.end().catch(() => undefined);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+export function classifyMysqlError(
+    err: unknown,
+    spec: MysqlConnectionSpec,
+    /** tlsLoginAccepted: the same credentials were accepted over TLS after a plain login was refused. */
+    context: { tlsLoginAccepted?: boolean } = {},
+): ConnectionError {
     const e = (err ?? {}) as DriverError;
-    const raw = redact(String(e.message ?? err), [spec.password]);
-    const kind = mysqlFailureKind(e, spec);
+    let raw = redact(String(e.message ?? err), [spec.password]);
+    const kind = mysqlFailureKind(e, spec, context.tlsLoginAccepted === true);
+    if (kind === "tls-required" && accessDenied(e)) {
+        raw += "; the same credentials are accepted over TLS, so the server (require_secure_transport) or the account (REQUIRE SSL) demands it";
+    }
     return new ConnectionError(kind, mysqlEndpoint(spec), raw);
 }
 
-function mysqlFailureKind(e: DriverError, spec: MysqlConnectionSpec): ConnectionFailureKind {
+/** Node's certificate-chain verification failures, as their messages (mysql2 replaces their code with HANDSHAKE_SSL_ERROR). */
+const chainVerifyFailure = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|certificate signature failure/i;
+
+function mysqlFailureKind(e: DriverError, spec: MysqlConnectionSpec, tlsLoginAccepted: boolean): ConnectionFailureKind {
     switch (e.code) {
         case "ER_ACCESS_DENIED_ERROR":
         case "ER_ACCESS_DENIED_NO_PASSWORD_ERROR":
-            // MariaDB answers 1045 when the account REQUIREs SSL and the client did not use it.
-            return spec.tls.mode === "disabled" && /using password: (YES|NO)/.test(e.message ?? "") ? "auth-failed" : "auth-failed";
+            // MariaDB answers 1045 when TLS is required (server-wide or by the account) and the client did not use it.
+            return spec.tls.mode === "disabled" && tlsLoginAccepted ? "tls-required" : "auth-failed";
         case "ER_SECURE_TRANSPORT_REQUIRED":
             return "tls-required";
         case "HANDSHAKE_NO_SSL_SUPPORT":
@@ -82,6 +114,8 @@ function mysqlFailureKind(e: DriverError, spec: MysqlConnectionSpec): Connection
         case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
         case "CERT_SIGNATURE_FAILURE":
             return "tls-verify-failed";
+        case "HANDSHAKE_SSL_ERROR":
+            return chainVerifyFailure.test(e.message ?? "") ? "tls-verify-failed" : "other";
         default:
             if (/secure transport|require.*ssl|SSL connection is required/i.test(e.message ?? "")) return "tls-required";
             return "other";
