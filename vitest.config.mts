@@ -4,6 +4,7 @@ export default defineConfig({
     test: {
         include: ["test/**/*.test.ts"],
         globalSetup: ["test/harness/global-setup.ts"],
+        reporters: ["default", "./test/harness/summary-reporter.ts"],
         pool: "forks",
         maxWorkers: 2,
         testTimeout: 120_000,
