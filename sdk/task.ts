@@ -3,6 +3,10 @@ import * as hooks from "../provider/hooks/task";
 import type { TaskArgsInput } from "./schema/task";
 import type { ArgsOf } from "./input";
 import type { DatabaseConnection } from "./connection";
+import type { DirtyRecord, PrecheckReport, TableProgress } from "../provider/engine/status";
+import type { BinlogPosition } from "../provider/engine/model";
+
+const outputNames = ["taskId", "status", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error"];
 
 /** Arguments of a MigrationTask; `source` and `destination` are DatabaseConnections. */
 export type MigrationTaskArgs = Omit<ArgsOf<TaskArgsInput>, "source" | "destination"> & {
@@ -12,17 +16,37 @@ export type MigrationTaskArgs = Omit<ArgsOf<TaskArgsInput>, "source" | "destinat
 
 const provider: pulumi.dynamic.ResourceProvider = {
     check: (olds, news) => hooks.check(olds, news),
+    diff: (id, olds, news) => hooks.diff(id, olds, news),
     create: (inputs) => hooks.create(inputs),
+    read: (id, props) => hooks.read(id, props ?? {}),
+    update: (id, olds, news) => hooks.update(id, olds, news),
+    delete: (id, props) => hooks.remove(id, props),
 };
 
 /**
- * A migration from a MySQL-family source to a destination: schema, full data and
- * incremental migration as DTS runs them. Validation works now (`pulumi preview` reports
- * bad arguments by field); running a task is not implemented yet and `pulumi up` says so.
+ * A migration from a MySQL-family source to a MySQL or PostgreSQL destination, run by the
+ * local pulumi-dts engine: `pulumi up` prechecks, migrates the schema and the data, and
+ * (by default) waits until the full load completes; `pulumi destroy` releases the task
+ * and keeps the destination's data.
  */
 export class MigrationTask extends pulumi.dynamic.Resource {
     declare public readonly taskId: pulumi.Output<string>;
+    /** prechecking, precheck-failed, migrating-schema, migrating-full, completed, failed. */
     declare public readonly status: pulumi.Output<string>;
+    /** The precheck report: every item passed, alert or failed, with the object and the fix. */
+    declare public readonly precheck: pulumi.Output<PrecheckReport | null>;
+    /** Per-table progress: state, rows copied, chunks. */
+    declare public readonly tables: pulumi.Output<TableProgress[]>;
+    /** The binlog position the full load is consistent with (incremental migration starts there). */
+    declare public readonly snapshotPosition: pulumi.Output<BinlogPosition | null>;
+    declare public readonly snapshotBinlogPosition: pulumi.Output<string>;
+    declare public readonly rowsCopied: pulumi.Output<number>;
+    /** Rows the destination refused under dirtyData "skip" (all of them are in the task's dirty-data log). */
+    declare public readonly dirtyRows: pulumi.Output<number>;
+    declare public readonly dirtySample: pulumi.Output<DirtyRecord[]>;
+    /** What schema migration could not carry over exactly (omitted defaults, skipped indexes...). */
+    declare public readonly notes: pulumi.Output<string[]>;
+    declare public readonly error: pulumi.Output<string>;
 
     constructor(name: string, args: MigrationTaskArgs, opts?: pulumi.CustomResourceOptions) {
         const { source, destination, ...rest } = args;
@@ -32,8 +56,11 @@ export class MigrationTask extends pulumi.dynamic.Resource {
             ...rest,
             source: endpoint(source),
             destination: endpoint(destination),
-            taskId: undefined,
-            status: undefined,
-        }, opts, "pulumi-dts", "MigrationTask");
+            ...Object.fromEntries(outputNames.map((o) => [o, undefined])),
+        }, {
+            ...opts,
+            // The connections carry passwords; keep them secret in the task's outputs too.
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "source", "destination"],
+        }, "pulumi-dts", "MigrationTask");
     }
 }

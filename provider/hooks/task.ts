@@ -1,20 +1,200 @@
 /**
- * Dynamic-provider hooks of MigrationTask. Validation is complete; running tasks (the
- * engine process) is not implemented yet, and create says so instead of pretending.
+ * Dynamic-provider hooks of MigrationTask: thin clients of the engine process. create
+ * submits and waits for the readiness the task asks for; update reconfigures; delete
+ * releases (destination data is kept); read reports the engine's status.
  */
-import { taskArgsSchema } from "../../sdk/schema/task";
-import { type CheckFailure, validate } from "../check";
+import { randomBytes } from "node:crypto";
+import { connectionArgsSchema, type ConnectionSpec, isMysqlFamily, isPostgresFamily } from "../../sdk/schema/connection";
+import { taskArgsSchema, type TaskSpec } from "../../sdk/schema/task";
+import { type CheckFailure, UNKNOWN, validate } from "../check";
+import { callEngine, EngineError } from "../engine/control/client";
+import { describeBlocking } from "../engine/precheck/run-precheck";
+import { formatPosition } from "../engine/model";
+import type { TaskStatus } from "../engine/status";
+import type { EngineTaskSpec } from "../engine/task-store";
+import { redact } from "../errors/connection-error";
 
 type Props = Record<string, unknown>;
 
-export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
-    const result = validate(taskArgsSchema, news);
-    return { inputs: news, failures: result.ok ? [] : result.failures };
+const OUTPUT_KEYS = ["taskId", "status", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error"];
+
+/** Engine capabilities that arrive with later issues; refused at preview, not at the end of a load. */
+function capabilityFailures(news: Props): CheckFailure[] {
+    const failures: CheckFailure[] = [];
+    const types = news.migrationTypes;
+    if (Array.isArray(types) && types.includes("incremental")) {
+        failures.push({ property: "migrationTypes", reason: "migrationTypes: \"incremental\" is not implemented yet in this version of pulumi-dts; use [\"schema\", \"full\"]" });
+    }
+    for (const side of ["source", "destination"] as const) {
+        const conn = news[side] as Props | undefined;
+        if (!conn || conn === (UNKNOWN as unknown) || typeof conn.engine !== "string") continue;
+        const engine = conn.engine as ConnectionSpec["engine"];
+        if (side === "source" && !isMysqlFamily(engine)) {
+            failures.push({ property: "source", reason: `source must be a MySQL-family connection (mysql, mariadb, polardb-mysql), not "${engine}"` });
+        }
+        if (side === "destination" && !isMysqlFamily(engine) && !isPostgresFamily(engine)) {
+            failures.push({ property: "destination", reason: `destination "${engine}" is not implemented yet: this version migrates to MySQL-family and PostgreSQL-family connections` });
+        }
+    }
+    return failures;
 }
 
-export async function create(_inputs: Props): Promise<{ id: string; outs: Props }> {
-    throw new Error(
-        "MigrationTask is not yet implemented: its arguments validate (pulumi preview checks them), " +
-            "but this version of pulumi-dts cannot run migrations yet. Remove the MigrationTask to deploy the connections.",
-    );
+export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
+    const result = validate(taskArgsSchema, news);
+    const failures = [...(result.ok ? [] : result.failures), ...capabilityFailures(news)];
+    for (const side of ["source", "destination"] as const) {
+        const conn = news[side];
+        if (conn && typeof conn === "object") {
+            const r = validate(connectionArgsSchema, conn);
+            if (!r.ok) failures.push(...r.failures.map((f) => ({ property: `${side}.${f.property}`, reason: `${side}.${f.reason}` })));
+        }
+    }
+    return { inputs: news, failures };
+}
+
+function engineSpec(taskId: string, inputs: Props): EngineTaskSpec {
+    const task = taskArgsSchema.parse(inputs) as TaskSpec;
+    const conn = (side: "source" | "destination") => {
+        const raw = inputs[side] as Props;
+        return { ...(connectionArgsSchema.parse(raw) as ConnectionSpec), connectionId: String(raw.connectionId) };
+    };
+    return { taskId, task, source: conn("source"), destination: conn("destination") };
+}
+
+function secretsOf(inputs: Props): string[] {
+    const out: string[] = [];
+    for (const side of ["source", "destination"]) {
+        const c = (inputs[side] ?? {}) as Props;
+        for (const k of ["password", "accessKeySecret"]) if (typeof c[k] === "string" && c[k]) out.push(c[k] as string);
+    }
+    return out;
+}
+
+function inputsOf(props: Props): Props {
+    return Object.fromEntries(Object.entries(props).filter(([k]) => k !== "__provider" && !OUTPUT_KEYS.includes(k)));
+}
+
+function outputsOf(s: TaskStatus): Props {
+    return {
+        taskId: s.taskId,
+        status: s.phase,
+        precheck: s.precheck ?? null,
+        tables: s.tables,
+        snapshotPosition: s.snapshotPosition ?? null,
+        snapshotBinlogPosition: s.snapshotPosition ? formatPosition(s.snapshotPosition) : "",
+        rowsCopied: s.rowsCopied,
+        dirtyRows: s.dirtyRows,
+        dirtySample: s.dirtySample,
+        notes: s.notes,
+        error: s.error ?? "",
+    };
+}
+
+type WaitFor = NonNullable<TaskSpec["waitFor"]>;
+
+function defaultWaitFor(task: TaskSpec): WaitFor {
+    return task.migrationTypes.includes("incremental") ? "caught-up" : task.migrationTypes.includes("full") ? "full-completed" : "full-completed";
+}
+
+function reached(s: TaskStatus, waitFor: WaitFor): boolean {
+    if (s.phase === "completed") return true;
+    if (waitFor === "started") return !["prechecking"].includes(s.phase);
+    return false;
+}
+
+function progressLine(name: string, s: TaskStatus): string {
+    const done = s.tables.filter((t) => t.state === "done").length;
+    return `[pulumi-dts ${name}] ${s.phase}: ${done}/${s.tables.length} tables, ${s.rowsCopied.toLocaleString("en-US")} rows` +
+        (s.rowsPerSecond ? ` (${s.rowsPerSecond.toLocaleString("en-US")} rows/s)` : "") +
+        (s.dirtyRows ? `, ${s.dirtyRows} dirty rows skipped` : "");
+}
+
+/**
+ * Waits for the task's readiness, printing progress (the CLI shows provider stderr lines).
+ * On failure or timeout the task is released, so no task keeps running that Pulumi does
+ * not record, and the error carries what the user needs to fix.
+ */
+async function waitForTask(taskId: string, task: TaskSpec, secrets: string[]): Promise<TaskStatus> {
+    const waitFor = task.waitFor ?? defaultWaitFor(task);
+    const deadline = Date.now() + task.waitTimeoutMinutes * 60_000;
+    let lastPrint = 0;
+    for (;;) {
+        const s = await callEngine<TaskStatus>({ method: "get", taskId });
+        if (reached(s, waitFor)) return s;
+        if (s.phase === "precheck-failed" || s.phase === "failed") {
+            await callEngine({ method: "release", taskId }).catch(() => undefined);
+            const why = s.phase === "precheck-failed" && s.precheck
+                ? `the precheck failed:\n${describeBlocking(s.precheck)}`
+                : `the migration failed: ${s.error ?? "unknown error"}`;
+            throw new Error(redact(`MigrationTask ${taskId}: ${why}\n(the task was released; data already written to the destination is kept)`, secrets));
+        }
+        if (Date.now() > deadline) {
+            await callEngine({ method: "release", taskId }).catch(() => undefined);
+            throw new Error(`MigrationTask ${taskId} did not reach "${waitFor}" within waitTimeoutMinutes (${task.waitTimeoutMinutes}); it was stopped and released. ` +
+                `Raise waitTimeoutMinutes, or use waitFor: "started" and follow progress with npx pulumi-dts status.`);
+        }
+        if (Date.now() - lastPrint > 5000) {
+            console.error(progressLine(taskId, s));
+            lastPrint = Date.now();
+        }
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}
+
+export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
+    const taskId = `dts-${randomBytes(6).toString("hex")}`;
+    const spec = engineSpec(taskId, inputs);
+    await callEngine({ method: "submit", taskId, spec });
+    const status = await waitForTask(taskId, spec.task, secretsOf(inputs));
+    return { id: taskId, outs: { ...inputsOf(inputs), ...outputsOf(status) } };
+}
+
+/** Which argument changes make another task (replace) rather than reconfigure this one. */
+function replacingChanges(olds: Props, news: Props): string[] {
+    const out: string[] = [];
+    for (const side of ["source", "destination"]) {
+        const o = (olds[side] ?? {}) as Props;
+        const n = (news[side] ?? {}) as Props;
+        if (n === (UNKNOWN as unknown) || o.connectionId !== n.connectionId || o.engine !== n.engine) out.push(side);
+    }
+    if (JSON.stringify(olds.migrationTypes) !== JSON.stringify(news.migrationTypes)) out.push("migrationTypes");
+    return out;
+}
+
+export async function diff(_id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+    const o = inputsOf(olds);
+    const n = inputsOf(news);
+    const keys = new Set([...Object.keys(o), ...Object.keys(n)]);
+    const changed = [...keys].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
+    return { changes: changed.length > 0, replaces: replacingChanges(o, n), deleteBeforeReplace: true };
+}
+
+export async function update(id: string, _olds: Props, news: Props): Promise<{ outs: Props }> {
+    const spec = engineSpec(id, news);
+    try {
+        await callEngine({ method: "update", taskId: id, spec });
+    } catch (err) {
+        if (!(err instanceof EngineError && err.code === "not-found")) throw err;
+        // The engine lost the task (its home was wiped): start it again under the same id.
+        await callEngine({ method: "submit", taskId: id, spec });
+    }
+    const status = await waitForTask(id, spec.task, secretsOf(news));
+    return { outs: { ...inputsOf(news), ...outputsOf(status) } };
+}
+
+export async function read(id: string, props: Props): Promise<{ id?: string; props: Props }> {
+    try {
+        const status = await callEngine<TaskStatus>({ method: "get", taskId: id });
+        return { id, props: { ...props, ...outputsOf(status) } };
+    } catch (err) {
+        if (err instanceof EngineError && err.code === "not-found") {
+            // The task no longer exists in the engine: tell Pulumi the resource is gone.
+            return { id: undefined, props: {} };
+        }
+        throw err;
+    }
+}
+
+export async function remove(id: string, _props: Props): Promise<void> {
+    await callEngine({ method: "release", taskId: id });
 }

@@ -194,6 +194,12 @@ export const taskArgsSchema = z
         ignorePrecheckAlerts: z.union([z.literal("all"), z.array(z.string().min(1))]).default([]),
         /** What `pulumi up` waits for before it returns. */
         waitFor: z.enum(["started", "full-completed", "caught-up"]).optional(),
+        /**
+         * How long `pulumi up` waits for waitFor before giving up (the task is then stopped and
+         * released, so nothing runs that Pulumi does not know about). Pulumi's customTimeouts do
+         * not reach dynamic providers, hence this field.
+         */
+        waitTimeoutMinutes: intInRange(1, 10080).default(180),
         /** caught-up: latency (seconds) below which the task counts as caught up. */
         caughtUpLatencySeconds: positiveInt.default(5),
     })

@@ -1,0 +1,129 @@
+import type { Connection, RowDataPacket } from "mysql2/promise";
+import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
+import type { TaskSpec } from "../../../sdk/schema/task";
+import type { Destination } from "../../engine/destination";
+import type { SourceTable, TableMapping } from "../../engine/model";
+import type { PrecheckItem } from "../../engine/status";
+import type { ConnectionFacts } from "../facts";
+import { MysqlBulkSink } from "./bulk-sink";
+import { connectMysql } from "./connect";
+import { createDatabaseSql, createTableSql, foreignKeySqls, secondaryIndexSqls } from "./ddl";
+import { qualified, quoteIdent } from "./identifiers";
+import { introspectMysqlServer } from "./introspect-server";
+
+const sourceName = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
+const fourByteCharsets = new Set(["utf8mb4"]);
+
+/**
+ * MySQL-family destination (seed 001/003): databases created under their (renamed) names,
+ * tables with full fidelity; secondary indexes and foreign keys after the load.
+ */
+export class MysqlDestination implements Destination {
+    readonly family = "mysql" as const;
+
+    private constructor(private readonly spec: MysqlConnectionSpec, private readonly conn: Connection) {}
+
+    static async open(spec: MysqlConnectionSpec): Promise<MysqlDestination> {
+        const conn = await connectMysql(spec);
+        await conn.query("SET SESSION foreign_key_checks = 0, SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+        return new MysqlDestination(spec, conn);
+    }
+
+    facts(): Promise<ConnectionFacts> {
+        return introspectMysqlServer(this.conn, this.spec);
+    }
+
+    async precheck(mappings: TableMapping[], task: TaskSpec): Promise<PrecheckItem[]> {
+        const items: PrecheckItem[] = [];
+        const facts = await this.facts();
+        const p = facts.mysql!.privileges;
+        const can = (db: string, priv: string) =>
+            p.global.includes("ALL PRIVILEGES") || p.global.includes(priv) || (p.databases[db] ?? []).some((x) => x === priv || x === "ALL PRIVILEGES");
+        const needed = task.migrationTypes.includes("schema") ? ["CREATE", "INSERT", "ALTER", "INDEX", "DELETE"] : ["INSERT", "DELETE"];
+        const lacking = [...new Set(mappings.map((m) => m.targetSchema))].flatMap((db) => needed.filter((x) => !can(db, x)).map((x) => `${x} on ${db}`));
+        items.push(lacking.length
+            ? {
+                id: "destination-privileges", title: "Destination account may create and write the tables", outcome: "failed", object: lacking.join(", "),
+                detail: `the account lacks ${lacking.join(", ")}`, fix: "GRANT ALL PRIVILEGES ON each destination database TO the migration account (read and write, as DTS requires)",
+            }
+            : { id: "destination-privileges", title: "Destination account may create and write the tables", outcome: "passed" });
+        if (facts.mysql?.readOnly) {
+            items.push({ id: "destination-writable", title: "Destination accepts writes", outcome: "failed", object: "destination", detail: "read_only is ON", fix: "point the destination at the primary, or SET GLOBAL read_only = OFF" });
+        }
+        // Seed 001: 4-byte characters need utf8mb4 at the destination (server default for schema migration).
+        const fourByte = mappings.some((m) => m.columns.some((c) => c.source.charset && fourByteCharsets.has(c.source.charset)));
+        if (fourByte && !fourByteCharsets.has((facts.mysql?.characterSetServer ?? "").toLowerCase())) {
+            items.push({
+                id: "destination-charset", title: "Destination stores 4-byte characters", outcome: "alert", object: "destination",
+                detail: `character_set_server is ${facts.mysql?.characterSetServer}; source columns use utf8mb4 (emoji, rare characters)`,
+                fix: "set character_set_server = utf8mb4 at the destination (schema migration keeps each column's charset, but new objects take the server default)",
+            });
+        }
+        const tooLong = mappings.flatMap((m) => [m.targetSchema, m.targetTable, ...m.columns.map((c) => c.target)].filter((n) => n.length > 64 || /\s$/.test(n)).map((n) => `${sourceName(m)}: ${n}`));
+        items.push(tooLong.length
+            ? { id: "destination-names", title: "Destination names follow MySQL rules", outcome: "failed", object: tooLong.join(", "), detail: "names are at most 64 characters and may not end with a space", fix: "map them to valid names with renameTo" }
+            : { id: "destination-names", title: "Destination names follow MySQL rules", outcome: "passed" });
+        return items;
+    }
+
+    async tableExists(schema: string, table: string): Promise<boolean> {
+        const [rows] = await this.conn.query<RowDataPacket[]>("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [schema, table]);
+        return rows.length > 0;
+    }
+
+    async countRows(schema: string, table: string): Promise<number> {
+        const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${qualified(schema, table)}`);
+        return Number(rows[0].n);
+    }
+
+    async createTable(mapping: TableMapping, _task: TaskSpec, dbCharset: { charset: string; collation: string }): Promise<string[]> {
+        await this.conn.query(createDatabaseSql(mapping.targetSchema, dbCharset.charset, dbCharset.collation));
+        const sql = createTableSql(mapping, { secondaryIndexes: false });
+        await this.conn.query(sql.replace(/^CREATE TABLE /, "CREATE TABLE IF NOT EXISTS "));
+        return [];
+    }
+
+    async createIndexes(mapping: TableMapping, all: TableMapping[]): Promise<string[]> {
+        const notes: string[] = [];
+        for (const sql of secondaryIndexSqls(mapping)) {
+            try {
+                await this.conn.query(sql);
+            } catch (err) {
+                // A resumed task may have created it already.
+                if ((err as { errno?: number }).errno !== 1061) throw err;
+            }
+        }
+        const bySource = new Map(all.map((m) => [`${m.source.database}.${m.source.name}`, m]));
+        const fks = foreignKeySqls(mapping, (db, table) => {
+            const t = bySource.get(`${db}.${table}`);
+            if (!t) return null;
+            const cols = new Map(t.columns.map((c) => [c.source.name, c.target]));
+            return { schema: t.targetSchema, table: t.targetTable, columnName: (c: string) => cols.get(c) ?? c };
+        });
+        for (const sql of fks.sqls) {
+            try {
+                await this.conn.query(sql);
+            } catch (err) {
+                const errno = (err as { errno?: number }).errno;
+                // 1826: duplicate foreign key name (already created by an earlier run).
+                if (errno !== 1826 && errno !== 1061) throw err;
+            }
+        }
+        return [...notes, ...fks.notes.map((n) => `${sourceName(mapping)}: ${n}`)];
+    }
+
+    async migrateObjects(databases: { source: string; target: string }[], task: TaskSpec, tables: SourceTable[]): Promise<string[]> {
+        void databases; void task; void tables;
+        return [];
+    }
+
+    openSink(): Promise<MysqlBulkSink> {
+        return MysqlBulkSink.open(this.spec);
+    }
+
+    async close(): Promise<void> {
+        await this.conn.end().catch(() => undefined);
+    }
+}
+
+export { quoteIdent };

@@ -1,0 +1,129 @@
+import type { Connection, FieldPacket, RowDataPacket } from "mysql2/promise";
+import type { Readable } from "node:stream";
+import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
+import type { BinlogPosition, SourceColumn, SourceRow } from "../../engine/model";
+import { connectMysql } from "./connect";
+
+/**
+ * A read-only REPEATABLE READ transaction and the binlog position it is consistent with:
+ * every change committed before `position` is visible in it, none after.
+ */
+export interface Snapshot {
+    conn: Connection;
+    position: BinlogPosition;
+    /** How the position was established, for the task's notes. */
+    method: "mariadb-binlog-snapshot" | "stable-master-status" | "earliest-master-status";
+}
+
+async function masterStatus(conn: Connection): Promise<BinlogPosition | null> {
+    const [rows] = await conn.query<RowDataPacket[]>("SHOW MASTER STATUS");
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    const gtid = r.Executed_Gtid_Set ? String(r.Executed_Gtid_Set) : undefined;
+    return { file: String(r.File), position: Number(r.Position), ...(gtid ? { gtid } : {}) };
+}
+
+/**
+ * Opens a consistent snapshot on a new connection.
+ *
+ * MariaDB reports the exact position of a consistent snapshot in the status variables
+ * binlog_snapshot_file/binlog_snapshot_position. MySQL has no such variable, so we read
+ * SHOW MASTER STATUS before and after START TRANSACTION WITH CONSISTENT SNAPSHOT: when
+ * both reads agree, no transaction committed in between and the snapshot sits exactly at
+ * that position. When writes keep them apart after several tries, we keep the earlier
+ * one: replaying from an earlier position is safe because incremental apply is idempotent.
+ */
+export async function openSnapshot(spec: MysqlConnectionSpec, flavour: string): Promise<Snapshot> {
+    const conn = await connectMysql(spec);
+    await conn.query("SET SESSION time_zone = '+00:00'");
+    await conn.query("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    if (flavour === "MariaDB") {
+        await conn.query("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+        const [rows] = await conn.query<RowDataPacket[]>("SHOW STATUS WHERE Variable_name IN ('binlog_snapshot_file', 'binlog_snapshot_position')");
+        const vars = new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
+        const [g] = await conn.query<RowDataPacket[]>("SELECT @@gtid_binlog_pos AS gtid");
+        return {
+            conn,
+            method: "mariadb-binlog-snapshot",
+            position: { file: vars.get("binlog_snapshot_file") ?? "", position: Number(vars.get("binlog_snapshot_position") ?? 0), gtid: String(g[0].gtid ?? "") || undefined },
+        };
+    }
+    let earliest: BinlogPosition | null = null;
+    for (let attempt = 0; attempt < 10; attempt++) {
+        const before = await masterStatus(conn);
+        await conn.query("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+        const after = await masterStatus(conn);
+        if (!before || !after) {
+            return { conn, method: "earliest-master-status", position: before ?? after ?? { file: "", position: 0 } };
+        }
+        earliest ??= before;
+        if (before.file === after.file && before.position === after.position) {
+            return { conn, method: "stable-master-status", position: before };
+        }
+        await conn.query("ROLLBACK");
+    }
+    await conn.query("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    return { conn, method: "earliest-master-status", position: earliest! };
+}
+
+export async function closeSnapshot(s: Snapshot): Promise<void> {
+    await s.conn.query("ROLLBACK").catch(() => undefined);
+    await s.conn.end().catch(() => undefined);
+}
+
+/** Column kinds whose values are bytes; everything else arrives as text in the connection charset (utf8mb4). */
+const binaryTypes = new Set(["binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit", "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection"]);
+
+export function isBinaryColumn(col: SourceColumn): boolean {
+    return binaryTypes.has(col.dataType);
+}
+
+/**
+ * The SELECT expression for a column. FLOAT is printed by the server with 6 significant
+ * digits, which loses bits; as DOUBLE it prints the stored value exactly. A precision
+ * below the defaults (38 for FLOAT, 308 for DOUBLE) applies DTS's ROUND(column, precision).
+ */
+export function selectExpression(col: SourceColumn, quoted: string, precision: { float: number; double: number }): string {
+    if (col.dataType === "float") {
+        return precision.float < 38 ? `ROUND(${quoted}, ${precision.float})` : `CAST(${quoted} AS DOUBLE)`;
+    }
+    if (col.dataType === "double" && precision.double < 308) return `ROUND(${quoted}, ${precision.double})`;
+    return quoted;
+}
+
+/**
+ * Streams a query's rows in batches, holding at most a few batches in memory. Values are
+ * exact: the driver hands raw bytes (typeCast off) and we decode text as UTF-8, so DECIMAL,
+ * 64-bit integers and dates never pass through JS numbers or Dates, and binary columns
+ * (chosen by `binary[i]`) stay bytes.
+ */
+export async function* streamRows(conn: Connection, sql: string, binary: boolean[], batchSize = 2000): AsyncGenerator<SourceRow[]> {
+    const core = (conn as unknown as { connection: { query(o: object): { stream(o: object): Readable } } }).connection;
+    const stream = core.query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: batchSize });
+    const width = binary.length;
+    let batch: SourceRow[] = [];
+    try {
+        for await (const raw of stream) {
+            const row = raw as (Buffer | null)[];
+            for (let i = 0; i < width; i++) {
+                const v = row[i];
+                if (v !== null && !binary[i]) (row as SourceRow)[i] = v.toString("utf8");
+            }
+            batch.push(row as SourceRow);
+            if (batch.length >= batchSize) {
+                yield batch;
+                batch = [];
+            }
+        }
+        if (batch.length > 0) yield batch;
+    } finally {
+        stream.destroy();
+    }
+}
+
+export type { FieldPacket };
+
+/** Drops the snapshot's connection at once, even mid-stream (a chunk reader that failed or was stopped). */
+export function destroySnapshot(s: Snapshot): void {
+    s.conn.destroy();
+}

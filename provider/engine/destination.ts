@@ -1,0 +1,28 @@
+import type { ConnectionFacts } from "../connectors/facts";
+import type { TaskSpec } from "../../sdk/schema/task";
+import type { DestinationFamily } from "./mapping";
+import type { SourceTable, TableMapping } from "./model";
+import type { BulkSink } from "./sink";
+import type { PrecheckItem } from "./status";
+
+/**
+ * What the engine needs from a destination database: its facts, schema objects, and bulk
+ * writers. Each connector folder implements it; the engine never speaks a dialect itself.
+ */
+export interface Destination {
+    readonly family: DestinationFamily;
+    facts(): Promise<ConnectionFacts>;
+    /** Destination-specific precheck items for these mappings (types, naming, charset...). */
+    precheck(mappings: TableMapping[], task: TaskSpec): Promise<PrecheckItem[]>;
+    tableExists(schema: string, table: string): Promise<boolean>;
+    /** Rows in a destination table (for conflict prechecks and verification). */
+    countRows(schema: string, table: string): Promise<number>;
+    /** Creates the database/schema and the table with its primary key (secondary indexes come after the load). */
+    createTable(mapping: TableMapping, task: TaskSpec, sourceDatabaseCharset: { charset: string; collation: string }): Promise<string[]>;
+    /** Secondary indexes and foreign keys, after the load; returns notes about what was skipped. */
+    createIndexes(mapping: TableMapping, all: TableMapping[], task: TaskSpec): Promise<string[]>;
+    /** Views, routines, triggers, events of whole-database selections (MySQL destinations). */
+    migrateObjects?(databases: { source: string; target: string }[], task: TaskSpec, tables: SourceTable[]): Promise<string[]>;
+    openSink(): Promise<BulkSink>;
+    close(): Promise<void>;
+}

@@ -1,0 +1,81 @@
+import type { EngineHome } from "./home";
+import type { EngineRequest, PingResult } from "./control/protocol";
+import { EngineRequestError } from "./control/server";
+import { TaskRunner } from "./task-runner";
+import { type EngineTaskSpec, TaskStore } from "./task-store";
+import type { TaskStatus } from "./status";
+
+export const ENGINE_VERSION = "0.1.0";
+
+/** The engine process's state: one runner per task, all restored from the home at start. */
+export class Engine {
+    private readonly runners = new Map<string, TaskRunner>();
+
+    constructor(private readonly home: EngineHome, private readonly onShutdown: () => void) {}
+
+    /** Resumes every task that had not finished when the previous engine stopped. */
+    restore(): void {
+        for (const id of TaskStore.list(this.home)) {
+            const store = new TaskStore(this.home, id);
+            const spec = store.readSpec();
+            if (!spec) continue;
+            const runner = new TaskRunner(store, spec);
+            this.runners.set(id, runner);
+            if (!["completed", "failed", "precheck-failed", "released"].includes(runner.status.phase)) runner.start();
+        }
+    }
+
+    private runner(taskId: string): TaskRunner {
+        const r = this.runners.get(taskId);
+        if (!r) throw new EngineRequestError(`no task ${taskId} in this engine (home ${this.home.dir})`, "not-found");
+        return r;
+    }
+
+    async handle(req: EngineRequest): Promise<unknown> {
+        switch (req.method) {
+            case "ping":
+                return { pid: process.pid, version: ENGINE_VERSION, tasks: this.runners.size } satisfies PingResult;
+            case "submit": {
+                const spec = req.spec as EngineTaskSpec;
+                if (this.runners.has(req.taskId)) throw new EngineRequestError(`task ${req.taskId} already exists`, "exists");
+                const store = new TaskStore(this.home, req.taskId);
+                store.writeSpec({ ...spec, taskId: req.taskId });
+                const runner = new TaskRunner(store, { ...spec, taskId: req.taskId });
+                this.runners.set(req.taskId, runner);
+                runner.start();
+                return runner.status;
+            }
+            case "update": {
+                const r = this.runner(req.taskId);
+                await r.update({ ...(req.spec as EngineTaskSpec), taskId: req.taskId });
+                return r.status;
+            }
+            case "get":
+                return this.runner(req.taskId).status;
+            case "list":
+                return [...this.runners.values()].map((r) => r.status) satisfies TaskStatus[];
+            case "resume": {
+                const r = this.runner(req.taskId);
+                r.start();
+                return r.status;
+            }
+            case "release": {
+                const r = this.runners.get(req.taskId);
+                if (!r) return { released: false };
+                await r.stop();
+                new TaskStore(this.home, req.taskId).remove();
+                this.runners.delete(req.taskId);
+                return { released: true };
+            }
+            case "logs":
+                return new TaskStore(this.home, req.taskId).tailLog(req.lines ?? 100);
+            case "shutdown":
+                setImmediate(() => this.onShutdown());
+                return { stopping: true };
+        }
+    }
+
+    async stopAll(): Promise<void> {
+        await Promise.all([...this.runners.values()].map((r) => r.stop()));
+    }
+}

@@ -1,0 +1,138 @@
+import type { DatabaseSelection, TaskSpec } from "../../sdk/schema/task";
+import type { ColumnMapping, SourceColumn, SourceTable, TableMapping } from "./model";
+import type { PrecheckItem } from "./status";
+
+export type DestinationFamily = "mysql" | "postgres";
+
+type ColumnSelection = string | { name: string; renameTo?: string };
+
+/**
+ * Destination names under the capitalisation policy. DTS's default keeps source case
+ * for MySQL and folds to lower case for PostgreSQL, where unquoted names are lower case
+ * and users expect to query without quotes.
+ */
+export function applyCase(name: string, policy: TaskSpec["nameCase"], family: DestinationFamily): string {
+    switch (policy) {
+        case "source":
+            return name;
+        case "lower":
+            return name.toLowerCase();
+        case "upper":
+            return name.toUpperCase();
+        case "dts-default":
+            return family === "postgres" ? name.toLowerCase() : name;
+    }
+}
+
+/** The key used to split, resume and apply: PK, else a unique key of NOT NULL, whole columns. */
+export function chooseKey(table: SourceTable, mapped: Set<string>): string[] | null {
+    if (table.primaryKey && table.primaryKey.every((c) => mapped.has(c))) return table.primaryKey;
+    const notNull = new Set(table.columns.filter((c) => !c.nullable).map((c) => c.name));
+    for (const idx of table.indexes) {
+        if (!idx.unique) continue;
+        if (idx.columns.every((c) => c.prefixLength === null && notNull.has(c.name) && mapped.has(c.name))) {
+            return idx.columns.map((c) => c.name);
+        }
+    }
+    return null;
+}
+
+export interface MappingResult {
+    mappings: TableMapping[];
+    /** Selection problems, as precheck items (unknown tables or columns). */
+    problems: PrecheckItem[];
+}
+
+/**
+ * Resolves the task's object selection against the source's tables: which tables and
+ * columns go where, after renames at database, table and column level.
+ */
+export function buildMappings(
+    spec: Pick<TaskSpec, "objects" | "nameCase">,
+    family: DestinationFamily,
+    tablesByDatabase: Map<string, SourceTable[]>,
+): MappingResult {
+    const mappings: TableMapping[] = [];
+    const problems: PrecheckItem[] = [];
+    for (const db of spec.objects) {
+        const tables = tablesByDatabase.get(db.database);
+        if (!tables) {
+            problems.push({
+                id: "objects-exist", title: "Selected objects exist", outcome: "failed", object: db.database,
+                detail: `database "${db.database}" does not exist on the source`, fix: "check the name in objects[].database (names are case-sensitive)",
+            });
+            continue;
+        }
+        const targetSchema = applyCase(db.renameTo ?? db.database, spec.nameCase, family);
+        for (const sel of selectedTables(db, tables, problems)) {
+            const { table, renameTo, columns, where } = sel;
+            const cols = mapColumns(table, columns, spec.nameCase, family, problems);
+            if (!cols) continue;
+            mappings.push({
+                source: table,
+                targetSchema,
+                targetTable: applyCase(renameTo ?? table.name, spec.nameCase, family),
+                columns: cols,
+                where: where ?? null,
+                key: chooseKey(table, new Set(cols.map((c) => c.source.name))),
+            });
+        }
+    }
+    return { mappings, problems };
+}
+
+interface ResolvedTable {
+    table: SourceTable;
+    renameTo?: string;
+    columns?: ColumnSelection[];
+    where?: string;
+}
+
+function selectedTables(db: DatabaseSelection, tables: SourceTable[], problems: PrecheckItem[]): ResolvedTable[] {
+    if (!db.tables) return tables.map((table) => ({ table }));
+    const byName = new Map(tables.map((t) => [t.name, t]));
+    const out: ResolvedTable[] = [];
+    for (const t of db.tables) {
+        const table = byName.get(t.name);
+        if (!table) {
+            problems.push({
+                id: "objects-exist", title: "Selected objects exist", outcome: "failed", object: `${db.database}.${t.name}`,
+                detail: `table "${t.name}" does not exist in source database "${db.database}" (or is a view)`,
+                fix: "check objects[].tables[].name; names are case-sensitive",
+            });
+            continue;
+        }
+        out.push({ table, renameTo: t.renameTo, columns: t.columns, where: t.where });
+    }
+    return out;
+}
+
+function mapColumns(
+    table: SourceTable,
+    selection: ColumnSelection[] | undefined,
+    policy: TaskSpec["nameCase"],
+    family: DestinationFamily,
+    problems: PrecheckItem[],
+): ColumnMapping[] | null {
+    const map = (source: SourceColumn, target?: string): ColumnMapping => ({ source, target: applyCase(target ?? source.name, policy, family) });
+    if (!selection) return table.columns.map((c) => map(c));
+    const byName = new Map(table.columns.map((c) => [c.name, c]));
+    const out: ColumnMapping[] = [];
+    let ok = true;
+    for (const s of selection) {
+        const name = typeof s === "string" ? s : s.name;
+        const col = byName.get(name);
+        if (!col) {
+            ok = false;
+            problems.push({
+                id: "objects-exist", title: "Selected objects exist", outcome: "failed", object: `${table.database}.${table.name}.${name}`,
+                detail: `column "${name}" does not exist in ${table.database}.${table.name}`,
+                fix: `choose among: ${table.columns.map((c) => c.name).join(", ")}`,
+            });
+            continue;
+        }
+        out.push(map(col, typeof s === "string" ? undefined : s.renameTo));
+    }
+    // Keep the source's column order: it is what users see in both databases.
+    return ok ? out.sort((a, b) => a.source.ordinal - b.source.ordinal) : null;
+}

@@ -1,0 +1,57 @@
+import type { SourceRow, TableMapping } from "./model";
+
+/** A key range [lo, hi) on the mapping's single integer key column; null bounds are open. */
+export interface KeyRange {
+    lo: string | null;
+    hi: string | null;
+}
+
+/** Why a row could not be written; raised to the engine, which applies the dirty-data policy. */
+export class RowRejectedError extends Error {
+    constructor(readonly table: string, readonly rowKey: string, readonly reason: string) {
+        super(`row ${rowKey} of ${table} was rejected: ${reason}`);
+        this.name = "RowRejectedError";
+    }
+}
+
+/** The destination refused data (not a connection problem): the chunk is retried row by row. */
+export class DataRejectedError extends Error {
+    constructor(message: string, readonly table: string) {
+        super(message);
+        this.name = "DataRejectedError";
+    }
+}
+
+export interface ChunkWrite {
+    mapping: TableMapping;
+    /** The chunk's key range, when the table is split; null for a whole-table chunk. */
+    range: KeyRange | null;
+    /** The chunk was started before (crash or retry): remove what it may have written first. */
+    redo: boolean;
+    /** "keep-existing": rows whose key exists at the destination are left as they are (ignore-and-proceed). */
+    conflict: "error" | "keep-existing";
+    batches: AsyncIterable<SourceRow[]>;
+    /** Write row by row and hand refused rows to onRejected (after a DataRejectedError). */
+    isolateRows: boolean;
+    /** Called for each refused row; throws to stop the task (dirty-data policy "block"). */
+    onRejected(row: SourceRow, reason: string): void;
+    onProgress(rows: number, bytes: number): void;
+}
+
+/** A destination's bulk writer; one instance per worker, holding one connection. */
+export interface BulkSink {
+    writeChunk(w: ChunkWrite): Promise<number>;
+    close(): Promise<void>;
+}
+
+/** "id=42" or "a=1, b=x": how a row is named in errors and the dirty-data log. */
+export function describeKey(mapping: TableMapping, row: SourceRow): string {
+    const cols = mapping.key ?? mapping.columns.slice(0, 3).map((c) => c.source.name);
+    return cols
+        .map((k) => {
+            const i = mapping.columns.findIndex((c) => c.source.name === k);
+            const v = i >= 0 ? row[i] : undefined;
+            return `${k}=${v === null || v === undefined ? "NULL" : Buffer.isBuffer(v) ? `0x${v.toString("hex").slice(0, 32)}` : String(v).slice(0, 64)}`;
+        })
+        .join(", ");
+}

@@ -1,0 +1,57 @@
+import type { Connection } from "mysql2/promise";
+import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
+import type { ConnectionFacts } from "../connectors/facts";
+import { connectMysql } from "../connectors/mysql/connect";
+import { qualified } from "../connectors/mysql/identifiers";
+import { introspectMysqlServer } from "../connectors/mysql/introspect-server";
+import { databaseCharset, introspectTables, listBaseTables } from "../connectors/mysql/introspect-tables";
+import type { SourceTable, TableMapping } from "./model";
+
+/** The source side of a task: facts, the selected databases' tables, and filter validation. */
+export class MysqlSource {
+    private constructor(readonly spec: MysqlConnectionSpec, private readonly conn: Connection, readonly facts: ConnectionFacts) {}
+
+    static async open(spec: MysqlConnectionSpec): Promise<MysqlSource> {
+        const conn = await connectMysql(spec);
+        await conn.query("SET SESSION time_zone = '+00:00'");
+        return new MysqlSource(spec, conn, await introspectMysqlServer(conn, spec));
+    }
+
+    async databaseExists(db: string): Promise<boolean> {
+        const [rows] = await this.conn.query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [db]);
+        return (rows as unknown[]).length > 0;
+    }
+
+    /** Base tables of each existing database, fully introspected (views and routines are not tables). */
+    async tables(databases: string[]): Promise<Map<string, SourceTable[]>> {
+        const out = new Map<string, SourceTable[]>();
+        for (const db of databases) {
+            if (!(await this.databaseExists(db))) continue;
+            const names = await listBaseTables(this.conn, db);
+            out.set(db, names.length ? await introspectTables(this.conn, db, names) : []);
+        }
+        return out;
+    }
+
+    charset(db: string): Promise<{ charset: string; collation: string }> {
+        return databaseCharset(this.conn, db);
+    }
+
+    /** Asks the source to plan each filtered SELECT, so a bad filter fails the precheck, not the load. */
+    async filterErrors(mappings: TableMapping[]): Promise<Map<TableMapping, string>> {
+        const errors = new Map<TableMapping, string>();
+        for (const m of mappings) {
+            if (!m.where) continue;
+            try {
+                await this.conn.query(`SELECT 1 FROM ${qualified(m.source.database, m.source.name)} WHERE (${m.where}) LIMIT 0`);
+            } catch (err) {
+                errors.set(m, (err as Error).message);
+            }
+        }
+        return errors;
+    }
+
+    async close(): Promise<void> {
+        await this.conn.end().catch(() => undefined);
+    }
+}

@@ -1,0 +1,71 @@
+import type { BinlogPosition } from "./model";
+
+export type TaskPhase =
+    | "prechecking"
+    | "precheck-failed"
+    | "migrating-schema"
+    | "migrating-full"
+    | "completed"
+    | "failed"
+    | "released";
+
+export type PrecheckOutcome = "passed" | "alert" | "failed";
+
+/** One precheck item: what was checked, on which object, and how to fix a problem. */
+export interface PrecheckItem {
+    id: string;
+    title: string;
+    outcome: PrecheckOutcome;
+    /** The object concerned, e.g. "shop.orders" or "source". */
+    object?: string;
+    detail?: string;
+    fix?: string;
+    /** An alert the task was told to ignore (ignorePrecheckAlerts). */
+    ignored?: boolean;
+}
+
+export interface PrecheckReport {
+    passed: boolean;
+    items: PrecheckItem[];
+}
+
+export type TableState = "pending" | "schema" | "copying" | "indexing" | "done" | "failed";
+
+export interface TableProgress {
+    /** `database.table` at the source. */
+    source: string;
+    /** `schema.table` at the destination. */
+    target: string;
+    state: TableState;
+    rowsCopied: number;
+    rowsEstimated: number;
+    chunksDone: number;
+    chunksTotal: number;
+    error?: string;
+}
+
+/** A row the destination refused, kept under the `skip` dirty-data policy. */
+export interface DirtyRecord {
+    table: string;
+    key: string;
+    error: string;
+}
+
+export interface TaskStatus {
+    taskId: string;
+    phase: TaskPhase;
+    precheck?: PrecheckReport;
+    tables: TableProgress[];
+    /** The binlog position the full load is consistent with; incremental migration starts here. */
+    snapshotPosition?: BinlogPosition;
+    rowsCopied: number;
+    rowsPerSecond: number;
+    dirtyRows: number;
+    /** The first dirty rows (the full list is in the task's dirty-data log). */
+    dirtySample: DirtyRecord[];
+    notes: string[];
+    error?: string;
+    startedAt: string;
+    updatedAt: string;
+    finishedAt?: string;
+}

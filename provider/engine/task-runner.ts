@@ -1,0 +1,412 @@
+import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
+import { ConnectionError, redact } from "../errors/connection-error";
+import { openSnapshot, closeSnapshot } from "../connectors/mysql/snapshot";
+import type { Destination } from "./destination";
+import { openDestination } from "./destinations";
+import { planChunks } from "./full/chunks";
+import { chunkQuery, readChunk } from "./full/copy-chunk";
+import { buildMappings, type DestinationFamily } from "./mapping";
+import { formatPosition, type SourceRow, type TableMapping } from "./model";
+import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
+import { RetryWindow } from "./retry";
+import { type BulkSink, DataRejectedError, describeKey, RowRejectedError } from "./sink";
+import { MysqlSource } from "./source";
+import type { TableProgress, TaskPhase, TaskStatus } from "./status";
+import type { Checkpoint, EngineTaskSpec, TableCheckpoint, TaskStore } from "./task-store";
+import { RateLimiter } from "./throttle";
+
+/** Parallel chunk copies. Each holds a source snapshot connection and a destination connection. */
+const WORKERS = 4;
+const DIRTY_SAMPLE = 20;
+
+const tableKey = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
+
+/** The task was stopped (release, update or engine shutdown); not a failure. */
+class StoppedError extends Error {}
+
+/**
+ * Runs one task through its phases: precheck, schema, full data (then, with the next
+ * issue, incremental). Progress is checkpointed so a restarted engine continues where
+ * the previous one stopped: prechecked tables are not prechecked again, created tables
+ * are not created again, copied chunks are not copied again.
+ */
+export class TaskRunner {
+    status: TaskStatus;
+    private checkpoint: Checkpoint;
+    private stopped = false;
+    private running: Promise<void> | undefined;
+    private rateSamples: { t: number; rows: number }[] = [];
+    private persistTimer: NodeJS.Timeout | undefined;
+    private readonly rowLimiter: RateLimiter;
+    private readonly byteLimiter: RateLimiter;
+    private readonly queryLimiter: RateLimiter;
+    private inFlight = new Map<string, number>();
+
+    constructor(private readonly store: TaskStore, private spec: EngineTaskSpec) {
+        const now = new Date().toISOString();
+        this.status = store.readStatus() ?? {
+            taskId: spec.taskId, phase: "prechecking", tables: [], rowsCopied: 0, rowsPerSecond: 0,
+            dirtyRows: 0, dirtySample: [], notes: [], startedAt: now, updatedAt: now,
+        };
+        this.checkpoint = store.readCheckpoint();
+        const full = () => this.spec.task.throttle.full;
+        this.rowLimiter = new RateLimiter(() => full()?.rps);
+        this.byteLimiter = new RateLimiter(() => (full()?.mbps !== undefined ? full()!.mbps! * 1024 * 1024 : undefined));
+        this.queryLimiter = new RateLimiter(() => full()?.sourceQps);
+    }
+
+    get taskId(): string {
+        return this.spec.taskId;
+    }
+
+    isRunning(): boolean {
+        return this.running !== undefined;
+    }
+
+    /** Starts (or resumes) the task unless it has finished. */
+    start(): void {
+        if (this.running) return;
+        if (["completed", "released", "precheck-failed"].includes(this.status.phase) && !this.hasNewTables()) return;
+        this.stopped = false;
+        this.status.error = undefined;
+        this.persistTimer = setInterval(() => this.persist(), 1000);
+        this.running = this.run()
+            .catch((err) => {
+                if (err instanceof StoppedError || this.stopped) return;
+                this.fail(err);
+            })
+            .finally(() => {
+                clearInterval(this.persistTimer);
+                this.running = undefined;
+                this.persist();
+            });
+    }
+
+    async stop(): Promise<void> {
+        this.stopped = true;
+        await this.running;
+    }
+
+    /** New settings: throttling and retry windows apply at once; a changed selection restarts the run. */
+    async update(spec: EngineTaskSpec): Promise<void> {
+        const selectionChanged = JSON.stringify(spec.task.objects) !== JSON.stringify(this.spec.task.objects) ||
+            JSON.stringify(spec.task.ignorePrecheckAlerts) !== JSON.stringify(this.spec.task.ignorePrecheckAlerts);
+        this.spec = spec;
+        this.store.writeSpec(spec);
+        if (selectionChanged || this.status.phase === "failed" || this.status.phase === "precheck-failed") {
+            await this.stop();
+            if (this.status.phase === "precheck-failed") this.checkpoint.precheckPassed = false;
+            this.status.phase = "prechecking";
+            this.start();
+        }
+    }
+
+    private hasNewTables(): boolean {
+        // Completed tasks are restarted by update() when their selection changes.
+        return false;
+    }
+
+    private log(line: string): void {
+        this.store.log(redact(line, this.secrets()));
+    }
+
+    private secrets(): string[] {
+        const s: string[] = [];
+        for (const c of [this.spec.source, this.spec.destination]) {
+            if ("password" in c && c.password) s.push(c.password);
+            if ("accessKeySecret" in c && c.accessKeySecret) s.push(c.accessKeySecret);
+        }
+        return s;
+    }
+
+    private setPhase(phase: TaskPhase): void {
+        if (this.status.phase !== phase) this.log(`phase ${phase}`);
+        this.status.phase = phase;
+        this.persist();
+    }
+
+    private persist(): void {
+        const now = Date.now();
+        const total = this.status.tables.reduce((n, t) => n + t.rowsCopied, 0);
+        this.rateSamples.push({ t: now, rows: total });
+        while (this.rateSamples.length > 2 && now - this.rateSamples[0].t > 5000) this.rateSamples.shift();
+        const first = this.rateSamples[0];
+        this.status.rowsCopied = total;
+        this.status.rowsPerSecond = now > first.t ? Math.round(((total - first.rows) * 1000) / (now - first.t)) : 0;
+        this.status.updatedAt = new Date(now).toISOString();
+        this.store.writeStatus(this.status);
+        this.store.writeCheckpoint(this.checkpoint);
+    }
+
+    private fail(err: unknown): void {
+        const msg = redact(err instanceof Error ? err.message : String(err), this.secrets());
+        this.status.error = msg;
+        this.status.phase = "failed";
+        this.log(`failed: ${msg}`);
+        this.persist();
+    }
+
+    private checkStopped(): void {
+        if (this.stopped) throw new StoppedError("stopped");
+    }
+
+    /** Runs an operation, retrying connection failures and other failures within their windows. */
+    private async withRetry<T>(what: string, op: () => Promise<T>): Promise<T> {
+        const window = new RetryWindow(() => ({ connection: this.spec.task.retry.connectionMinutes, other: this.spec.task.retry.otherMinutes }));
+        for (;;) {
+            this.checkStopped();
+            try {
+                return await op();
+            } catch (err) {
+                if (err instanceof StoppedError || err instanceof RowRejectedError || this.stopped) throw err;
+                if (err instanceof ConnectionError && (err.kind === "auth-failed" || err.kind === "unknown-database")) throw err;
+                const wait = window.next(err);
+                if (wait === undefined) throw err;
+                this.log(`${what}: ${(err as Error).message}; retrying in ${wait} ms`);
+                await new Promise((r) => setTimeout(r, wait));
+            }
+        }
+    }
+
+    private async run(): Promise<void> {
+        const task = this.spec.task;
+        this.log(`run: ${task.migrationTypes.join("+")} to ${this.spec.destination.engine}`);
+        const source = await this.withRetry("connect to source", () => MysqlSource.open(this.spec.source as MysqlConnectionSpec));
+        const dest = await this.withRetry("connect to destination", () => openDestination(this.spec.destination));
+        try {
+            const family: DestinationFamily = dest.family;
+            const tables = await source.tables(task.objects.map((o) => o.database));
+            const { mappings, problems } = buildMappings(task, family, tables);
+            this.syncTableProgress(mappings);
+
+            const fresh = mappings.filter((m) => !this.checkpoint.tables[tableKey(m)]);
+            if (!this.checkpoint.precheckPassed || fresh.length > 0 || problems.length > 0) {
+                this.setPhase("prechecking");
+                const report = await runPrecheck({
+                    task, sourceFacts: source.facts, destination: dest,
+                    mappings: this.checkpoint.precheckPassed ? fresh : mappings,
+                    selectionProblems: problems, filterErrors: await source.filterErrors(mappings),
+                });
+                this.status.precheck = report;
+                if (!report.passed) {
+                    this.log(`precheck failed:\n${describeBlocking(report)}`);
+                    this.setPhase("precheck-failed");
+                    return;
+                }
+                this.checkpoint.precheckPassed = true;
+            }
+            for (const m of mappings) this.checkpoint.tables[tableKey(m)] ??= { schemaDone: false, chunks: null, indexesDone: false };
+
+            if (task.migrationTypes.includes("schema")) {
+                this.setPhase("migrating-schema");
+                for (const m of mappings) {
+                    const cp = this.checkpoint.tables[tableKey(m)];
+                    if (cp.schemaDone) continue;
+                    this.progress(m).state = "schema";
+                    const notes = await this.withRetry(`create ${m.targetSchema}.${m.targetTable}`, async () =>
+                        dest.createTable(m, task, await source.charset(m.source.database)));
+                    this.note(notes);
+                    cp.schemaDone = true;
+                    this.progress(m).state = "pending";
+                    this.persist();
+                }
+            }
+
+            if (task.migrationTypes.includes("full")) {
+                this.setPhase("migrating-full");
+                await this.fullLoad(mappings, source, dest);
+            } else {
+                for (const m of mappings) await this.finishTable(m, mappings, dest);
+            }
+
+            if (task.migrationTypes.includes("schema") && dest.migrateObjects && !this.checkpoint.objectsDone) {
+                const whole = task.objects.filter((o) => !o.tables).map((o) => ({ source: o.database, target: mappings.find((m) => m.source.database === o.database)?.targetSchema ?? o.renameTo ?? o.database }));
+                if (whole.length) this.note(await this.withRetry("views, routines and triggers", () => dest.migrateObjects!(whole, task, mappings.map((m) => m.source))));
+                this.checkpoint.objectsDone = true;
+            }
+            this.status.finishedAt = new Date().toISOString();
+            this.setPhase("completed");
+            this.log(`completed: ${this.status.rowsCopied} rows${this.status.dirtyRows ? `, ${this.status.dirtyRows} dirty rows skipped` : ""}`);
+        } finally {
+            await source.close();
+            await dest.close();
+        }
+    }
+
+    private note(notes: string[]): void {
+        for (const n of notes) if (!this.status.notes.includes(n)) this.status.notes.push(n);
+    }
+
+    private syncTableProgress(mappings: TableMapping[]): void {
+        const old = new Map(this.status.tables.map((t) => [t.source, t]));
+        this.status.tables = mappings.map((m) => old.get(tableKey(m)) ?? {
+            source: tableKey(m), target: `${m.targetSchema}.${m.targetTable}`, state: "pending",
+            rowsCopied: 0, rowsEstimated: m.source.estimatedRows, chunksDone: 0, chunksTotal: 0,
+        });
+    }
+
+    private progress(m: TableMapping): TableProgress {
+        return this.status.tables.find((t) => t.source === tableKey(m))!;
+    }
+
+    private async fullLoad(mappings: TableMapping[], source: MysqlSource, dest: Destination): Promise<void> {
+        const sourceSpec = this.spec.source as MysqlConnectionSpec;
+        // The task's position: taken before any chunk snapshot, so every chunk is at or after it.
+        if (!this.checkpoint.tables[tableKey(mappings[0])]?.chunks && mappings.length > 0) {
+            const snap = await this.withRetry("open snapshot", () => openSnapshot(sourceSpec, source.facts.flavour));
+            try {
+                if (snap.position.file) {
+                    this.checkpoint.snapshotPosition = snap.position;
+                    this.status.snapshotPosition = snap.position;
+                    this.log(`snapshot position ${formatPosition(snap.position)} (${snap.method})`);
+                } else {
+                    this.note(["the source has no binary log, so the snapshot has no binlog position (incremental migration would need one)"]);
+                }
+                for (const m of mappings) {
+                    const cp = this.checkpoint.tables[tableKey(m)];
+                    if (!cp.chunks) cp.chunks = await planChunks(snap.conn, m);
+                }
+            } finally {
+                await closeSnapshot(snap);
+            }
+            this.persist();
+        }
+        const missing = mappings.filter((m) => !this.checkpoint.tables[tableKey(m)].chunks);
+        if (missing.length) {
+            // Tables added to a running or finished task: planned in a snapshot of their own.
+            const snap = await this.withRetry("open snapshot", () => openSnapshot(sourceSpec, source.facts.flavour));
+            try {
+                for (const m of missing) this.checkpoint.tables[tableKey(m)].chunks = await planChunks(snap.conn, m);
+            } finally {
+                await closeSnapshot(snap);
+            }
+        }
+        const queue: { m: TableMapping; i: number }[] = [];
+        const remaining = new Map<string, number>();
+        for (const m of mappings) {
+            const cp = this.checkpoint.tables[tableKey(m)];
+            const p = this.progress(m);
+            p.chunksTotal = cp.chunks!.length;
+            p.chunksDone = cp.chunks!.filter((c) => c.state === "done").length;
+            p.rowsCopied = cp.chunks!.reduce((n, c) => n + (c.state === "done" ? c.rows : 0), 0);
+            const todo = cp.chunks!.map((c, i) => ({ c, i })).filter(({ c }) => c.state !== "done");
+            remaining.set(tableKey(m), todo.length);
+            for (const { i } of todo) queue.push({ m, i });
+        }
+        for (const m of mappings) if (remaining.get(tableKey(m)) === 0) await this.finishTable(m, mappings, dest);
+
+        const worker = async () => {
+            let sink: BulkSink | undefined;
+            try {
+                for (;;) {
+                    const job = queue.shift();
+                    if (!job) return;
+                    this.checkStopped();
+                    sink = await this.copyChunk(job.m, job.i, sink, dest, source.facts.flavour);
+                    const left = remaining.get(tableKey(job.m))! - 1;
+                    remaining.set(tableKey(job.m), left);
+                    if (left === 0) await this.finishTable(job.m, mappings, dest);
+                }
+            } finally {
+                await sink?.close();
+            }
+        };
+        const workers = Array.from({ length: Math.min(WORKERS, Math.max(1, queue.length)) }, worker);
+        const results = await Promise.allSettled(workers);
+        const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+        if (failed) throw failed.reason;
+    }
+
+    /** Secondary indexes and foreign keys once a table's data is in. */
+    private async finishTable(m: TableMapping, all: TableMapping[], dest: Destination): Promise<void> {
+        const cp = this.checkpoint.tables[tableKey(m)];
+        const p = this.progress(m);
+        if (!cp.indexesDone && this.spec.task.migrationTypes.includes("schema")) {
+            p.state = "indexing";
+            this.note(await this.withRetry(`indexes of ${p.target}`, () => dest.createIndexes(m, all, this.spec.task)));
+        }
+        cp.indexesDone = true;
+        p.state = "done";
+        this.persist();
+    }
+
+    private async copyChunk(m: TableMapping, index: number, sink: BulkSink | undefined, dest: Destination, flavour: string): Promise<BulkSink | undefined> {
+        const key = tableKey(m);
+        const cp = this.checkpoint.tables[key];
+        const chunk = cp.chunks![index];
+        const p = this.progress(m);
+        p.state = "copying";
+        let redo = chunk.state === "started";
+        chunk.state = "started";
+        this.persist();
+        let isolateRows = false;
+        const flightKey = `${key}#${index}`;
+        const sourceSpec = this.spec.source as MysqlConnectionSpec;
+        const range = cp.chunks!.length > 1 ? { lo: chunk.lo, hi: chunk.hi } : null;
+        const sql = chunkQuery(m, range, this.spec.task.floatPrecision);
+        const throttle = async (rows: SourceRow[]) => {
+            await this.rowLimiter.take(rows.length);
+            if (this.spec.task.throttle.full?.mbps !== undefined) {
+                let bytes = 0;
+                for (const r of rows) for (const v of r) bytes += v === null ? 1 : v.length;
+                await this.byteLimiter.take(bytes);
+            }
+            this.checkStopped();
+        };
+        const attempt = async (target: BulkSink): Promise<number> => {
+            this.inFlight.set(flightKey, 0);
+            await this.queryLimiter.take(1);
+            try {
+                return await target.writeChunk({
+                    mapping: m, range, redo, conflict: this.spec.task.conflictingTables === "ignore-and-proceed" ? "keep-existing" : "error",
+                    batches: readChunk(sourceSpec, flavour, m, sql, throttle),
+                    isolateRows,
+                    onRejected: (row, reason) => this.rejected(m, row, reason),
+                    onProgress: (n) => {
+                        this.inFlight.set(flightKey, (this.inFlight.get(flightKey) ?? 0) + n);
+                        p.rowsCopied += n;
+                    },
+                });
+            } catch (err) {
+                p.rowsCopied -= this.inFlight.get(flightKey) ?? 0;
+                redo = true;
+                throw err;
+            } finally {
+                this.inFlight.delete(flightKey);
+            }
+        };
+        await this.withRetry(`copy ${key} chunk ${index + 1}/${cp.chunks!.length}`, async () => {
+            sink ??= await dest.openSink();
+            let rows: number;
+            try {
+                rows = await attempt(sink);
+            } catch (err) {
+                if (!(err instanceof DataRejectedError) || isolateRows) {
+                    await sink.close();
+                    sink = undefined;
+                    throw err;
+                }
+                // Find the refused rows one by one; the dirty-data policy decides what happens to them.
+                this.log(`${key} chunk ${index + 1}: ${err.message}; retrying row by row`);
+                isolateRows = true;
+                rows = await attempt(sink);
+            }
+            chunk.rows = rows;
+            chunk.state = "done";
+            p.chunksDone++;
+            this.persist();
+        });
+        return sink;
+    }
+
+    private rejected(m: TableMapping, row: SourceRow, reason: string): void {
+        const table = tableKey(m);
+        const key = describeKey(m, row);
+        if (this.spec.task.dirtyData === "block") throw new RowRejectedError(table, key, reason);
+        this.store.appendDirty({ table, key, error: reason });
+        this.status.dirtyRows++;
+        if (this.status.dirtySample.length < DIRTY_SAMPLE) this.status.dirtySample.push({ table, key, error: reason });
+    }
+}
+
+export type { TableCheckpoint };

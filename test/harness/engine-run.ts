@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectionArgsSchema, type ConnectionSpec } from "../../sdk/schema/connection";
+import { taskArgsSchema, type TaskArgsInput } from "../../sdk/schema/task";
+import { engineHome, ensureHome } from "../../provider/engine/home";
+import type { TaskStatus } from "../../provider/engine/status";
+import { TaskRunner } from "../../provider/engine/task-runner";
+import { type EngineTaskSpec, TaskStore } from "../../provider/engine/task-store";
+import type { MariaDbInfo } from "./mariadb";
+import type { PostgresInfo } from "./postgres";
+
+export function mariaConnection(m: MariaDbInfo): ConnectionSpec & { connectionId: string } {
+    return { ...connectionArgsSchema.parse({ engine: "mariadb", host: m.host, port: m.port, user: m.user, password: m.password }), connectionId: "src" };
+}
+
+export function postgresConnection(p: PostgresInfo, database = p.database): ConnectionSpec & { connectionId: string } {
+    return { ...connectionArgsSchema.parse({ engine: "postgresql", host: p.host, port: p.port, user: p.user, password: p.password, database }), connectionId: "dst" };
+}
+
+/** Runs a task in this process with a throw-away engine home, until it stops on its own. */
+export async function runTask(
+    source: ConnectionSpec & { connectionId: string },
+    destination: ConnectionSpec & { connectionId: string },
+    task: Omit<TaskArgsInput, "source" | "destination">,
+    opts: { home?: string; taskId?: string; timeoutMs?: number } = {},
+): Promise<{ status: TaskStatus; home: string; runner: TaskRunner }> {
+    const home = opts.home ?? mkdtempSync(join(tmpdir(), "dts-home-"));
+    const h = engineHome(home);
+    ensureHome(h);
+    const taskId = opts.taskId ?? "t1";
+    const spec: EngineTaskSpec = {
+        taskId,
+        task: taskArgsSchema.parse({ ...task, source: { connectionId: "src", engine: source.engine }, destination: { connectionId: "dst", engine: destination.engine } }),
+        source,
+        destination,
+    };
+    const store = new TaskStore(h, taskId);
+    store.writeSpec(spec);
+    const runner = new TaskRunner(store, spec);
+    runner.start();
+    const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+    while (runner.isRunning() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (runner.isRunning()) {
+        await runner.stop();
+        throw new Error(`task did not finish in time; phase ${runner.status.phase}`);
+    }
+    return { status: runner.status, home, runner };
+}
+
+export function removeHome(home: string): void {
+    rmSync(home, { recursive: true, force: true });
+}
