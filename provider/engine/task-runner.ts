@@ -252,7 +252,7 @@ export class TaskRunner {
     private async fullLoad(mappings: TableMapping[], source: MysqlSource, dest: Destination): Promise<void> {
         const sourceSpec = this.spec.source as MysqlConnectionSpec;
         // The task's position: taken before any chunk snapshot, so every chunk is at or after it.
-        if (!this.checkpoint.tables[tableKey(mappings[0])]?.chunks && mappings.length > 0) {
+        if (!this.checkpoint.snapshotTaken) {
             const snap = await this.withRetry("open snapshot", () => openSnapshot(sourceSpec, source.facts.flavour));
             try {
                 if (snap.position.file) {
@@ -266,6 +266,7 @@ export class TaskRunner {
                     const cp = this.checkpoint.tables[tableKey(m)];
                     if (!cp.chunks) cp.chunks = await planChunks(snap.conn, m);
                 }
+                this.checkpoint.snapshotTaken = true;
             } finally {
                 await closeSnapshot(snap);
             }

@@ -33,6 +33,8 @@ export interface TableCheckpoint {
 /** Progress that survives an engine restart. */
 export interface Checkpoint {
     precheckPassed: boolean;
+    /** The task's snapshot was opened and its chunks planned (position recorded when the source has a binlog). */
+    snapshotTaken?: boolean;
     snapshotPosition?: BinlogPosition;
     tables: Record<string, TableCheckpoint>;
     objectsDone: boolean;
