@@ -1,7 +1,18 @@
 import type { ConnectionFacts } from "../connectors/facts";
 import type { TaskSpec } from "../../sdk/schema/task";
 import type { DestinationFamily } from "./mapping";
-import type { SourceTable, TableMapping } from "./model";
+import type { SourceRoutine, SourceTrigger, SourceView, TableMapping } from "./model";
+import type { SourceEvent } from "../connectors/mysql/introspect-objects";
+
+/** Views, routines, triggers and events of one whole-database selection. */
+export interface DatabaseObjects {
+    source: string;
+    target: string;
+    views: SourceView[];
+    routines: SourceRoutine[];
+    triggers: SourceTrigger[];
+    events: SourceEvent[];
+}
 import type { BulkSink } from "./sink";
 import type { PrecheckItem } from "./status";
 
@@ -22,7 +33,7 @@ export interface Destination {
     /** Secondary indexes and foreign keys, after the load; returns notes about what was skipped. */
     createIndexes(mapping: TableMapping, all: TableMapping[], task: TaskSpec): Promise<string[]>;
     /** Views, routines, triggers, events of whole-database selections (MySQL destinations). */
-    migrateObjects?(databases: { source: string; target: string }[], task: TaskSpec, tables: SourceTable[]): Promise<string[]>;
+    migrateObjects?(objects: DatabaseObjects[], task: TaskSpec): Promise<string[]>;
     openSink(): Promise<BulkSink>;
     close(): Promise<void>;
 }

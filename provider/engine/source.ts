@@ -4,7 +4,8 @@ import type { ConnectionFacts } from "../connectors/facts";
 import { connectMysql } from "../connectors/mysql/connect";
 import { qualified } from "../connectors/mysql/identifiers";
 import { introspectMysqlServer } from "../connectors/mysql/introspect-server";
-import { databaseCharset, introspectTables, listBaseTables } from "../connectors/mysql/introspect-tables";
+import { databaseCharset, introspectEvents, introspectRoutines, introspectTables, introspectTriggers, introspectViews, listBaseTables } from "../connectors/mysql/introspect-tables";
+import type { DatabaseObjects } from "./destination";
 import type { SourceTable, TableMapping } from "./model";
 
 /** The source side of a task: facts, the selected databases' tables, and filter validation. */
@@ -31,6 +32,17 @@ export class MysqlSource {
             out.set(db, names.length ? await introspectTables(this.conn, db, names) : []);
         }
         return out;
+    }
+
+    /** Everything but tables in a database, for schema migration of whole-database selections. */
+    async objects(source: string, target: string, withEvents: boolean): Promise<DatabaseObjects> {
+        return {
+            source, target,
+            views: await introspectViews(this.conn, source),
+            routines: await introspectRoutines(this.conn, source),
+            triggers: await introspectTriggers(this.conn, source),
+            events: withEvents ? await introspectEvents(this.conn, source) : [],
+        };
     }
 
     charset(db: string): Promise<{ charset: string; collation: string }> {

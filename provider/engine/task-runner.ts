@@ -1,7 +1,7 @@
 import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
 import { ConnectionError, redact } from "../errors/connection-error";
 import { openSnapshot, closeSnapshot } from "../connectors/mysql/snapshot";
-import type { Destination } from "./destination";
+import type { DatabaseObjects, Destination } from "./destination";
 import { openDestination } from "./destinations";
 import { planChunks } from "./full/chunks";
 import { chunkQuery, readChunk } from "./full/copy-chunk";
@@ -219,9 +219,19 @@ export class TaskRunner {
                 for (const m of mappings) await this.finishTable(m, mappings, dest);
             }
 
-            if (task.migrationTypes.includes("schema") && dest.migrateObjects && !this.checkpoint.objectsDone) {
-                const whole = task.objects.filter((o) => !o.tables).map((o) => ({ source: o.database, target: mappings.find((m) => m.source.database === o.database)?.targetSchema ?? o.renameTo ?? o.database }));
-                if (whole.length) this.note(await this.withRetry("views, routines and triggers", () => dest.migrateObjects!(whole, task, mappings.map((m) => m.source))));
+            if (task.migrationTypes.includes("schema") && !this.checkpoint.objectsDone) {
+                // "Selecting tables or columns excludes other object types" (seed 001): only whole databases bring views and routines.
+                const whole = task.objects.filter((o) => !o.tables);
+                if (whole.length && dest.migrateObjects) {
+                    const objects: DatabaseObjects[] = [];
+                    for (const o of whole) {
+                        const target = mappings.find((m) => m.source.database === o.database)?.targetSchema ?? o.renameTo ?? o.database;
+                        objects.push(await source.objects(o.database, target, task.migrateEvents));
+                    }
+                    this.note(await this.withRetry("views, routines and triggers", () => dest.migrateObjects!(objects, task)));
+                } else if (whole.length && family === "postgres") {
+                    this.note(["views, routines and triggers are not migrated to PostgreSQL (their SQL is MySQL's); only tables are"]);
+                }
                 this.checkpoint.objectsDone = true;
             }
             this.status.finishedAt = new Date().toISOString();

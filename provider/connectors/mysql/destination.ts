@@ -2,12 +2,13 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { TaskSpec } from "../../../sdk/schema/task";
 import type { Destination } from "../../engine/destination";
-import type { SourceTable, TableMapping } from "../../engine/model";
+import type { TableMapping } from "../../engine/model";
+import type { DatabaseObjects } from "../../engine/destination";
 import type { PrecheckItem } from "../../engine/status";
 import type { ConnectionFacts } from "../facts";
 import { MysqlBulkSink } from "./bulk-sink";
 import { connectMysql } from "./connect";
-import { createDatabaseSql, createTableSql, foreignKeySqls, secondaryIndexSqls } from "./ddl";
+import { createDatabaseSql, createTableSql, foreignKeySqls, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "./ddl";
 import { qualified, quoteIdent } from "./identifiers";
 import { introspectMysqlServer } from "./introspect-server";
 
@@ -112,9 +113,60 @@ export class MysqlDestination implements Destination {
         return [...notes, ...fks.notes.map((n) => `${sourceName(mapping)}: ${n}`)];
     }
 
-    async migrateObjects(databases: { source: string; target: string }[], task: TaskSpec, tables: SourceTable[]): Promise<string[]> {
-        void databases; void task; void tables;
-        return [];
+    /**
+     * Views, procedures and functions, triggers (after the data, so they do not fire on
+     * loaded rows) and, when asked, events. DEFINER becomes the destination account with
+     * SQL SECURITY INVOKER (seed 001). A statement the destination refuses does not stop the
+     * task, as in DTS, but is reported in the task's notes with the server's reason.
+     */
+    async migrateObjects(objects: DatabaseObjects[], task: TaskSpec): Promise<string[]> {
+        const notes: string[] = [];
+        const conn = await connectMysql(this.spec);
+        try {
+            for (const db of objects) {
+                await conn.query(`USE ${quoteIdent(db.target)}`);
+                const text = (sql: string) => rewriteDefiner(db.source === db.target ? sql : renameSchemaInCreate(sql, db.source, db.target));
+                const run = async (kind: string, name: string, sql: string, sqlMode?: string) => {
+                    if (sqlMode !== undefined) await conn.query("SET SESSION sql_mode = ?", [sqlMode]);
+                    await conn.query(text(sql));
+                };
+                // Views may select from views: create what can be created until nothing more can.
+                let pending = db.views.map((v) => ({ v, err: "" }));
+                while (pending.length) {
+                    const next: typeof pending = [];
+                    for (const p of pending) {
+                        try {
+                            await conn.query(`DROP VIEW IF EXISTS ${quoteIdent(p.v.name)}`);
+                            await run("view", p.v.name, p.v.createSql ?? `CREATE VIEW ${quoteIdent(p.v.name)} AS ${p.v.definition}`);
+                        } catch (err) {
+                            next.push({ v: p.v, err: (err as Error).message });
+                        }
+                    }
+                    if (next.length === pending.length) {
+                        for (const p of next) notes.push(`${db.source}: view ${p.v.name} was not created: ${p.err}`);
+                        break;
+                    }
+                    pending = next;
+                }
+                const items: { kind: string; name: string; sql: string; sqlMode?: string; drop: string }[] = [
+                    ...db.routines.map((r) => ({ kind: r.kind.toLowerCase(), name: r.name, sql: r.createSql, sqlMode: r.sqlMode, drop: `DROP ${r.kind} IF EXISTS ${quoteIdent(r.name)}` })),
+                    ...(task.triggers === "after-full" ? db.triggers.map((t) => ({ kind: "trigger", name: t.name, sql: t.createSql, sqlMode: t.sqlMode, drop: `DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}` })) : []),
+                    ...db.events.map((e) => ({ kind: "event", name: e.name, sql: e.createSql, sqlMode: e.sqlMode, drop: `DROP EVENT IF EXISTS ${quoteIdent(e.name)}` })),
+                ];
+                if (task.triggers === "skip" && db.triggers.length) notes.push(`${db.source}: ${db.triggers.length} trigger(s) not migrated (triggers: "skip")`);
+                for (const it of items) {
+                    try {
+                        await conn.query(it.drop);
+                        await run(it.kind, it.name, it.sql, it.sqlMode);
+                    } catch (err) {
+                        notes.push(`${db.source}: ${it.kind} ${it.name} was not created: ${(err as Error).message}`);
+                    }
+                }
+            }
+        } finally {
+            await conn.end().catch(() => undefined);
+        }
+        return notes;
     }
 
     openSink(): Promise<MysqlBulkSink> {
@@ -126,4 +178,3 @@ export class MysqlDestination implements Destination {
     }
 }
 
-export { quoteIdent };
