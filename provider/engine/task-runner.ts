@@ -95,7 +95,6 @@ export class TaskRunner {
         this.store.writeSpec(spec);
         if (selectionChanged || this.status.phase === "failed" || this.status.phase === "precheck-failed") {
             await this.stop();
-            if (this.status.phase === "precheck-failed") this.checkpoint.precheckPassed = false;
             this.status.phase = "prechecking";
             this.start();
         }
@@ -179,12 +178,14 @@ export class TaskRunner {
             const { mappings, problems } = buildMappings(task, family, tables);
             this.syncTableProgress(mappings);
 
+            // Tables already prechecked (and perhaps already migrated: their destination tables are
+            // ours now) are not prechecked again; tables added by an update are.
             const fresh = mappings.filter((m) => !this.checkpoint.tables[tableKey(m)]);
             if (!this.checkpoint.precheckPassed || fresh.length > 0 || problems.length > 0) {
                 this.setPhase("prechecking");
                 const report = await runPrecheck({
                     task, sourceFacts: source.facts, destination: dest,
-                    mappings: this.checkpoint.precheckPassed ? fresh : mappings,
+                    mappings: fresh,
                     selectionProblems: problems, filterErrors: await source.filterErrors(mappings),
                 });
                 this.status.precheck = report;

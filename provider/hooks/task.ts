@@ -114,7 +114,7 @@ function progressLine(name: string, s: TaskStatus): string {
  * On failure or timeout the task is released, so no task keeps running that Pulumi does
  * not record, and the error carries what the user needs to fix.
  */
-async function waitForTask(taskId: string, task: TaskSpec, secrets: string[]): Promise<TaskStatus> {
+async function waitForTask(taskId: string, task: TaskSpec, secrets: string[], onFailure: "release" | "keep"): Promise<TaskStatus> {
     const waitFor = task.waitFor ?? defaultWaitFor(task);
     const deadline = Date.now() + task.waitTimeoutMinutes * 60_000;
     let lastPrint = 0;
@@ -122,15 +122,21 @@ async function waitForTask(taskId: string, task: TaskSpec, secrets: string[]): P
         const s = await callEngine<TaskStatus>({ method: "get", taskId });
         if (reached(s, waitFor)) return s;
         if (s.phase === "precheck-failed" || s.phase === "failed") {
-            await callEngine({ method: "release", taskId }).catch(() => undefined);
+            // A new task that cannot start is released (Pulumi will not record it); an existing one
+            // keeps its progress, so fixing the cause and running `pulumi up` again continues it.
+            if (onFailure === "release") await callEngine({ method: "release", taskId }).catch(() => undefined);
             const why = s.phase === "precheck-failed" && s.precheck
                 ? `the precheck failed:\n${describeBlocking(s.precheck)}`
                 : `the migration failed: ${s.error ?? "unknown error"}`;
-            throw new Error(redact(`MigrationTask ${taskId}: ${why}\n(the task was released; data already written to the destination is kept)`, secrets));
+            const after = onFailure === "release"
+                ? "the task was released; data already written to the destination is kept"
+                : "the task keeps its progress; fix the cause and run pulumi up again, or npx pulumi-dts task resume " + taskId;
+            throw new Error(redact(`MigrationTask ${taskId}: ${why}\n(${after})`, secrets));
         }
         if (Date.now() > deadline) {
-            await callEngine({ method: "release", taskId }).catch(() => undefined);
-            throw new Error(`MigrationTask ${taskId} did not reach "${waitFor}" within waitTimeoutMinutes (${task.waitTimeoutMinutes}); it was stopped and released. ` +
+            if (onFailure === "release") await callEngine({ method: "release", taskId }).catch(() => undefined);
+            throw new Error(`MigrationTask ${taskId} did not reach "${waitFor}" within waitTimeoutMinutes (${task.waitTimeoutMinutes}); ` +
+                (onFailure === "release" ? "it was stopped and released. " : "it keeps running in the engine. ") +
                 `Raise waitTimeoutMinutes, or use waitFor: "started" and follow progress with npx pulumi-dts status.`);
         }
         if (Date.now() - lastPrint > 5000) {
@@ -145,7 +151,7 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Props }
     const taskId = `dts-${randomBytes(6).toString("hex")}`;
     const spec = engineSpec(taskId, inputs);
     await callEngine({ method: "submit", taskId, spec });
-    const status = await waitForTask(taskId, spec.task, secretsOf(inputs));
+    const status = await waitForTask(taskId, spec.task, secretsOf(inputs), "release");
     return { id: taskId, outs: { ...inputsOf(inputs), ...outputsOf(status) } };
 }
 
@@ -178,7 +184,7 @@ export async function update(id: string, _olds: Props, news: Props): Promise<{ o
         // The engine lost the task (its home was wiped): start it again under the same id.
         await callEngine({ method: "submit", taskId: id, spec });
     }
-    const status = await waitForTask(id, spec.task, secretsOf(news));
+    const status = await waitForTask(id, spec.task, secretsOf(news), "keep");
     return { outs: { ...inputsOf(news), ...outputsOf(status) } };
 }
 

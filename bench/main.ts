@@ -1,0 +1,287 @@
+/**
+ * `npm run bench`: full-load throughput of our engine against the usual tools, on the same
+ * throw-away servers, with the standard sysbench data set (4 × 250,000 rows; BENCH_TABLES
+ * and BENCH_ROWS override for quick runs, BENCH_RUNS repeats each run and reports the median).
+ *
+ *   MySQL -> PostgreSQL: our schema+full task   vs  pgloader
+ *   MySQL -> MySQL:      our schema+full task   vs  mydumper + myloader (4 threads each)
+ *
+ * Each run starts from an empty destination and is verified afterwards (row counts and
+ * column sums per table); a wrong result fails the benchmark. Times are reported, never
+ * asserted: the exit code is 0 when every run worked, whether or not the targets are met.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { connectionArgsSchema } from "../sdk/schema/connection";
+import { mariaConnection, postgresConnection } from "../test/harness/engine-run";
+import { destroyMariaDb, type MariaDbInfo, startMariaDb } from "../test/harness/mariadb";
+import { destroyPostgres, type PostgresInfo, startPostgres } from "../test/harness/postgres";
+import {
+    compareFingerprints, datasetSize, type DatasetSize, type Fingerprints, mysqlAdmin, mysqlFingerprints, pgAdmin,
+    pgFingerprints, prepareDataset, SOURCE_DB, sourceDataBytes, totalRows,
+} from "./dataset";
+import { hasGnuTime, type Measured, measure, tail } from "./measure";
+import { installPeers, type Peers, runDumpLoad, runPgloader } from "./peers";
+import { type RunResult, resultsTable, targetLines, targets } from "./report";
+import type { RunTaskResult, RunTaskSpec } from "./run-task";
+
+const repoRoot = resolve(__dirname, "..", "..");
+const started = Date.now();
+const since = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
+const log = (line: string) => console.log(`[${since().padStart(4)}] ${line}`);
+
+interface Ctx {
+    src: MariaDbInfo;
+    dst: MariaDbInfo;
+    pg: PostgresInfo;
+    size: DatasetSize;
+    expected: Fingerprints;
+    rows: number;
+    bytes: number;
+}
+
+function versionOf(cmd: string, args: string[]): string {
+    try {
+        return execFileSync(cmd, args, { stdio: "pipe" }).toString().split("\n")[0].trim();
+    } catch {
+        return "unknown";
+    }
+}
+
+/* ---------- destinations: created empty before a run, dropped after it ---------- */
+
+async function freshPgDatabase(pg: PostgresInfo, name: string): Promise<void> {
+    const c = await pgAdmin(pg);
+    try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.query(`CREATE DATABASE ${name}`);
+    } finally {
+        await c.end();
+    }
+}
+
+async function dropPgDatabase(pg: PostgresInfo, name: string): Promise<void> {
+    const c = await pgAdmin(pg);
+    try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.query("CHECKPOINT");
+    } finally {
+        await c.end();
+    }
+}
+
+async function dropMysqlDatabase(m: MariaDbInfo, name: string): Promise<void> {
+    const c = await mysqlAdmin(m);
+    try {
+        await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    } finally {
+        await c.end();
+    }
+}
+
+/* ---------- runs ---------- */
+
+function base(ctx: Ctx, tool: string, pair: RunResult["pair"], ours: boolean, primary = true): RunResult {
+    return { tool, pair, ours, primary, wallSeconds: NaN, rows: ctx.rows, sourceBytes: ctx.bytes, maxRssKb: null, problems: [], details: [] };
+}
+
+function exitProblem(what: string, m: Measured): string | null {
+    if (m.exitCode === 0) return null;
+    return `${what} exited with ${m.exitCode ?? m.signal}\n${tail(m.stderr || m.stdout)}`;
+}
+
+/** Our engine in a child process (dist/bench/run-task.js), so its wall time and peak RSS are its own. */
+async function ours(ctx: Ctx, pair: RunResult["pair"]): Promise<RunResult> {
+    const toPg = pair === "mysql-to-postgres";
+    const r = base(ctx, toPg ? "ours (MySQL->PostgreSQL)" : "ours (MySQL->MySQL)", pair, true);
+    const pgDb = "bench_ours";
+    if (toPg) await freshPgDatabase(ctx.pg, pgDb);
+    else await dropMysqlDatabase(ctx.dst, SOURCE_DB);
+    const dir = mkdtempSync(join(tmpdir(), "bench-ours-"));
+    try {
+        const spec: RunTaskSpec = {
+            source: mariaConnection(ctx.src),
+            destination: toPg
+                ? postgresConnection(ctx.pg, pgDb)
+                : { ...connectionArgsSchema.parse({ engine: "mariadb", host: ctx.dst.host, port: ctx.dst.port, user: ctx.dst.user, password: ctx.dst.password }), connectionId: "dst" },
+            task: { migrationTypes: ["schema", "full"], objects: [{ database: SOURCE_DB }] },
+            timeoutMs: 20 * 60_000,
+        };
+        const specFile = join(dir, "spec.json");
+        writeFileSync(specFile, JSON.stringify(spec));
+        const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+        const m = await measure(process.execPath, [...nodeArgs, join(__dirname, "run-task.js"), specFile], { cwd: repoRoot });
+        r.wallSeconds = m.wallSeconds;
+        const line = m.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+        const res = line ? (JSON.parse(line.slice(7)) as RunTaskResult) : undefined;
+        r.maxRssKb = m.maxRssKb ?? res?.maxRssKb ?? null;
+        if (!res) r.problems.push(exitProblem("run-task", m) ?? "run-task printed no result");
+        else {
+            if (res.phase !== "completed" || res.error) r.problems.push(`task ended in phase ${res.phase}${res.error ? `: ${res.error}` : ""}`);
+            r.details.push(`engine reported ${res.rowsCopied} rows in ${res.taskSeconds.toFixed(2)} s inside runTask, ` +
+                `${res.tables.map((t) => t.chunksTotal).reduce((a, b) => a + b, 0)} chunks`);
+        }
+        if (!r.problems.length) await verify(ctx, r, toPg ? () => pgFingerprints(ctx.pg, pgDb, ctx.size) : () => mysqlFingerprints(ctx.dst, SOURCE_DB, ctx.size));
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+        if (toPg) await dropPgDatabase(ctx.pg, pgDb);
+        else await dropMysqlDatabase(ctx.dst, SOURCE_DB);
+    }
+    return r;
+}
+
+async function pgloader(ctx: Ctx, bin: string): Promise<RunResult> {
+    const r = base(ctx, "pgloader", "mysql-to-postgres", false);
+    const db = "bench_pgloader";
+    await freshPgDatabase(ctx.pg, db);
+    try {
+        const m = await runPgloader(bin, ctx.src, ctx.pg, db);
+        r.wallSeconds = m.wallSeconds;
+        r.maxRssKb = m.maxRssKb;
+        const p = exitProblem("pgloader", m);
+        if (p) r.problems.push(p);
+        // pgloader logs row errors and may still exit 0: the verification below decides.
+        const total = m.stdout.split("\n").find((l) => /Total import time/.test(l));
+        if (total) r.details.push(`pgloader: ${total.trim().replace(/\s+/g, " ")} (its own summary: ✓ or errors, rows, bytes, time)`);
+        if (!p) await verify(ctx, r, () => pgFingerprints(ctx.pg, db, ctx.size));
+    } finally {
+        await dropPgDatabase(ctx.pg, db);
+    }
+    return r;
+}
+
+async function dumpLoad(ctx: Ctx, peers: Peers, enableBinlog: boolean): Promise<RunResult> {
+    const r = base(ctx, enableBinlog ? "mydumper+myloader" : "mydumper+myloader (no binlog)", "mysql-to-mysql", false, enableBinlog);
+    await dropMysqlDatabase(ctx.dst, SOURCE_DB);
+    try {
+        const { dump, load } = await runDumpLoad(peers.mydumper!, peers.myloader!, ctx.src, ctx.dst, SOURCE_DB, enableBinlog);
+        r.wallSeconds = dump.wallSeconds + (load?.wallSeconds ?? 0);
+        const rss = [dump.maxRssKb, load?.maxRssKb ?? null].filter((x): x is number => x !== null);
+        r.maxRssKb = rss.length ? Math.max(...rss) : null;
+        r.details.push(`mydumper ${dump.wallSeconds.toFixed(2)} s + myloader ${load ? load.wallSeconds.toFixed(2) : "-"} s`);
+        const p = exitProblem("mydumper", dump) ?? (load ? exitProblem("myloader", load) : null);
+        if (p) r.problems.push(p);
+        else await verify(ctx, r, () => mysqlFingerprints(ctx.dst, SOURCE_DB, ctx.size));
+    } finally {
+        await dropMysqlDatabase(ctx.dst, SOURCE_DB);
+    }
+    return r;
+}
+
+async function verify(ctx: Ctx, r: RunResult, read: () => Promise<Fingerprints>): Promise<void> {
+    try {
+        const diff = compareFingerprints(ctx.expected, await read());
+        if (diff.length) r.problems.push(`destination does not match the source:\n${diff.map((d) => `    ${d}`).join("\n")}`);
+    } catch (err) {
+        r.problems.push(`verification failed: ${(err as Error).message}`);
+    }
+}
+
+/** The median run by wall time (each run is verified on its own; any failure is kept). */
+function median(runs: RunResult[]): RunResult {
+    const sorted = [...runs].sort((a, b) => a.wallSeconds - b.wallSeconds);
+    const m = sorted[Math.floor((sorted.length - 1) / 2)];
+    const rss = runs.map((r) => r.maxRssKb).filter((x): x is number => x !== null);
+    return {
+        ...m,
+        maxRssKb: rss.length ? Math.max(...rss) : null,
+        problems: runs.flatMap((r) => r.problems),
+        details: runs.length > 1 ? [...m.details, `median of ${runs.length} runs: ${runs.map((r) => r.wallSeconds.toFixed(2)).join(", ")} s`] : m.details,
+    };
+}
+
+async function main(): Promise<number> {
+    const size = datasetSize();
+    const repeat = Math.max(1, Number(process.env.BENCH_RUNS ?? 1) || 1);
+    const peers = installPeers(join(repoRoot, "bench", "install-peers.sh"));
+
+    log("starting MariaDB (source), MariaDB (MySQL destination) and PostgreSQL (destination)");
+    const servers: { src?: MariaDbInfo; dst?: MariaDbInfo; pg?: PostgresInfo } = {};
+    const teardown = async () => {
+        await Promise.all([
+            servers.src && destroyMariaDb(servers.src), servers.dst && destroyMariaDb(servers.dst), servers.pg && destroyPostgres(servers.pg),
+        ].map((p) => Promise.resolve(p).catch(() => undefined)));
+    };
+    const onSignal = (sig: NodeJS.Signals) => {
+        console.log(`\n${sig}: stopping the servers`);
+        void teardown().finally(() => process.exit(130));
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+
+    try {
+        // Separate destination server: each server has its own buffer pool, redo log and binlog,
+        // as in a real migration, and the source's data is not evicted by the copy being written.
+        const [src, dst, pg] = await Promise.all([startMariaDb({ serverId: 1 }), startMariaDb({ serverId: 2 }), startPostgres()]);
+        Object.assign(servers, { src, dst, pg });
+
+        log(`preparing ${size.tables} x ${size.rows.toLocaleString("en-US")} rows in ${SOURCE_DB} (${peers.sysbench ? "sysbench oltp_read_write prepare" : "own generator, sysbench schema"})`);
+        const how = await prepareDataset(src, size, peers.sysbench);
+        const bytes = await sourceDataBytes(src, size);
+        // Reading every row once also warms the source's buffer pool equally for every tool.
+        const expected = await mysqlFingerprints(src, SOURCE_DB, size);
+        const rows = totalRows(expected);
+        if (rows !== size.tables * size.rows) throw new Error(`data set has ${rows} rows, expected ${size.tables * size.rows}`);
+        const ctx: Ctx = { src, dst, pg, size, expected, rows, bytes };
+        log(`data set ready (${how}): ${rows.toLocaleString("en-US")} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB DATA_LENGTH`);
+
+        const all: RunResult[][] = [];
+        const collect = (key: number, r: RunResult) => {
+            (all[key] ??= []).push(r);
+            log(`${r.tool}: ${Number.isNaN(r.wallSeconds) ? "-" : r.wallSeconds.toFixed(2) + " s"}${r.problems.length ? "  FAILED" : ", verified"}`);
+            for (const d of r.details) console.log(`         ${d}`);
+            for (const p of r.problems) console.log(`         ${p}`);
+        };
+        for (let i = 0; i < repeat; i++) {
+            if (peers.pgloader) collect(0, await pgloader(ctx, peers.pgloader));
+            collect(1, await ours(ctx, "mysql-to-postgres"));
+            if (peers.mydumper && peers.myloader) {
+                collect(2, await dumpLoad(ctx, peers, true));
+                if (process.env.BENCH_MYLOADER_DEFAULT !== "0") collect(3, await dumpLoad(ctx, peers, false));
+            }
+            collect(4, await ours(ctx, "mysql-to-mysql"));
+        }
+        const results = all.filter(Boolean).map(median);
+
+        const mariaVersion = versionOf("mariadbd", ["--version"]);
+        console.log("");
+        console.log("=== pulumi-dts full-load benchmark ===");
+        console.log(`machine:     ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+        console.log(`data set:    ${size.tables} tables x ${size.rows.toLocaleString("en-US")} rows (${how}), ${(bytes / 1024 / 1024).toFixed(1)} MB source DATA_LENGTH`);
+        console.log(`servers:     source MariaDB; MySQL destination = a second MariaDB server (same version and settings, binlog on);`);
+        console.log(`             PostgreSQL destination. ${mariaVersion}; ${versionOf("pg_config", ["--version"]) }`);
+        console.log(`peers:       pgloader ${peers.pgloader ? versionOf(peers.pgloader, ["--version"]).replace(/^pgloader version /, "") : "not installed"}; ` +
+            `mydumper/myloader ${peers.mydumper ? versionOf(peers.mydumper, ["--version"]).replace(/^mydumper /, "").replace(/,.*/, "") : "not installed"} (4 threads each)`);
+        console.log(`method:      each tool starts from an empty destination (schema + data + indexes), wall time of the whole command,`);
+        console.log(`             peak RSS from ${hasGnuTime ? "/usr/bin/time -v" : "process.resourceUsage() (ours only)"}; mydumper+myloader = dump + load times added, RSS the larger.`);
+        console.log(`             myloader runs with --enable-binlog so both sides write the destination's binlog; the "(no binlog)`);
+        console.log(`             row is myloader's default (SQL_LOG_BIN=0), shown for information.`);
+        console.log(`             every result verified: per table row count, SUM(id), SUM(k), SUM(LENGTH(c)), SUM(LENGTH(pad)).`);
+        console.log("");
+        console.log(resultsTable(results));
+        console.log("");
+        console.log("targets:");
+        console.log(targetLines(targets(results)));
+        const noBinlog = results.find((r) => r.tool.includes("no binlog"));
+        const oursMy = results.find((r) => r.ours && r.pair === "mysql-to-mysql");
+        if (noBinlog && oursMy && !noBinlog.problems.length && !oursMy.problems.length) {
+            console.log(`  (against myloader's default without binlog: ${(oursMy.wallSeconds / noBinlog.wallSeconds).toFixed(2)}x)`);
+        }
+        const failed = results.filter((r) => r.problems.length);
+        console.log("");
+        console.log(failed.length ? `RESULT: ${failed.length} run(s) FAILED: ${failed.map((r) => r.tool).join(", ")}` : `RESULT: all runs verified (total ${since()})`);
+        return failed.length ? 1 : 0;
+    } finally {
+        await teardown();
+    }
+}
+
+main().then(
+    (code) => { process.exitCode = code; },
+    (err) => {
+        console.error(`bench: ${err instanceof Error ? err.stack : String(err)}`);
+        process.exitCode = 2;
+    },
+);
