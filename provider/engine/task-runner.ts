@@ -349,6 +349,7 @@ export class TaskRunner {
         const p = this.progress(m);
         p.state = "copying";
         let redo = chunk.state === "started";
+        this.log(`copy ${key} chunk ${index + 1}/${cp.chunks!.length}${redo ? " (redo: started before a stop)" : ""}`);
         chunk.state = "started";
         this.persist();
         let isolateRows = false;

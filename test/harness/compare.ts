@@ -2,7 +2,9 @@
  * Value-by-value comparison of a migrated table with its source.
  *
  * The source is read as the server stores it: mysql2 without type casting (raw bytes,
- * text decoded as UTF-8), session time_zone '+00:00', FLOAT as CAST(col AS DOUBLE). The
+ * text decoded as UTF-8), session time_zone '+00:00', FLOAT as CAST(col AS DOUBLE), and a
+ * FLOAT/DOUBLE zero with its sign (MariaDB prints -0 as "0"); the text of every FLOAT and
+ * DOUBLE is checked against the binary protocol's IEEE value, so it is exact. The
  * destination is read as text: PostgreSQL with every type parser replaced by the identity,
  * MySQL/MariaDB exactly like the source. Rows are matched by the table's key and compared
  * column by column.
@@ -135,7 +137,12 @@ const qPg = (s: string) => '"' + s.replace(/"/g, '""') + '"';
 
 /** Reads a MySQL-family table exactly as the engine's snapshot reader does (independently implemented). */
 async function readMysql(conn: mysql.Connection, db: string, table: string, cols: ColumnInfo[], key: string[]): Promise<Raw[][]> {
-    const select = cols.map((c) => (c.dataType === "float" ? `CAST(${qMy(c.name)} AS DOUBLE)` : qMy(c.name))).join(", ");
+    const select = cols.map((c) => {
+        const q = qMy(c.name);
+        if (c.dataType !== "float" && c.dataType !== "double") return q;
+        // MariaDB prints -0 as "0"; the sign is asked for separately (ATAN2(-0, -1) = -π).
+        return `CASE WHEN ${q} = 0 AND ATAN2(${q}, -1) < 0 THEN '-0' ELSE ${c.dataType === "float" ? `CAST(${q} AS DOUBLE)` : q} END`;
+    }).join(", ");
     const [rows] = await conn.query({
         sql: `SELECT ${select} FROM ${qMy(db)}.${qMy(table)} ORDER BY ${key.map(qMy).join(", ")}`,
         rowsAsArray: true,
@@ -155,6 +162,7 @@ async function openMysql(e: MysqlEndpoint): Promise<mysql.Connection> {
  * FLOAT/DOUBLE as the binary protocol carries them (IEEE bits, no decimal printing on the
  * server): a check that the text the comparison starts from is itself exact, since the
  * engine's reader and this one both rely on the server printing doubles round-trip.
+ * (The sign of a zero is the exception: see below.)
  */
 async function checkFloatText(conn: mysql.Connection, db: string, table: string, cols: ColumnInfo[], key: string[], text: Raw[][]): Promise<string[]> {
     const floats = cols.map((c, i) => ({ c, i })).filter(({ c }) => c.dataType === "float" || c.dataType === "double");
@@ -168,7 +176,10 @@ async function checkFloatText(conn: mysql.Connection, db: string, table: string,
     bin.forEach((r, ri) => floats.forEach(({ c, i }, fi) => {
         const t = text[ri][i];
         const b = r[fi];
-        if ((t === null) !== (b === null) || (t !== null && !Object.is(Number(t), b))) {
+        // MariaDB's binary protocol sends a FLOAT -0 as +0 (ATAN2, used for the text, still sees the
+        // sign), so for zero only the magnitude is checked here.
+        const same = t === null || b === null ? t === b : b === 0 ? Number(t) === 0 : Object.is(Number(t), b);
+        if (!same) {
             problems.push(`${table}.${c.name} row ${ri + 1}: the server prints ${String(t)} for the stored value ${String(b)}`);
         }
     }));

@@ -66,7 +66,11 @@ async function populate(src: MariaDbInfo): Promise<void> {
             (7, -0.0e0, -0.0e0, -0.0e0),
             (8, -3.4028234e38, 0.30000000000000004, 2.2250738585072014e-308),
             (9, 3.1415927, 3.141592653589793, 123456789.123456789),
-            (10, NULL, NULL, NULL)`);
+            (10, NULL, NULL, NULL),
+            (11, -1e-60, -1e-60, NULL)`);
+        // -0.0 is stored as +0 by MariaDB, but a FLOAT keeps the sign of a value that underflows: row 11's f is -0.
+        const [negZero] = await c.query<mysql.RowDataPacket[]>("SELECT ATAN2(f, -1) < 0 AS neg FROM floats WHERE id = 11");
+        expect(Number(negZero[0].neg)).toBe(1);
 
         await c.query(`CREATE TABLE bits (id INT PRIMARY KEY, b1 BIT(1), b7 BIT(7), b64 BIT(64))`);
         await c.query(`INSERT INTO bits VALUES

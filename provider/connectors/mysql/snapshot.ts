@@ -82,12 +82,23 @@ export function isBinaryColumn(col: SourceColumn): boolean {
  * The SELECT expression for a column. FLOAT is printed by the server with 6 significant
  * digits, which loses bits; as DOUBLE it prints the stored value exactly. A precision
  * below the defaults (38 for FLOAT, 308 for DOUBLE) applies DTS's ROUND(column, precision).
+ *
+ * Without rounding, a negative zero is read as the text '-0': MariaDB sends -0 as "0" (in
+ * the text and the binary protocol alike), which would make it +0 at the destination,
+ * although a FLOAT column holds -0 (a negative value that underflows when stored) and
+ * real / double precision keep it. ATAN2(-0, -1) is -π, ATAN2(+0, -1) is +π; the test
+ * costs a comparison per row, ATAN2 only for zeros. Mixing '-0' with the double makes the
+ * result a string, printed with the same shortest round-trip digits as the double itself
+ * (test/integration/awkward-values.test.ts compares the migrated values with exact ones).
  */
 export function selectExpression(col: SourceColumn, quoted: string, precision: { float: number; double: number }): string {
+    const signedZero = (expr: string) => `IF(${quoted} = 0 AND ATAN2(${quoted}, -1) < 0, '-0', ${expr})`;
     if (col.dataType === "float") {
-        return precision.float < 38 ? `ROUND(${quoted}, ${precision.float})` : `CAST(${quoted} AS DOUBLE)`;
+        return precision.float < 38 ? `ROUND(${quoted}, ${precision.float})` : signedZero(`CAST(${quoted} AS DOUBLE)`);
     }
-    if (col.dataType === "double" && precision.double < 308) return `ROUND(${quoted}, ${precision.double})`;
+    if (col.dataType === "double" || col.dataType === "real") {
+        return precision.double < 308 ? `ROUND(${quoted}, ${precision.double})` : signedZero(quoted);
+    }
     return quoted;
 }
 

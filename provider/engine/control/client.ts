@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { existsSync, openSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { controlToken, type EngineHome, engineHome, ensureHome } from "../home";
@@ -30,7 +30,8 @@ function send(home: EngineHome, request: EngineRequest, timeoutMs: number): Prom
         sock.on("data", (d: string) => (buf += d));
         sock.on("error", (err: NodeJS.ErrnoException) => {
             clearTimeout(timer);
-            if (err.code === "ENOENT" || err.code === "ECONNREFUSED") reject(new EngineNotRunningError(`no engine listening at ${home.socket}`));
+            // ECONNRESET: an engine that was just killed can still accept and then drop the connection.
+            if (err.code === "ENOENT" || err.code === "ECONNREFUSED" || err.code === "ECONNRESET") reject(new EngineNotRunningError(`no engine listening at ${home.socket}`));
             else reject(err);
         });
         sock.on("end", () => {
@@ -46,11 +47,22 @@ function send(home: EngineHome, request: EngineRequest, timeoutMs: number): Prom
     });
 }
 
+/**
+ * The engine's entry point: next to this module in the built package; from the compiled
+ * tree when this module runs from source (tests import the TypeScript directly).
+ */
+function engineMain(): string {
+    const candidates = [join(__dirname, "..", "main.js"), join(__dirname, "..", "..", "..", "dist", "provider", "engine", "main.js")];
+    const found = candidates.find((c) => existsSync(c));
+    if (!found) throw new EngineError(`the engine entry point is missing (looked for ${candidates.join(", ")}); run npm run build`);
+    return found;
+}
+
 /** Starts the engine process detached, so it outlives `pulumi up` and holds none of its pipes. */
 export function spawnEngine(home: EngineHome): void {
     ensureHome(home);
     const log = openSync(home.logFile, "a", 0o600);
-    const child = spawn(process.execPath, [join(__dirname, "..", "main.js")], {
+    const child = spawn(process.execPath, [engineMain()], {
         detached: true,
         stdio: ["ignore", log, log],
         env: { ...process.env, PULUMI_DTS_HOME: home.dir },
