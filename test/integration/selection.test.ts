@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import * as mysql from "mysql2/promise";
+import { Client } from "pg";
+import { mariaConnection, postgresConnection, removeHome, runTask } from "../harness/engine-run";
+
+const maria = inject("mariadb");
+const pg = inject("postgres");
+const db = `sel_${process.pid}`;
+
+describe("object selection, renames, filters, conflicts and precheck", () => {
+    let admin: mysql.Connection;
+    let p: Client;
+    const homes: string[] = [];
+
+    beforeAll(async () => {
+        admin = await mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, multipleStatements: true });
+        await admin.query(`CREATE DATABASE ${db}; USE ${db};
+            CREATE TABLE Orders (id INT PRIMARY KEY, Total DECIMAL(8,2), status VARCHAR(10), secret VARCHAR(20));
+            INSERT INTO Orders SELECT seq, seq, IF(seq % 2 = 0, 'paid', 'open'), 'hidden' FROM seq_1_to_200;
+            CREATE TABLE nokey (a INT, b INT);
+            INSERT INTO nokey VALUES (1, 1), (2, 2);`);
+        p = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
+        await p.connect();
+    });
+
+    afterAll(async () => {
+        await admin.query(`DROP DATABASE IF EXISTS ${db}; DROP DATABASE IF EXISTS ${db}_m; DROP DATABASE IF EXISTS ${db}_i`);
+        await admin.end();
+        for (const s of [`${db}_pg`, `${db}_pg2`, `${db}_up`]) await p.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+        await p.end();
+        homes.forEach(removeHome);
+    });
+
+    it("renames database, table and columns, keeps only selected columns and rows matching the filter (to PostgreSQL)", async () => {
+        const { status, home } = await runTask(mariaConnection(maria), postgresConnection(pg), {
+            migrationTypes: ["schema", "full"],
+            objects: [{ database: db, renameTo: `${db}_pg`, tables: [{ name: "Orders", renameTo: "orders_v2", columns: ["id", { name: "Total", renameTo: "amount" }, "status"], where: "status = 'paid' AND id > 100" }] }],
+        });
+        homes.push(home);
+        expect(status.error).toBeUndefined();
+        expect(status.phase).toBe("completed");
+        const cols = await p.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'orders_v2' ORDER BY ordinal_position`, [`${db}_pg`]);
+        expect(cols.rows.map((r) => r.column_name)).toEqual(["id", "amount", "status"]);
+        const rows = await p.query(`SELECT count(*)::int AS n, min(id) AS lo, sum(amount)::text AS s FROM "${db}_pg".orders_v2`);
+        expect(rows.rows[0]).toEqual({ n: 50, lo: 102, s: "7550.00" });
+    });
+
+    it("the upper-case name policy applies to everything generated", async () => {
+        const { status, home } = await runTask(mariaConnection(maria), postgresConnection(pg), {
+            migrationTypes: ["schema", "full"], nameCase: "upper",
+            objects: [{ database: db, renameTo: `${db}_up`, tables: [{ name: "Orders", columns: ["id", "Total"] }] }],
+        });
+        homes.push(home);
+        expect(status.phase).toBe("completed");
+        const cols = await p.query(`SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE table_schema = $1 ORDER BY ordinal_position`, [`${db}_up`.toUpperCase()]);
+        expect(cols.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(["ORDERS.ID", "ORDERS.TOTAL"]);
+    });
+
+    it("a table without a primary key blocks as an alert until accepted, and then migrates", async () => {
+        const blocked = await runTask(mariaConnection(maria), mariaConnection(maria), {
+            migrationTypes: ["schema", "full"], objects: [{ database: db, renameTo: `${db}_m`, tables: [{ name: "nokey" }] }],
+        });
+        homes.push(blocked.home);
+        expect(blocked.status.phase).toBe("precheck-failed");
+        const item = blocked.status.precheck!.items.find((i) => i.id === "primary-keys")!;
+        expect(item).toMatchObject({ outcome: "alert", object: `${db}.nokey` });
+        expect(item.detail).toMatch(/duplicate/);
+        const ok = await runTask(mariaConnection(maria), mariaConnection(maria), {
+            migrationTypes: ["schema", "full"], objects: [{ database: db, renameTo: `${db}_m`, tables: [{ name: "nokey" }] }],
+            ignorePrecheckAlerts: ["primary-keys"],
+        });
+        homes.push(ok.home);
+        expect(ok.status.phase).toBe("completed");
+        expect(ok.status.precheck!.items.find((i) => i.id === "primary-keys")).toMatchObject({ outcome: "alert", ignored: true });
+    });
+
+    it("unknown tables and columns and a bad filter fail the precheck, naming them", async () => {
+        const { status, home } = await runTask(mariaConnection(maria), postgresConnection(pg), {
+            migrationTypes: ["schema", "full"],
+            objects: [{ database: db, tables: [{ name: "nope" }, { name: "Orders", columns: ["id", "nosuch"] }] }, { database: "missing_db" }],
+        });
+        homes.push(home);
+        expect(status.phase).toBe("precheck-failed");
+        const failed = status.precheck!.items.filter((i) => i.outcome === "failed").map((i) => i.object);
+        expect(failed).toEqual(expect.arrayContaining([`${db}.nope`, `${db}.Orders.nosuch`, "missing_db"]));
+        const bad = await runTask(mariaConnection(maria), postgresConnection(pg), {
+            migrationTypes: ["schema", "full"], objects: [{ database: db, tables: [{ name: "Orders", where: "no_such_col = 1" }] }],
+        });
+        homes.push(bad.home);
+        expect(bad.status.precheck!.items.find((i) => i.id === "where-filters")).toMatchObject({ outcome: "failed", object: `${db}.Orders` });
+    });
+
+    it("ignore-and-proceed keeps existing destination rows on key conflicts; precheck-and-report refuses the table", async () => {
+        await admin.query(`CREATE DATABASE ${db}_i; CREATE TABLE ${db}_i.Orders (id INT PRIMARY KEY, Total DECIMAL(8,2), status VARCHAR(10), secret VARCHAR(20));
+            INSERT INTO ${db}_i.Orders VALUES (1, 999.99, 'mine', 'keep'), (500, 1, 'extra', 'x');`);
+        const refused = await runTask(mariaConnection(maria), mariaConnection(maria), {
+            migrationTypes: ["schema", "full"], objects: [{ database: db, renameTo: `${db}_i`, tables: [{ name: "Orders" }] }],
+        });
+        homes.push(refused.home);
+        expect(refused.status.phase).toBe("precheck-failed");
+        expect(refused.status.precheck!.items.find((i) => i.id === "conflicting-tables")).toMatchObject({ outcome: "failed", object: `${db}_i.Orders` });
+        const { status, home } = await runTask(mariaConnection(maria), mariaConnection(maria), {
+            migrationTypes: ["schema", "full"], conflictingTables: "ignore-and-proceed",
+            objects: [{ database: db, renameTo: `${db}_i`, tables: [{ name: "Orders" }] }],
+        });
+        homes.push(home);
+        expect(status.phase).toBe("completed");
+        const [rows] = await admin.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${db}_i.Orders`);
+        const [one] = await admin.query<mysql.RowDataPacket[]>(`SELECT Total, status FROM ${db}_i.Orders WHERE id = 1`);
+        expect(Number(rows[0].n)).toBe(201);
+        expect(one[0]).toMatchObject({ Total: "999.99", status: "mine" });
+    });
+
+    it("ignore-and-proceed into PostgreSQL keeps existing rows too", async () => {
+        await p.query(`CREATE SCHEMA "${db}_pg2"; CREATE TABLE "${db}_pg2".orders (id int PRIMARY KEY, total numeric(8,2), status varchar(10), secret varchar(20));
+            INSERT INTO "${db}_pg2".orders VALUES (2, 0.5, 'mine', 'keep');`);
+        const { status, home } = await runTask(mariaConnection(maria), postgresConnection(pg), {
+            migrationTypes: ["schema", "full"], conflictingTables: "ignore-and-proceed",
+            objects: [{ database: db, renameTo: `${db}_pg2`, tables: [{ name: "Orders" }] }],
+        });
+        homes.push(home);
+        expect(status.error).toBeUndefined();
+        expect(status.phase).toBe("completed");
+        const r = await p.query(`SELECT count(*)::int AS n, (SELECT status FROM "${db}_pg2".orders WHERE id = 2) AS s FROM "${db}_pg2".orders`);
+        expect(r.rows[0]).toEqual({ n: 200, s: "mine" });
+    });
+});
