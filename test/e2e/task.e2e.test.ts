@@ -92,6 +92,10 @@ describe("MigrationTask through the real Pulumi CLI (examples/mysql-to-postgres)
         expect(outs.rowsCopied).toBe(1000);
         expect(outs.snapshotPosition).toMatch(/^mysql-bin\.\d+:\d+/);
         expect(await count(dbA, "orders")).toBe(1000);
+        // Passwords reach the task through its connections: secret in state, absent from the engine's logs.
+        const exported = (await cli("stack", "export")).stdout;
+        expect(exported).not.toContain(maria.password);
+        expect(exported).not.toContain(pg.password);
         const status = dtsCli("status");
         expect(status).toMatch(/completed/);
         expect(status).toMatch(/shop\.orders\s+-> shop\.orders\s+done\s+\[#{20}\] 100% 1,000 rows/);
