@@ -261,6 +261,26 @@ describe("awkward values: every MySQL type, migrated and compared value by value
         checkCoverage(results);
     });
 
+    it("(d) MariaDB (+05:30) -> MariaDB: a TIMESTAMP literal default keeps its instant", async () => {
+        const c = await mysql.createConnection({ host: src.host, port: src.port, user: src.user, password: src.password, multipleStatements: true });
+        const tsdb = `${db}_tsdef`;
+        try {
+            await c.query(`CREATE DATABASE ${tsdb}; CREATE TABLE ${tsdb}.t (id INT PRIMARY KEY, ts TIMESTAMP NULL DEFAULT '2020-01-01 00:00:00'); INSERT INTO ${tsdb}.t (id) VALUES (1)`);
+            const { status, home } = await runTask(mariaConnection(src), mariaConnection(src), {
+                migrationTypes: ["schema", "full"], objects: [{ database: tsdb, renameTo: `${tsdb}_copy` }],
+            });
+            homes.push(home);
+            expect(status.phase).toBe("completed");
+            await c.query(`INSERT INTO ${tsdb}.t (id) VALUES (2); INSERT INTO ${tsdb}_copy.t (id) VALUES (2)`);
+            const [a] = await c.query<mysql.RowDataPacket[]>(`SELECT id, CAST(ts AS CHAR) AS ts FROM ${tsdb}.t ORDER BY id`);
+            const [b] = await c.query<mysql.RowDataPacket[]>(`SELECT id, CAST(ts AS CHAR) AS ts FROM ${tsdb}_copy.t ORDER BY id`);
+            expect(b).toEqual(a);
+        } finally {
+            await c.query(`DROP DATABASE IF EXISTS ${tsdb}; DROP DATABASE IF EXISTS ${tsdb}_copy`);
+            await c.end();
+        }
+    });
+
     it("(c) dirty data, block: U+0000 in TEXT stops the task, naming the table, the row and the reason", async () => {
         const { status, home } = await runTask(mariaConnection(src), postgresConnection(pg), {
             migrationTypes: ["schema", "full"], objects: [{ database: dirtyDb, renameTo: `${dirtyDb}_block` }], dirtyData: "block",

@@ -26,7 +26,8 @@ export class MysqlDestination implements Destination {
 
     static async open(spec: MysqlConnectionSpec): Promise<MysqlDestination> {
         const conn = await connectMysql(spec);
-        await conn.query("SET SESSION foreign_key_checks = 0, SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+        // UTC like the source reader, so TIMESTAMP literal defaults keep their instant.
+        await conn.query("SET SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00', SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
         return new MysqlDestination(spec, conn);
     }
 
@@ -123,6 +124,7 @@ export class MysqlDestination implements Destination {
         const notes: string[] = [];
         const conn = await connectMysql(this.spec);
         try {
+            await conn.query("SET SESSION time_zone = '+00:00'");
             for (const db of objects) {
                 await conn.query(`USE ${quoteIdent(db.target)}`);
                 const text = (sql: string) => rewriteDefiner(db.source === db.target ? sql : renameSchemaInCreate(sql, db.source, db.target));
@@ -148,15 +150,17 @@ export class MysqlDestination implements Destination {
                     }
                     pending = next;
                 }
-                const items: { kind: string; name: string; sql: string; sqlMode?: string; drop: string }[] = [
+                const items: { kind: string; name: string; sql: string; sqlMode?: string; timeZone?: string; drop: string }[] = [
                     ...db.routines.map((r) => ({ kind: r.kind.toLowerCase(), name: r.name, sql: r.createSql, sqlMode: r.sqlMode, drop: `DROP ${r.kind} IF EXISTS ${quoteIdent(r.name)}` })),
                     ...(task.triggers === "after-full" ? db.triggers.map((t) => ({ kind: "trigger", name: t.name, sql: t.createSql, sqlMode: t.sqlMode, drop: `DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}` })) : []),
-                    ...db.events.map((e) => ({ kind: "event", name: e.name, sql: e.createSql, sqlMode: e.sqlMode, drop: `DROP EVENT IF EXISTS ${quoteIdent(e.name)}` })),
+                    ...db.events.map((e) => ({ kind: "event", name: e.name, sql: e.createSql, sqlMode: e.sqlMode, timeZone: e.timeZone, drop: `DROP EVENT IF EXISTS ${quoteIdent(e.name)}` })),
                 ];
                 if (task.triggers === "skip" && db.triggers.length) notes.push(`${db.source}: ${db.triggers.length} trigger(s) not migrated (triggers: "skip")`);
                 for (const it of items) {
                     try {
                         await conn.query(it.drop);
+                        // An event's schedule is read in the time zone it was created under.
+                        await conn.query("SET SESSION time_zone = ?", [it.timeZone && it.timeZone !== "SYSTEM" ? it.timeZone : "+00:00"]);
                         await run(it.kind, it.name, it.sql, it.sqlMode);
                     } catch (err) {
                         notes.push(`${db.source}: ${it.kind} ${it.name} was not created: ${(err as Error).message}`);
