@@ -26,6 +26,9 @@ async function main() {
     for (let t = 0; t < TABLES; t++) for (let lo = 0; lo < ROWS; lo += CHUNK) jobs.push({ t, lo, hi: Math.min(ROWS, lo + CHUNK) });
     if (order === "interleave") jobs.sort((a, b) => a.lo - b.lo || a.t - b.t);
     if (order === "table-per-worker") { /* handled below */ }
+    await admin.query("SET GLOBAL innodb_max_dirty_pages_pct = 0");
+    for (let i = 0; i < 600; i++) { const [r] = await admin.query("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'"); if (Number(r[0].Value) === 0) break; await new Promise((res) => setTimeout(res, 100)); }
+    await admin.query("SET GLOBAL innodb_max_dirty_pages_pct = 90");
     const built = jobs.map((j) => ({ ...j, sqls: build(j.t, j.lo, j.hi, maxBytes) }));
     const left = new Map(Array.from({ length: TABLES }, (_, t) => [t, ROWS / CHUNK]));
     const t0 = now();

@@ -32,6 +32,7 @@ const task = new dts.MigrationTask("shop", {
     conflictingTables: "precheck-and-report",
     dirtyData: "block",
     waitFor: "full-completed",
+    throttle: { full: { rps: cfg.getNumber("maxRowsPerSecond") } },
 });
 
 export const status = task.status;

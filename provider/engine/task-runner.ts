@@ -358,17 +358,18 @@ export class TaskRunner {
         const range = cp.chunks!.length > 1 ? { lo: chunk.lo, hi: chunk.hi } : null;
         const sql = chunkQuery(m, range, this.spec.task.floatPrecision);
         const throttle = async (rows: SourceRow[]) => {
-            await this.rowLimiter.take(rows.length);
+            const stopped = () => this.stopped;
+            await this.rowLimiter.take(rows.length, stopped);
             if (this.spec.task.throttle.full?.mbps !== undefined) {
                 let bytes = 0;
                 for (const r of rows) for (const v of r) bytes += v === null ? 1 : v.length;
-                await this.byteLimiter.take(bytes);
+                await this.byteLimiter.take(bytes, stopped);
             }
             this.checkStopped();
         };
         const attempt = async (target: BulkSink): Promise<number> => {
             this.inFlight.set(flightKey, 0);
-            await this.queryLimiter.take(1);
+            await this.queryLimiter.take(1, () => this.stopped);
             try {
                 return await target.writeChunk({
                     mapping: m, range, redo, conflict: this.spec.task.conflictingTables === "ignore-and-proceed" ? "keep-existing" : "error",

@@ -84,9 +84,13 @@ describe("MigrationTask through the real Pulumi CLI (examples/mysql-to-postgres)
         expect(out(r)).toMatch(/\+\s+pulumi-nodejs:dynamic\/pulumi-dts:MigrationTask shop create/);
     });
 
-    it("pulumi up prechecks, migrates schema and data, and reports completed", async () => {
+    it("pulumi up prechecks, migrates schema and data, shows progress, and reports completed", async () => {
+        // Throttled to ~7 s so pulumi up prints the engine's progress lines while it waits.
+        await cli("config", "set", "maxRowsPerSecond", "150");
         const r = await cli("up", "--yes", "--skip-preview");
         expect(r.code, out(r)).toBe(0);
+        expect(out(r)).toMatch(/\[pulumi-dts dts-[0-9a-f]+\] migrating-full: 0\/1 tables, [\d,]+ rows/);
+        await cli("config", "rm", "maxRowsPerSecond");
         const outs = JSON.parse((await cli("stack", "output", "--json")).stdout);
         expect(outs.status).toBe("completed");
         expect(outs.rowsCopied).toBe(1000);
