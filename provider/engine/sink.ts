@@ -6,6 +6,24 @@ export interface KeyRange {
     hi: string | null;
 }
 
+/**
+ * SQL conditions for a key range on an already-quoted integer column. The bounds come
+ * from BigInt arithmetic (never from user text), and go through BigInt again on the way out.
+ */
+export function rangeConditions(quotedColumn: string, range: KeyRange): string[] {
+    const parts: string[] = [];
+    if (range.lo !== null) parts.push(`${quotedColumn} >= ${BigInt(range.lo).toString()}`);
+    if (range.hi !== null) parts.push(`${quotedColumn} < ${BigInt(range.hi).toString()}`);
+    return parts;
+}
+
+/** The destination-side condition of a chunk: its range on the key column's target name. */
+export function targetRangeCondition(mapping: TableMapping, range: KeyRange, quote: (id: string) => string): string {
+    const keyCol = mapping.columns.find((c) => c.source.name === mapping.key![0])!;
+    const parts = rangeConditions(quote(keyCol.target), range);
+    return parts.length ? parts.join(" AND ") : "TRUE";
+}
+
 /** Why a row could not be written; raised to the engine, which applies the dirty-data policy. */
 export class RowRejectedError extends Error {
     constructor(readonly table: string, readonly rowKey: string, readonly reason: string) {

@@ -2,7 +2,7 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import { escape } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
-import { type BulkSink, type ChunkWrite, DataRejectedError, type KeyRange } from "../../engine/sink";
+import { type BulkSink, type ChunkWrite, DataRejectedError, targetRangeCondition } from "../../engine/sink";
 import { connectMysql } from "./connect";
 import { qualified, quoteIdent } from "./identifiers";
 
@@ -42,14 +42,6 @@ function isDataError(err: unknown): boolean {
     return dataErrnos.has(Number((err as { errno?: number }).errno));
 }
 
-function rangePredicate(mapping: TableMapping, range: KeyRange): string {
-    const keyCol = mapping.columns.find((c) => c.source.name === mapping.key![0])!;
-    const k = quoteIdent(keyCol.target);
-    const parts: string[] = [];
-    if (range.lo !== null) parts.push(`${k} >= ${BigInt(range.lo).toString()}`);
-    if (range.hi !== null) parts.push(`${k} < ${BigInt(range.hi).toString()}`);
-    return parts.length ? parts.join(" AND ") : "TRUE";
-}
 
 /**
  * Writes chunks as multi-row INSERTs in one transaction per chunk. The session turns off
@@ -78,7 +70,7 @@ export class MysqlBulkSink implements BulkSink {
         await this.conn.query("START TRANSACTION");
         try {
             if (w.redo && w.conflict === "error") {
-                await this.conn.query(`DELETE FROM ${table}${w.range && w.mapping.key ? ` WHERE ${rangePredicate(w.mapping, w.range)}` : ""}`);
+                await this.conn.query(`DELETE FROM ${table}${w.range && w.mapping.key ? ` WHERE ${targetRangeCondition(w.mapping, w.range, quoteIdent)}` : ""}`);
             }
             let rows = 0;
             if (w.isolateRows) {

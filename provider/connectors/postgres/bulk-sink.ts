@@ -4,7 +4,7 @@ import type { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
 import type { SourceRow, TableMapping } from "../../engine/model";
-import { type BulkSink, type ChunkWrite, DataRejectedError, type KeyRange } from "../../engine/sink";
+import { type BulkSink, type ChunkWrite, DataRejectedError, targetRangeCondition } from "../../engine/sink";
 import { connectPostgres } from "./connect";
 import { makeRowEncoder, UnencodableValueError } from "./copy-encoder";
 import { qualified, quoteIdent } from "./identifiers";
@@ -15,14 +15,6 @@ function isDataError(err: unknown): boolean {
     return code.startsWith("22") || code.startsWith("23");
 }
 
-function rangePredicate(mapping: TableMapping, range: KeyRange): string {
-    const keyCol = mapping.columns.find((c) => c.source.name === mapping.key![0])!;
-    const k = quoteIdent(keyCol.target);
-    const parts: string[] = [];
-    if (range.lo !== null) parts.push(`${k} >= ${BigInt(range.lo).toString()}`);
-    if (range.hi !== null) parts.push(`${k} < ${BigInt(range.hi).toString()}`);
-    return parts.length ? parts.join(" AND ") : "TRUE";
-}
 
 /**
  * Writes chunks with COPY ... FROM STDIN in text format, one transaction per chunk, so a
@@ -47,7 +39,7 @@ export class PostgresBulkSink implements BulkSink {
         await this.client.query("BEGIN");
         try {
             if (w.redo && w.conflict === "error") {
-                await this.client.query(`DELETE FROM ${table}${w.range && w.mapping.key ? ` WHERE ${rangePredicate(w.mapping, w.range)}` : ""}`);
+                await this.client.query(`DELETE FROM ${table}${w.range && w.mapping.key ? ` WHERE ${targetRangeCondition(w.mapping, w.range, quoteIdent)}` : ""}`);
             }
             let target = table;
             if (w.conflict === "keep-existing") {

@@ -2,17 +2,13 @@ import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import { qualified, quoteIdent } from "../../connectors/mysql/identifiers";
 import { destroySnapshot, isBinaryColumn, openSnapshot, selectExpression, streamRows } from "../../connectors/mysql/snapshot";
 import type { SourceRow, TableMapping } from "../model";
-import type { KeyRange } from "../sink";
+import { type KeyRange, rangeConditions } from "../sink";
 
 /** The SELECT that reads one chunk: mapped columns, key range, and the user's row filter. */
 export function chunkQuery(mapping: TableMapping, range: KeyRange | null, precision: { float: number; double: number }): string {
     const cols = mapping.columns.map((c) => selectExpression(c.source, quoteIdent(c.source.name), precision)).join(", ");
     const conds: string[] = [];
-    if (range && mapping.key) {
-        const k = quoteIdent(mapping.key[0]);
-        if (range.lo !== null) conds.push(`${k} >= ${BigInt(range.lo).toString()}`);
-        if (range.hi !== null) conds.push(`${k} < ${BigInt(range.hi).toString()}`);
-    }
+    if (range && mapping.key) conds.push(...rangeConditions(quoteIdent(mapping.key[0]), range));
     if (mapping.where) conds.push(`(${mapping.where})`);
     return `SELECT ${cols} FROM ${qualified(mapping.source.database, mapping.source.name)}${conds.length ? ` WHERE ${conds.join(" AND ")}` : ""}`;
 }
