@@ -294,6 +294,7 @@ export class TaskRunner {
             }
         }
         const queue: { m: TableMapping; i: number }[] = [];
+        const perTable: { m: TableMapping; i: number }[][] = [];
         const remaining = new Map<string, number>();
         for (const m of mappings) {
             const cp = this.checkpoint.tables[tableKey(m)];
@@ -303,7 +304,12 @@ export class TaskRunner {
             p.rowsCopied = cp.chunks!.reduce((n, c) => n + (c.state === "done" ? c.rows : 0), 0);
             const todo = cp.chunks!.map((c, i) => ({ c, i })).filter(({ c }) => c.state !== "done");
             remaining.set(tableKey(m), todo.length);
-            for (const { i } of todo) queue.push({ m, i });
+            perTable.push(todo.map(({ i }) => ({ m, i })));
+        }
+        // Round robin over tables: parallel workers then write different tables, each in key
+        // order (appending to its B-tree), instead of four ranges of one table at once.
+        for (let round = 0; perTable.some((t) => round < t.length); round++) {
+            for (const t of perTable) if (round < t.length) queue.push(t[round]);
         }
         for (const m of mappings) if (remaining.get(tableKey(m)) === 0) await this.finishTable(m, mappings, dest);
 

@@ -111,6 +111,32 @@ describe("object selection, renames, filters, conflicts and precheck", () => {
         expect(one[0]).toMatchObject({ Total: "999.99", status: "mine" });
     });
 
+    it("a value the MySQL destination cannot hold is a dirty row (skip) or stops the task (block), never a silent truncation", async () => {
+        await admin.query(`CREATE DATABASE IF NOT EXISTS ${db}_d; CREATE TABLE ${db}_d.Orders (id INT PRIMARY KEY, Total DECIMAL(8,2), status VARCHAR(4), secret VARCHAR(20));
+            UPDATE ${db}.Orders SET status = 'refunded' WHERE id = 7;`);
+        try {
+            const blocked = await runTask(mariaConnection(maria), mariaConnection(maria), {
+                migrationTypes: ["schema", "full"], conflictingTables: "ignore-and-proceed", dirtyData: "block",
+                objects: [{ database: db, renameTo: `${db}_d`, tables: [{ name: "Orders" }] }],
+            });
+            homes.push(blocked.home);
+            expect(blocked.status.phase).toBe("failed");
+            expect(blocked.status.error).toMatch(new RegExp(`row id=7 of ${db}\\.Orders was rejected: .*status`));
+            const skipped = await runTask(mariaConnection(maria), mariaConnection(maria), {
+                migrationTypes: ["schema", "full"], conflictingTables: "ignore-and-proceed", dirtyData: "skip",
+                objects: [{ database: db, renameTo: `${db}_d`, tables: [{ name: "Orders" }] }],
+            });
+            homes.push(skipped.home);
+            expect(skipped.status.phase).toBe("completed");
+            expect(skipped.status.dirtyRows).toBe(1);
+            expect(skipped.status.dirtySample[0]).toMatchObject({ table: `${db}.Orders`, key: "id=7" });
+            const [rows] = await admin.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n, SUM(id = 7) AS seven FROM ${db}_d.Orders`);
+            expect(rows[0]).toMatchObject({ n: 199, seven: "0" });
+        } finally {
+            await admin.query(`UPDATE ${db}.Orders SET status = 'open' WHERE id = 7; DROP DATABASE ${db}_d`);
+        }
+    });
+
     it("ignore-and-proceed into PostgreSQL keeps existing rows too", async () => {
         await p.query(`CREATE SCHEMA "${db}_pg2"; CREATE TABLE "${db}_pg2".orders (id int PRIMARY KEY, total numeric(8,2), status varchar(10), secret varchar(20));
             INSERT INTO "${db}_pg2".orders VALUES (2, 0.5, 'mine', 'keep');`);

@@ -1,13 +1,36 @@
-import type { Connection, RowDataPacket } from "mysql2/promise";
+import { Readable } from "node:stream";
+import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { escape } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { type BulkSink, type ChunkWrite, DataRejectedError, targetRangeCondition } from "../../engine/sink";
 import { connectMysql } from "./connect";
 import { qualified, quoteIdent } from "./identifiers";
+import { isBinaryColumn } from "./snapshot";
 
 /** Packets stay well under max_allowed_packet (16 MiB by default on MariaDB and MySQL 8). */
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+const LOAD_ESCAPES = /[\\\t\n\r\0]/;
+const LOAD_ESCAPES_G = /[\\\t\n\r\0]/g;
+const loadEscape = (ch: string) => (ch === "\\" ? "\\\\" : ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : ch === "\r" ? "\\r" : "\\0");
+
+/**
+ * How a value is written in LOAD DATA's tab-separated text (ESCAPED BY '\\', NULL as \N).
+ * Binary columns travel as hex and are decoded with UNHEX by the statement, because the
+ * file is read as utf8mb4 text (so latin1 and other text columns are converted by the
+ * server exactly as INSERT literals are).
+ */
+function loadFieldFor(col: SourceColumn, binary: boolean): (v: SourceValue) => string {
+    if (binary) return (v) => (v === null ? "\\N" : (v as Buffer).toString("hex"));
+    const negZero = col.dataType === "float" && !col.unsigned;
+    return (v) => {
+        if (v === null) return "\\N";
+        const s = v as string;
+        if (negZero && s === "-0") return "-1e-60";
+        return LOAD_ESCAPES.test(s) ? s.replace(LOAD_ESCAPES_G, loadEscape) : s;
+    };
+}
 
 const STRICT_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 /** For the rare row strict mode cannot write as it is on the source (see errorValueColumns). */
@@ -50,19 +73,98 @@ function isDataError(err: unknown): boolean {
  * is an error, never a silent truncation.
  */
 export class MysqlBulkSink implements BulkSink {
-    private constructor(private readonly conn: Connection) {}
+    private constructor(private readonly conn: Connection, private readonly localInfile: boolean) {}
 
     static async open(spec: MysqlConnectionSpec): Promise<MysqlBulkSink> {
         const conn = await connectMysql(spec);
         await conn.query(`SET SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00', SESSION sql_mode = '${STRICT_MODE}'`);
-        return new MysqlBulkSink(conn);
+        // LOAD DATA LOCAL is the fast path; servers that refuse it (local_infile=OFF) get multi-row INSERTs.
+        const [v] = await conn.query<RowDataPacket[]>("SELECT @@GLOBAL.local_infile AS on_");
+        return new MysqlBulkSink(conn, Number(v[0].on_) === 1);
+    }
+
+    /**
+     * The whole chunk in one LOAD DATA LOCAL statement, its text generated batch by batch
+     * while the server reads it (memory: about one read batch). The server turns data and
+     * duplicate-key errors of a LOCAL load into warnings (it cannot stop the client's
+     * transfer), so any warning that is not an expected one undoes the chunk and raises a
+     * DataRejectedError: the engine then writes the chunk row by row with strict INSERTs,
+     * where every refused row meets the dirty-data policy. Nothing is dropped silently.
+     */
+    private async loadAll(
+        w: ChunkWrite,
+        writable: { c: { source: SourceColumn; target: string }; i: number }[],
+        table: string,
+        lenientFor: (row: SourceRow) => string[],
+        tuple: (row: SourceRow) => string,
+        head: string,
+    ): Promise<number> {
+        const binary = writable.map(({ c }) => isBinaryColumn(c.source));
+        const fields = writable.map(({ c }, j) => loadFieldFor(c.source, binary[j]));
+        const idx = writable.map(({ i }) => i);
+        const targets = writable.map(({ c }, j) => (binary[j] ? `@v${j}` : quoteIdent(c.target)));
+        const sets = writable.map(({ c }, j) => (binary[j] ? `${quoteIdent(c.target)} = UNHEX(@v${j})` : null)).filter((x) => x !== null);
+        const sql = `LOAD DATA LOCAL INFILE 'chunk' ${w.conflict === "keep-existing" ? "IGNORE " : ""}INTO TABLE ${table} CHARACTER SET utf8mb4 ` +
+            "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' " +
+            `(${targets.join(", ")})${sets.length ? ` SET ${sets.join(", ")}` : ""}`;
+        const width = idx.length;
+        let loaded = 0;
+        // Rows strict mode would refuse as they are (ENUM error values) are set aside and written after the load.
+        const lenientRows: { row: SourceRow; columns: string[] }[] = [];
+        async function* text(): AsyncGenerator<Buffer> {
+            for await (const batch of w.batches) {
+                let out = "";
+                let n = 0;
+                for (const row of batch) {
+                    const lenient = lenientFor(row);
+                    if (lenient.length) {
+                        lenientRows.push({ row, columns: lenient });
+                        continue;
+                    }
+                    let line = fields[0](row[idx[0]]);
+                    for (let j = 1; j < width; j++) line += "\t" + fields[j](row[idx[j]]);
+                    out += line + "\n";
+                    n++;
+                }
+                loaded += n;
+                w.onProgress(n, out.length);
+                yield Buffer.from(out, "utf8");
+            }
+        }
+        // The source stream's errors surface here, not as an unhandled stream error.
+        let sourceError: unknown;
+        const stream = Readable.from(text()).on("error", (err) => (sourceError = err));
+        let res: ResultSetHeader;
+        try {
+            [res] = await this.conn.query<ResultSetHeader>({ sql, infileStreamFactory: () => stream } as never);
+        } catch (err) {
+            throw sourceError ?? err;
+        }
+        if (sourceError) throw sourceError;
+        if (res.warningStatus > 0) {
+            const [warnings] = await this.conn.query<RowDataPacket[]>("SHOW WARNINGS LIMIT 5");
+            const bad = warnings.filter((x) => !(w.conflict === "keep-existing" && Number(x.Code) === 1062));
+            if (bad.length) throw Object.assign(new Error(`LOAD DATA into ${table}: ${bad.map((x) => x.Message).join("; ")}`), { errno: Number(bad[0].Code) });
+        }
+        if (w.conflict === "error" && res.affectedRows !== loaded) {
+            throw Object.assign(new Error(`LOAD DATA into ${table} wrote ${res.affectedRows} of ${loaded} rows`), { errno: 1062 });
+        }
+        for (const { row, columns } of lenientRows) {
+            await this.insertLenient(head + tuple(row), columns, w.conflict === "keep-existing");
+            w.onProgress(1, 0);
+        }
+        return loaded + lenientRows.length;
     }
 
     async writeChunk(w: ChunkWrite): Promise<number> {
         // Generated columns are computed by the destination; writing them is an error.
         const writable = w.mapping.columns.map((c, i) => ({ c, i })).filter(({ c }) => c.source.generationExpression === null);
         const table = qualified(w.mapping.targetSchema, w.mapping.targetTable);
-        const head = `INSERT${w.conflict === "keep-existing" ? " IGNORE" : ""} INTO ${table} (${writable.map(({ c }) => quoteIdent(c.target)).join(", ")}) VALUES `;
+        // keep-existing: a no-op ON DUPLICATE KEY UPDATE leaves the destination's row alone.
+        // (INSERT IGNORE would also turn bad values into silent truncations.)
+        const first = quoteIdent(writable[0].c.target);
+        const head = `INSERT INTO ${table} (${writable.map(({ c }) => quoteIdent(c.target)).join(", ")}) VALUES `;
+        const tail = w.conflict === "keep-existing" ? ` ON DUPLICATE KEY UPDATE ${first} = ${first}` : "";
         const literals = writable.map(({ c }) => literalFor(c.source));
         const tuple = (row: SourceRow) => `(${writable.map(({ i }, j) => literals[j](row[i])).join(",")})`;
         const enumErrorCols = errorValueColumns(writable);
@@ -78,8 +180,8 @@ export class MysqlBulkSink implements BulkSink {
                     for (const row of batch) {
                         try {
                             const lenient = lenientFor(row);
-                            if (lenient.length) await this.insertLenient(head + tuple(row), lenient, w.conflict === "keep-existing");
-                            else await this.conn.query(head + tuple(row));
+                            if (lenient.length) await this.insertLenient(head + tuple(row) + tail, lenient, w.conflict === "keep-existing");
+                            else await this.conn.query(head + tuple(row) + tail);
                             rows++;
                             w.onProgress(1, 0);
                         } catch (err) {
@@ -88,12 +190,14 @@ export class MysqlBulkSink implements BulkSink {
                         }
                     }
                 }
+            } else if (this.localInfile) {
+                rows = await this.loadAll(w, writable, table, lenientFor, (r) => tuple(r) + tail, head);
             } else {
                 let sql = "";
                 let n = 0;
                 const flush = async () => {
                     if (n === 0) return;
-                    await this.conn.query(sql);
+                    await this.conn.query(sql + tail);
                     rows += n;
                     w.onProgress(n, sql.length);
                     sql = "";
@@ -104,7 +208,7 @@ export class MysqlBulkSink implements BulkSink {
                         const lenient = lenientFor(row);
                         if (lenient.length) {
                             await flush();
-                            await this.insertLenient(head + tuple(row), lenient, w.conflict === "keep-existing");
+                            await this.insertLenient(head + tuple(row) + tail, lenient, w.conflict === "keep-existing");
                             rows++;
                             w.onProgress(1, 0);
                             continue;
