@@ -3,32 +3,31 @@
  * later, incremental replication) continues after Pulumi exits. Started on demand by the
  * provider or `pulumi-dts engine start`; exits on `pulumi-dts engine stop`.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
 import { Engine } from "./engine";
 import { controlToken, engineHome, ensureHome, writePrivate } from "./home";
 import { serveControl } from "./control/server";
-import { pingEngine } from "./control/client";
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 async function main(): Promise<void> {
     const home = engineHome();
     ensureHome(home);
-    // One engine per home: a second one started in a race leaves.
-    if (existsSync(home.pidFile)) {
-        const other = Number(readFileSync(home.pidFile, "utf8"));
-        if (other !== process.pid && alive(other) && (await pingEngine(home))) {
-            console.log(`engine already running as pid ${other}`);
-            return;
-        }
+    // One engine per home. The lock is an abstract unix socket named after the home: binding
+    // it is atomic and the kernel releases it when the process dies (even by kill -9), so two
+    // engines started in a race can never both run the same tasks.
+    const lockName = `\0pulumi-dts-engine-${createHash("sha256").update(resolve(home.dir)).digest("hex").slice(0, 32)}`;
+    const lock = createServer();
+    const locked = await new Promise<boolean>((ok) => {
+        lock.once("error", () => ok(false));
+        lock.listen(lockName, () => ok(true));
+    });
+    if (!locked) {
+        console.log(`${new Date().toISOString()} another engine holds ${home.dir}; exiting`);
+        return;
     }
+    lock.unref();
     writePrivate(home.pidFile, String(process.pid));
     const token = controlToken(home);
     let shuttingDown = false;
@@ -51,6 +50,10 @@ async function main(): Promise<void> {
     process.on("SIGTERM", () => void shutdown("SIGTERM"));
     process.on("SIGINT", () => void shutdown("SIGINT"));
     process.on("unhandledRejection", (err) => console.error(`${new Date().toISOString()} unhandled: ${(err as Error)?.stack ?? err}`));
+    // A home that was removed (a test's temp dir, a user's rm -rf) leaves nothing to serve.
+    setInterval(() => {
+        if (!existsSync(home.dir)) void shutdown("home removed");
+    }, 5000).unref();
     console.log(`${new Date().toISOString()} engine ${process.pid} listening on ${home.socket}`);
     engine.restore();
 }

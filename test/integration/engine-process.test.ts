@@ -1,11 +1,11 @@
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
 import { taskArgsSchema } from "../../sdk/schema/task";
-import { callEngine, pingEngine } from "../../provider/engine/control/client";
+import { callEngine, pingEngine, spawnEngine } from "../../provider/engine/control/client";
 import { engineHome } from "../../provider/engine/home";
 import type { TaskStatus } from "../../provider/engine/status";
 import type { Checkpoint, EngineTaskSpec } from "../../provider/engine/task-store";
@@ -115,6 +115,26 @@ describe("engine process", () => {
             await new Promise((r) => setTimeout(r, 250));
         }
         expect(samples).toBeGreaterThan(10);
+    });
+
+    it("engines started in a race leave exactly one running per home", async () => {
+        await callEngine({ method: "shutdown" }, { home, autostart: false }).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 500));
+        spawnEngine(home);
+        spawnEngine(home);
+        spawnEngine(home);
+        await callEngine({ method: "ping" }, { home });
+        await new Promise((r) => setTimeout(r, 1500));
+        const engines = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((pid) => {
+            try {
+                const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+                const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+                return cmd.includes("engine/main.js") && env.includes(`PULUMI_DTS_HOME=${home.dir}`);
+            } catch {
+                return false;
+            }
+        });
+        expect(engines).toHaveLength(1);
     });
 
     it("runs two tasks side by side", async () => {
