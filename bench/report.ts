@@ -11,6 +11,11 @@ export interface RunResult {
     rows: number;
     sourceBytes: number;
     maxRssKb: number | null;
+    /**
+     * CPU the rest of the machine used during the run, in cores (busy CPU seconds minus the
+     * tool's and our servers', over wall seconds); null if not measurable.
+     */
+    otherLoadCores: number | null;
     /** Empty when the tool exited 0 and the destination matched the source. */
     problems: string[];
     details: string[];
@@ -32,12 +37,16 @@ function pad(cells: string[][]): string {
 
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** A run during which something else on the machine used more than a fifth of a core. */
+export const CONTENDED_CORES = 0.2;
+export const contended = (r: RunResult) => r.otherLoadCores !== null && r.otherLoadCores > CONTENDED_CORES;
+
 export function peerOf(results: RunResult[], r: RunResult): RunResult | undefined {
     return results.find((p) => p.pair === r.pair && !p.ours && p.primary);
 }
 
 export function resultsTable(results: RunResult[]): string {
-    const rows: string[][] = [["tool", "wall s", "rows/s", "MB/s", "peak RSS MB", "ours/peer wall", "ok"]];
+    const rows: string[][] = [["tool", "wall s", "rows/s", "MB/s", "peak RSS MB", "ours/peer wall", "other load", "ok"]];
     for (const r of results) {
         const peer = r.ours ? peerOf(results, r) : undefined;
         rows.push([
@@ -47,6 +56,7 @@ export function resultsTable(results: RunResult[]): string {
             fmt(r.sourceBytes / MB / r.wallSeconds, 1),
             r.maxRssKb === null ? "n/a" : fmt(r.maxRssKb / 1024, 0),
             peer ? `${fmt(r.wallSeconds / peer.wallSeconds, 2)}x` : r.ours ? "n/a" : "-",
+            r.otherLoadCores === null ? "n/a" : `${fmt(r.otherLoadCores, 2)} cores${contended(r) ? " !" : ""}`,
             r.problems.length ? "FAILED" : "yes",
         ]);
     }
