@@ -137,6 +137,20 @@ describe("engine process", () => {
         expect(engines).toHaveLength(1);
     });
 
+    it("the provider's read reports a task's status, and a task gone from the engine as gone", async () => {
+        const saved = process.env.PULUMI_DTS_HOME;
+        process.env.PULUMI_DTS_HOME = home.dir;
+        try {
+            const hooks = await import("../../provider/hooks/task");
+            const live = await hooks.read("kill", { taskId: "kill" });
+            expect(live).toMatchObject({ id: "kill", props: { status: "completed", rowsCopied: ROWS } });
+            expect(await hooks.read("no-such-task", { taskId: "no-such-task" })).toEqual({ id: undefined, props: {} });
+        } finally {
+            if (saved === undefined) delete process.env.PULUMI_DTS_HOME;
+            else process.env.PULUMI_DTS_HOME = saved;
+        }
+    });
+
     it("runs two tasks side by side", async () => {
         await callEngine({ method: "submit", taskId: "a", spec: spec("a", [{ database: db, renameTo: `${db}_u`, tables: [{ name: "small" }] }]) }, { home });
         await callEngine({ method: "submit", taskId: "b", spec: spec("b", [{ database: db, renameTo: `${db}_u`, tables: [{ name: "big", renameTo: "big2" }] }]) }, { home });
