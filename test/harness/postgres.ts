@@ -70,6 +70,8 @@ export async function startPostgres(opts: { extraConfig?: string[]; hba?: string
         "synchronous_commit = off",
         "full_page_writes = off",
         "timezone = 'UTC'",
+        // Segments in the data dir, not /dev/shm: a server killed with -9 leaks nothing outside its temp dir.
+        "dynamic_shared_memory_type = mmap",
         ...(opts.extraConfig ?? []),
         "",
     ].join("\n"));
@@ -137,6 +139,12 @@ export async function restartPostgres(info: PostgresInfo): Promise<void> {
 }
 
 export async function destroyPostgres(info: PostgresInfo): Promise<void> {
+    // Immediate shutdown is as quick as a kill and lets the postmaster release what it holds.
+    try {
+        if (pidOf(info) !== undefined) runAsUser(info, pgBin("pg_ctl"), ["-D", dataDir(info), "-m", "immediate", "-w", "stop"]);
+    } catch {
+        /* already stopped, or stuck: killed below */
+    }
     await killPostgres(info).catch(() => undefined);
     rmSync(info.dir, { recursive: true, force: true });
 }
