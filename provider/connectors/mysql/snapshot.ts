@@ -104,22 +104,20 @@ export function selectExpression(col: SourceColumn, quoted: string, precision: {
 
 /**
  * Streams a query's rows in batches, holding at most a few batches in memory. Values are
- * exact: the driver hands raw bytes (typeCast off) and we decode text as UTF-8, so DECIMAL,
+ * exact: text is decoded from the packet as UTF-8 (the connection charset), so DECIMAL,
  * 64-bit integers and dates never pass through JS numbers or Dates, and binary columns
  * (chosen by `binary[i]`) stay bytes.
  */
 export async function* streamRows(conn: Connection, sql: string, binary: boolean[], batchSize = 2000): AsyncGenerator<SourceRow[]> {
     const core = (conn as unknown as { connection: { query(o: object): { stream(o: object): Readable } } }).connection;
-    const stream = core.query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: batchSize });
-    const width = binary.length;
+    // The SELECT names its columns c0, c1, ... (chunkQuery), so the cast knows each field's
+    // index; decoding straight from the packet saves a Buffer per text value.
+    const typeCast = (field: { name: string; string(encoding?: string): string | null; buffer(): Buffer | null }) =>
+        binary[Number(field.name.slice(1))] ? field.buffer() : field.string("utf8");
+    const stream = core.query({ sql, rowsAsArray: true, typeCast }).stream({ highWaterMark: batchSize });
     let batch: SourceRow[] = [];
     try {
-        for await (const raw of stream) {
-            const row = raw as (Buffer | null)[];
-            for (let i = 0; i < width; i++) {
-                const v = row[i];
-                if (v !== null && !binary[i]) (row as SourceRow)[i] = v.toString("utf8");
-            }
+        for await (const row of stream) {
             batch.push(row as SourceRow);
             if (batch.length >= batchSize) {
                 yield batch;

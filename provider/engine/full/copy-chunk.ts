@@ -6,7 +6,8 @@ import { type KeyRange, rangeConditions } from "../sink";
 
 /** The SELECT that reads one chunk: mapped columns, key range, and the user's row filter. */
 export function chunkQuery(mapping: TableMapping, range: KeyRange | null, precision: { float: number; double: number }): string {
-    const cols = mapping.columns.map((c) => selectExpression(c.source, quoteIdent(c.source.name), precision)).join(", ");
+    // Aliases c0, c1, ...: streamRows tells binary from text columns by position.
+    const cols = mapping.columns.map((c, i) => `${selectExpression(c.source, quoteIdent(c.source.name), precision)} AS c${i}`).join(", ");
     const conds: string[] = [];
     if (range && mapping.key) conds.push(...rangeConditions(quoteIdent(mapping.key[0]), range));
     if (mapping.where) conds.push(`(${mapping.where})`);
