@@ -12,7 +12,7 @@ import { RetryWindow } from "./retry";
 import { type BulkSink, DataRejectedError, describeKey, RowRejectedError } from "./sink";
 import { MysqlSource } from "./source";
 import type { TableProgress, TaskPhase, TaskStatus } from "./status";
-import type { Checkpoint, EngineTaskSpec, TableCheckpoint, TaskStore } from "./task-store";
+import type { Checkpoint, EngineTaskSpec, TaskStore } from "./task-store";
 import { RateLimiter } from "./throttle";
 
 /** Parallel chunk copies. Each holds a source snapshot connection and a destination connection. */
@@ -66,7 +66,8 @@ export class TaskRunner {
     /** Starts (or resumes) the task unless it has finished. */
     start(): void {
         if (this.running) return;
-        if (["completed", "released", "precheck-failed"].includes(this.status.phase) && !this.hasNewTables()) return;
+        // Finished tasks run again only through update(), which resets the phase first.
+        if (["completed", "released", "precheck-failed"].includes(this.status.phase)) return;
         this.stopped = false;
         this.status.error = undefined;
         this.persistTimer = setInterval(() => this.persist(), 1000);
@@ -98,11 +99,6 @@ export class TaskRunner {
             this.status.phase = "prechecking";
             this.start();
         }
-    }
-
-    private hasNewTables(): boolean {
-        // Completed tasks are restarted by update() when their selection changes.
-        return false;
     }
 
     private log(line: string): void {
@@ -429,4 +425,3 @@ export class TaskRunner {
     }
 }
 
-export type { TableCheckpoint };
