@@ -19,12 +19,18 @@ export interface MysqlFacts {
     binlogRowImage: string;
     /** binlog_row_metadata where the server has it (MySQL 8, MariaDB 10.5+). */
     binlogRowMetadata: string | null;
+    /** binlog_row_value_options ("" or "PARTIAL_JSON") where the server has it (MySQL ≥ 8.0.3); null on MariaDB and older MySQL. */
+    binlogRowValueOptions?: string | null;
+    /** binlog_transaction_compression where the server has it (MySQL ≥ 8.0.20); null on MariaDB and older MySQL. */
+    binlogTransactionCompression?: boolean | null;
     /** Hours binary logs are kept; null when they are never purged automatically. */
     binlogRetentionHours: number | null;
     /** MySQL's gtid_mode, or "MARIADB" (domain-based GTIDs, always available). */
     gtidMode: string;
+    /** read_only or super_read_only is ON. */
     readOnly: boolean;
     logSlaveUpdates: boolean;
+    /** server_id; 0 means the server serves no binlog clients. */
     serverId: number;
     characterSetServer: string;
     lowerCaseTableNames: number;

@@ -6,7 +6,8 @@ import { parseGrants } from "./grants";
 async function variables(conn: Connection): Promise<Map<string, string>> {
     const [rows] = await conn.query<RowDataPacket[]>(
         "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version','version_comment','log_bin','loose_polar_log_bin','polar_log_bin'," +
-            "'binlog_format','binlog_row_image','binlog_row_metadata','binlog_expire_logs_seconds','expire_logs_days','gtid_mode'," +
+            "'binlog_format','binlog_row_image','binlog_row_metadata','binlog_row_value_options','binlog_transaction_compression'," +
+            "'binlog_expire_logs_seconds','expire_logs_days','gtid_mode'," +
             "'read_only','super_read_only','log_slave_updates','log_replica_updates','server_id','character_set_server','lower_case_table_names','polardb_version')",
     );
     return new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
@@ -40,6 +41,8 @@ export async function introspectMysqlServer(conn: Connection, spec: MysqlConnect
         binlogFormat: vars.get("binlog_format") ?? "",
         binlogRowImage: vars.get("binlog_row_image") ?? "",
         binlogRowMetadata: vars.get("binlog_row_metadata") ?? null,
+        binlogRowValueOptions: vars.get("binlog_row_value_options") ?? null,
+        binlogTransactionCompression: vars.has("binlog_transaction_compression") ? on(vars.get("binlog_transaction_compression")) : null,
         binlogRetentionHours: retentionHours(vars),
         gtidMode: flavour === "MariaDB" ? "MARIADB" : (vars.get("gtid_mode") ?? "OFF"),
         readOnly: on(vars.get("read_only")) || on(vars.get("super_read_only")),

@@ -1,5 +1,5 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
-import type { ConnectionFacts } from "../../connectors/facts";
+import type { ConnectionFacts, MysqlFacts } from "../../connectors/facts";
 import type { TableMapping } from "../model";
 import type { PrecheckItem } from "../status";
 
@@ -29,11 +29,110 @@ export function sourcePrivileges(facts: ConnectionFacts, task: TaskSpec, databas
     return items;
 }
 
+/**
+ * Major, minor and patch of a server version ("5.6.51-log", "8.0.36", "10.11.6-MariaDB-0+deb12u1"; MariaDB's
+ * replication-protocol prefix "5.5.5-" is skipped); null when the string starts with no version.
+ */
+export function parseServerVersion(version: string): [number, number, number] | null {
+    const s = version.trim().replace(/^5\.5\.5-(?=\d+\.\d+\.\d+.*mariadb)/i, "");
+    const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(s);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? "0")] : null;
+}
+
+const atMost56 = (v: [number, number, number]) => v[0] < 5 || (v[0] === 5 && v[1] <= 6);
+const before56 = (v: [number, number, number]) => v[0] < 5 || (v[0] === 5 && v[1] < 6);
+
+/** Server version and read-only state (seed 001: read-only RDS MySQL 5.6 cannot be an incremental source; seed 003: PolarDB read-only nodes). */
+function sourceServer(facts: ConnectionFacts, m: MysqlFacts): PrecheckItem[] {
+    const items: PrecheckItem[] = [];
+    const version = parseServerVersion(facts.serverVersion);
+    const named = `${facts.flavour} ${facts.serverVersion}`;
+    items.push(!version || !before56(version)
+        ? passed("source-version", "Source version supports incremental migration", version ? named : `version "${facts.serverVersion}" not recognised; assumed 5.6 or later`)
+        : {
+            id: "source-version", title: "Source version supports incremental migration", outcome: "failed", object: "source",
+            detail: `${named}: incremental migration needs MySQL 5.6 or later (row events v2, binlog_row_image and binlog checksums)`,
+            fix: "upgrade the source to MySQL 5.6 or later, or remove \"incremental\" from migrationTypes",
+        });
+    const flag = "read_only (or super_read_only)";
+    if (!m.readOnly) {
+        items.push(passed("source-read-only", "Source is not a read-only instance that lacks transaction logs"));
+    } else if (facts.flavour === "PolarDB") {
+        items.push({
+            id: "source-read-only", title: "Source is not a read-only instance that lacks transaction logs", outcome: "failed", object: "source",
+            detail: `${flag} is ON: read-only nodes of a PolarDB for MySQL cluster cannot be migrated`,
+            fix: "connect to the cluster's primary endpoint (the primary node) instead of a read-only node",
+        });
+    } else if (version && atMost56(version)) {
+        items.push({
+            id: "source-read-only", title: "Source is not a read-only instance that lacks transaction logs", outcome: "failed", object: "source",
+            detail: `${named} with ${flag} ON: DTS cannot write its heartbeat to a read-only 5.6 source; incremental migration needs a source that records transaction logs, which read-only MySQL 5.6 instances (such as read-only RDS for MySQL 5.6) do not`,
+            fix: "migrate from the primary instance (or a MySQL 5.7+ replica with log_slave_updates ON), or remove \"incremental\" from migrationTypes",
+        });
+    } else {
+        items.push(passed("source-read-only", "Source is not a read-only instance that lacks transaction logs",
+            `${flag} is ON; the server still writes its binary log (on a replica, the changes it applies are logged only with log_slave_updates ON, which is ${m.logSlaveUpdates ? "ON" : "OFF"} here)`));
+    }
+    items.push(m.serverId !== 0 ? passed("server-id", "server_id is set", `server_id is ${m.serverId}`) : {
+        id: "server-id", title: "server_id is set", outcome: "failed", object: "source",
+        detail: "server_id is 0: the binary log cannot be read by a replica or a binlog client (MySQL refuses log_bin without a server_id and a server with server_id 0 refuses replica connections)",
+        fix: "set server_id to a non-zero value unique among the servers and replicas (server_id = N in the server configuration, or SET GLOBAL server_id = N)",
+    });
+    return items;
+}
+
+/** Settings that decide whether the binlog reader (@vlasky/zongji) can decode every row event. */
+function binlogDecoding(facts: ConnectionFacts, m: MysqlFacts): PrecheckItem[] {
+    const items: PrecheckItem[] = [];
+    const meta = m.binlogRowMetadata;
+    if (meta === null || meta === undefined) {
+        items.push(passed("binlog-row-metadata", "binlog_row_metadata is FULL",
+            `${facts.flavour} ${facts.serverVersion} has no binlog_row_metadata (MySQL 8.0.1+, MariaDB 10.5+): column metadata is read from information_schema when a table's first change arrives; avoid ALTER TABLE on migrated tables while changes written before it are still being read`));
+    } else if (meta.toUpperCase() === "FULL") {
+        items.push(passed("binlog-row-metadata", "binlog_row_metadata is FULL", "rows are decoded with the column metadata written into the binary log"));
+    } else {
+        items.push({
+            id: "binlog-row-metadata", title: "binlog_row_metadata is FULL", outcome: "alert", object: "source",
+            detail: `binlog_row_metadata is ${meta}: column metadata is read from information_schema instead of the binary log, so changes written before an ALTER TABLE may be decoded with the table's later definition`,
+            fix: "SET GLOBAL binlog_row_metadata = 'FULL' and in the server configuration, or accept the alert with ignorePrecheckAlerts: [\"binlog-row-metadata\"]",
+        });
+    }
+    if (facts.flavour === "MariaDB") return items; // neither variable exists; MariaDB's log_bin_compress events are decoded
+    const valueOptions = m.binlogRowValueOptions ?? null;
+    items.push(valueOptions === null || !/PARTIAL_JSON/i.test(valueOptions)
+        ? passed("binlog-row-value-options", "binlog_row_value_options is not PARTIAL_JSON",
+            valueOptions === null ? "the server has no binlog_row_value_options (MySQL 8.0.3+): JSON updates are logged as whole documents" : undefined)
+        : {
+            id: "binlog-row-value-options", title: "binlog_row_value_options is not PARTIAL_JSON", outcome: "failed", object: "source",
+            detail: `binlog_row_value_options is ${valueOptions}: partial JSON updates are logged as diffs that cannot be decoded, so those UPDATEs would be lost`,
+            fix: "SET GLOBAL binlog_row_value_options = '' and remove PARTIAL_JSON from the server configuration (sessions that set it themselves keep it until they reconnect)",
+        });
+    const compression = m.binlogTransactionCompression ?? null;
+    items.push(compression !== true
+        ? passed("binlog-transaction-compression", "binlog_transaction_compression is OFF",
+            compression === null ? "the server has no binlog_transaction_compression (MySQL 8.0.20+)" : undefined)
+        : {
+            id: "binlog-transaction-compression", title: "binlog_transaction_compression is OFF", outcome: "failed", object: "source",
+            detail: "binlog_transaction_compression is ON: transactions are logged as compressed payloads whose row events cannot be decoded, so their changes would be lost",
+            fix: "SET GLOBAL binlog_transaction_compression = OFF and in the server configuration (sessions that set it themselves keep it until they reconnect)",
+        });
+    return items;
+}
+
+/** GTIDs are optional: without them changes are followed by binlog file and position. */
+function gtidMode(facts: ConnectionFacts, m: MysqlFacts): PrecheckItem {
+    const mode = m.gtidMode.toUpperCase();
+    const detail = facts.flavour === "MariaDB" || mode === "MARIADB"
+        ? "MariaDB domain-based GTIDs; changes are followed by binlog file and position"
+        : `gtid_mode is ${m.gtidMode}: changes are followed by binlog file and position${mode === "ON" ? "" : " (GTIDs are not required)"}`;
+    return passed("gtid-mode", "GTID mode is compatible", detail);
+}
+
 /** Binlog settings incremental migration depends on (seed 001 table; PolarDB uses loose_polar_log_bin). */
 export function binlogSettings(facts: ConnectionFacts, task: TaskSpec): PrecheckItem[] {
     const m = facts.mysql;
     if (!m || !task.migrationTypes.includes("incremental")) return [];
-    const items: PrecheckItem[] = [];
+    const items: PrecheckItem[] = [...sourceServer(facts, m)];
     const polar = facts.flavour === "PolarDB";
     items.push(m.logBin ? passed("binlog-enabled", "Binary logging is on") : {
         id: "binlog-enabled", title: "Binary logging is on", outcome: "failed", object: "source",
@@ -44,16 +143,20 @@ export function binlogSettings(facts: ConnectionFacts, task: TaskSpec): Precheck
         id: "binlog-format", title: "binlog_format is ROW", outcome: "failed", object: "source",
         detail: `binlog_format is ${m.binlogFormat}`, fix: "SET GLOBAL binlog_format = 'ROW' and in the server configuration",
     });
-    items.push(m.binlogRowImage.toUpperCase() === "FULL" ? passed("binlog-row-image", "binlog_row_image is FULL") : {
+    items.push(m.binlogRowImage === ""
+        ? passed("binlog-row-image", "binlog_row_image is FULL", "the server has no binlog_row_image: rows are always logged in full")
+        : m.binlogRowImage.toUpperCase() === "FULL" ? passed("binlog-row-image", "binlog_row_image is FULL") : {
         id: "binlog-row-image", title: "binlog_row_image is FULL", outcome: "failed", object: "source",
         detail: `binlog_row_image is ${m.binlogRowImage}`, fix: "SET GLOBAL binlog_row_image = 'FULL' and in the server configuration",
     });
+    items.push(...binlogDecoding(facts, m));
     const hours = m.binlogRetentionHours;
     items.push(hours === null || hours >= 168 ? passed("binlog-retention", "Binary logs are kept long enough") : {
         id: "binlog-retention", title: "Binary logs are kept long enough", outcome: "alert", object: "source",
         detail: `binary logs are kept ${hours} hours; DTS requires at least 7 days for self-managed MySQL (3 days for RDS)`,
         fix: "SET GLOBAL binlog_expire_logs_seconds = 604800 (or expire_logs_days = 7)",
     });
+    items.push(gtidMode(facts, m));
     return items;
 }
 
