@@ -6,7 +6,19 @@ import type { DatabaseConnection } from "./connection";
 import type { DirtyRecord, PrecheckReport, TableProgress } from "../provider/engine/status";
 import type { BinlogPosition } from "../provider/engine/model";
 
-const outputNames = ["taskId", "status", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error"];
+const outputNames = ["taskId", "status", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
+
+/** The incremental stream as the task's outputs show it (refreshed by pulumi refresh). */
+export interface IncrementalOutput {
+    /** binlog file:position (and GTID) of the last applied source transaction. */
+    position: string;
+    latencySeconds: number;
+    caughtUp: boolean;
+    changesApplied: number;
+    transactionsApplied: number;
+    /** DDL statements passed over because the ddl selection leaves their operation out. */
+    skippedStatements: string[];
+}
 
 /** Arguments of a MigrationTask; `source` and `destination` are DatabaseConnections. */
 export type MigrationTaskArgs = Omit<ArgsOf<TaskArgsInput>, "source" | "destination"> & {
@@ -31,7 +43,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
  */
 export class MigrationTask extends pulumi.dynamic.Resource {
     declare public readonly taskId: pulumi.Output<string>;
-    /** prechecking, precheck-failed, migrating-schema, migrating-full, completed, failed. */
+    /** prechecking, precheck-failed, migrating-schema, migrating-full, completed, running (incremental), failed. */
     declare public readonly status: pulumi.Output<string>;
     /** The precheck report: every item passed, alert or failed, with the object and the fix. */
     declare public readonly precheck: pulumi.Output<PrecheckReport | null>;
@@ -47,6 +59,10 @@ export class MigrationTask extends pulumi.dynamic.Resource {
     /** What schema migration could not carry over exactly (omitted defaults, skipped indexes...). */
     declare public readonly notes: pulumi.Output<string[]>;
     declare public readonly error: pulumi.Output<string>;
+    /** The incremental stream (null until the task reaches it). */
+    declare public readonly incremental: pulumi.Output<IncrementalOutput | null>;
+    /** Seconds the destination is behind the source, as of the last create, update or refresh. */
+    declare public readonly latencySeconds: pulumi.Output<number | null>;
 
     constructor(name: string, args: MigrationTaskArgs, opts?: pulumi.CustomResourceOptions) {
         const { source, destination, ...rest } = args;

@@ -14,6 +14,7 @@ export interface DatabaseObjects {
     events: SourceEvent[];
 }
 import type { BulkSink } from "./sink";
+import type { ChangeSink } from "./change-sink";
 import type { PrecheckItem } from "./status";
 
 /**
@@ -35,5 +36,9 @@ export interface Destination {
     /** Views, routines, triggers, events of whole-database selections (MySQL destinations). */
     migrateObjects?(objects: DatabaseObjects[], task: TaskSpec): Promise<string[]>;
     openSink(): Promise<BulkSink>;
+    /** The applier of incremental changes (one per running stream). */
+    openChangeSink(): Promise<ChangeSink>;
+    /** Removes a released task's stream checkpoint from the destination. */
+    forgetStream(taskId: string): Promise<void>;
     close(): Promise<void>;
 }

@@ -63,6 +63,7 @@ export class Engine {
                 const r = this.runners.get(req.taskId);
                 if (!r) return { released: false };
                 await r.stop();
+                await r.forgetStream();
                 new TaskStore(this.home, req.taskId).remove();
                 this.runners.delete(req.taskId);
                 return { released: true };

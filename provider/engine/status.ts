@@ -6,6 +6,8 @@ export type TaskPhase =
     | "migrating-schema"
     | "migrating-full"
     | "completed"
+    /** Incremental migration: the destination follows the source's binlog until the task is released. */
+    | "running"
     | "failed"
     | "released";
 
@@ -51,6 +53,30 @@ export interface DirtyRecord {
     error: string;
 }
 
+/** The incremental stream, as `pulumi-dts status` and the task's outputs show it. */
+export interface IncrementalStatus {
+    /** End of the last source transaction applied at the destination. */
+    position?: BinlogPosition;
+    /** The source's current binlog position, as last polled. */
+    sourcePosition?: BinlogPosition;
+    /** Seconds the destination is behind the source (0: every logged transaction is applied). */
+    latencySeconds: number;
+    caughtUp: boolean;
+    changesApplied: number;
+    transactionsApplied: number;
+    changesPerSecond: number;
+    /** Source commit time (ms) of the last applied transaction. */
+    lastSourceTime?: number;
+    /** Commit time (ms) of the oldest transaction being applied, while a batch is in flight. */
+    oldestPendingTime?: number;
+    /** Statements passed over because the task's ddl selection leaves their operation out. */
+    skippedStatements: string[];
+}
+
+export function emptyIncrementalStatus(): IncrementalStatus {
+    return { latencySeconds: 0, caughtUp: false, changesApplied: 0, transactionsApplied: 0, changesPerSecond: 0, skippedStatements: [] };
+}
+
 export interface TaskStatus {
     taskId: string;
     phase: TaskPhase;
@@ -60,6 +86,8 @@ export interface TaskStatus {
     snapshotPosition?: BinlogPosition;
     rowsCopied: number;
     rowsPerSecond: number;
+    /** Present once the task has reached incremental migration. */
+    incremental?: IncrementalStatus;
     dirtyRows: number;
     /** The first dirty rows (the full list is in the task's dirty-data log). */
     dirtySample: DirtyRecord[];

@@ -6,12 +6,13 @@ import { openDestination } from "./destinations";
 import { planChunks } from "./full/chunks";
 import { chunkQuery, readChunk } from "./full/copy-chunk";
 import { buildMappings, type DestinationFamily } from "./mapping";
-import { formatPosition, type SourceRow, type TableMapping } from "./model";
+import { IncrementalStream } from "./incremental/stream";
+import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "./model";
 import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
 import { RetryWindow } from "./retry";
 import { type BulkSink, DataRejectedError, describeKey, RowRejectedError } from "./sink";
 import { MysqlSource } from "./source";
-import type { TableProgress, TaskPhase, TaskStatus } from "./status";
+import { emptyIncrementalStatus, type TableProgress, type TaskPhase, type TaskStatus } from "./status";
 import type { Checkpoint, EngineTaskSpec, TaskStore } from "./task-store";
 import { RateLimiter } from "./throttle";
 
@@ -193,6 +194,16 @@ export class TaskRunner {
                 this.checkpoint.precheckPassed = true;
             }
             for (const m of mappings) this.checkpoint.tables[tableKey(m)] ??= { schemaDone: false, chunks: null, indexesDone: false };
+            const incremental = task.migrationTypes.includes("incremental");
+            if (incremental && !task.migrationTypes.includes("full") && !this.checkpoint.snapshotPosition) {
+                // Incremental only: changes from now on (DTS: the destination already holds the data).
+                const snap = await this.withRetry("read the binlog position", () => openSnapshot(this.spec.source as MysqlConnectionSpec, source.facts.flavour));
+                await closeSnapshot(snap);
+                if (!snap.position.file) throw new Error("the source has no binary log: incremental migration needs log_bin ON");
+                this.checkpoint.snapshotPosition = snap.position;
+                this.log(`incremental start position ${formatPosition(snap.position)}`);
+                this.persist();
+            }
 
             if (task.migrationTypes.includes("schema")) {
                 this.setPhase("migrating-schema");
@@ -231,12 +242,53 @@ export class TaskRunner {
                 }
                 this.checkpoint.objectsDone = true;
             }
+            if (incremental) {
+                const start = this.checkpoint.snapshotPosition;
+                if (!start) throw new Error("the full load recorded no binlog position (the source had no binary log), so incremental migration cannot start");
+                await this.streamChanges(mappings, dest, start);
+                return;
+            }
             this.status.finishedAt = new Date().toISOString();
             this.setPhase("completed");
             this.log(`completed: ${this.status.rowsCopied} rows${this.status.dirtyRows ? `, ${this.status.dirtyRows} dirty rows skipped` : ""}`);
         } finally {
             await source.close();
             await dest.close();
+        }
+    }
+
+    /** Incremental migration: runs until the task is stopped or released. */
+    private async streamChanges(mappings: TableMapping[], dest: Destination, start: BinlogPosition): Promise<void> {
+        this.status.incremental ??= emptyIncrementalStatus();
+        this.setPhase("running");
+        const stream = new IncrementalStream({
+            taskId: this.spec.taskId,
+            task: () => this.spec.task,
+            source: this.spec.source as MysqlConnectionSpec,
+            destination: dest,
+            mappings,
+            start,
+            status: this.status.incremental,
+            stopped: () => this.stopped,
+            log: (line) => this.log(line),
+            note: (line) => this.note([line]),
+            rejected: (m, row, reason) => this.rejected(m, row, reason),
+        });
+        await stream.run();
+    }
+
+    /** After release: the stream's checkpoint row at the destination goes too (its data stays). */
+    async forgetStream(): Promise<void> {
+        if (!this.spec.task.migrationTypes.includes("incremental")) return;
+        try {
+            const dest = await openDestination(this.spec.destination);
+            try {
+                await dest.forgetStream(this.spec.taskId);
+            } finally {
+                await dest.close();
+            }
+        } catch (err) {
+            this.log(`release: could not remove the stream checkpoint at the destination: ${(err as Error).message}`);
         }
     }
 

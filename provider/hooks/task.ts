@@ -16,15 +16,11 @@ import { redact } from "../errors/connection-error";
 
 type Props = Record<string, unknown>;
 
-const OUTPUT_KEYS = ["taskId", "status", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error"];
+const OUTPUT_KEYS = ["taskId", "status", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
 
 /** Engine capabilities that arrive with later issues; refused at preview, not at the end of a load. */
 function capabilityFailures(news: Props): CheckFailure[] {
     const failures: CheckFailure[] = [];
-    const types = news.migrationTypes;
-    if (Array.isArray(types) && types.includes("incremental")) {
-        failures.push({ property: "migrationTypes", reason: "migrationTypes: \"incremental\" is not implemented yet in this version of pulumi-dts; use [\"schema\", \"full\"]" });
-    }
     for (const side of ["source", "destination"] as const) {
         const conn = news[side] as Props | undefined;
         if (!conn || conn === (UNKNOWN as unknown) || typeof conn.engine !== "string") continue;
@@ -87,6 +83,17 @@ function outputsOf(s: TaskStatus): Props {
         dirtySample: s.dirtySample,
         notes: s.notes,
         error: s.error ?? "",
+        incremental: s.incremental
+            ? {
+                position: s.incremental.position ? formatPosition(s.incremental.position) : "",
+                latencySeconds: s.incremental.latencySeconds,
+                caughtUp: s.incremental.caughtUp,
+                changesApplied: s.incremental.changesApplied,
+                transactionsApplied: s.incremental.transactionsApplied,
+                skippedStatements: s.incremental.skippedStatements,
+            }
+            : null,
+        latencySeconds: s.incremental?.latencySeconds ?? null,
     };
 }
 
@@ -96,17 +103,21 @@ function defaultWaitFor(task: TaskSpec): WaitFor {
     return task.migrationTypes.includes("incremental") ? "caught-up" : task.migrationTypes.includes("full") ? "full-completed" : "full-completed";
 }
 
-function reached(s: TaskStatus, waitFor: WaitFor): boolean {
+function reached(s: TaskStatus, waitFor: WaitFor, task: TaskSpec): boolean {
     if (s.phase === "completed") return true;
     if (waitFor === "started") return !["prechecking"].includes(s.phase);
-    return false;
+    if (s.phase !== "running") return false;
+    // The full load is over once the stream runs; caught-up also wants the latency low.
+    if (waitFor === "full-completed") return true;
+    return s.incremental !== undefined && (s.incremental.caughtUp || s.incremental.latencySeconds <= task.caughtUpLatencySeconds) && s.incremental.position !== undefined;
 }
 
 function progressLine(name: string, s: TaskStatus): string {
     const done = s.tables.filter((t) => t.state === "done").length;
     return `[pulumi-dts ${name}] ${s.phase}: ${done}/${s.tables.length} tables, ${s.rowsCopied.toLocaleString("en-US")} rows` +
         (s.rowsPerSecond ? ` (${s.rowsPerSecond.toLocaleString("en-US")} rows/s)` : "") +
-        (s.dirtyRows ? `, ${s.dirtyRows} dirty rows skipped` : "");
+        (s.dirtyRows ? `, ${s.dirtyRows} dirty rows skipped` : "") +
+        (s.incremental ? `; incremental: ${s.incremental.changesApplied.toLocaleString("en-US")} changes applied, latency ${s.incremental.latencySeconds} s` : "");
 }
 
 /**
@@ -120,7 +131,7 @@ async function waitForTask(taskId: string, task: TaskSpec, secrets: string[], on
     let lastPrint = 0;
     for (;;) {
         const s = await callEngine<TaskStatus>({ method: "get", taskId });
-        if (reached(s, waitFor)) return s;
+        if (reached(s, waitFor, task)) return s;
         if (s.phase === "precheck-failed" || s.phase === "failed") {
             // A new task that cannot start is released (Pulumi will not record it); an existing one
             // keeps its progress, so fixing the cause and running `pulumi up` again continues it.

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,4 +51,51 @@ export async function runTask(
 
 export function removeHome(home: string): void {
     rmSync(home, { recursive: true, force: true });
+}
+
+/** Starts a task in this process and returns at once (incremental tasks run until stopped). */
+export function startTask(
+    source: ConnectionSpec & { connectionId: string },
+    destination: ConnectionSpec & { connectionId: string },
+    task: Omit<TaskArgsInput, "source" | "destination">,
+    opts: { home?: string; taskId?: string } = {},
+): { home: string; runner: TaskRunner; spec: EngineTaskSpec; store: TaskStore } {
+    const home = opts.home ?? mkdtempSync(join(tmpdir(), "dts-home-"));
+    const h = engineHome(home);
+    ensureHome(h);
+    // Unique like the provider's ids: a destination keeps each task's stream checkpoint by id.
+    const taskId = opts.taskId ?? `t-${randomBytes(6).toString("hex")}`;
+    const spec: EngineTaskSpec = {
+        taskId,
+        task: taskArgsSchema.parse({ ...task, source: { connectionId: "src", engine: source.engine }, destination: { connectionId: "dst", engine: destination.engine } }),
+        source,
+        destination,
+    };
+    const store = new TaskStore(h, taskId);
+    store.writeSpec(spec);
+    const runner = new TaskRunner(store, spec);
+    runner.start();
+    return { home, runner, spec, store };
+}
+
+/** A new runner for a task a previous runner (stopped or crashed) left in `home`. */
+export function resumeTask(home: string, taskId: string): TaskRunner {
+    const store = new TaskStore(engineHome(home), taskId);
+    const runner = new TaskRunner(store, store.readSpec()!);
+    runner.start();
+    return runner;
+}
+
+/** Polls the runner's status until `ok` holds; fails early when the task failed. */
+export async function waitForStatus(runner: TaskRunner, ok: (s: TaskStatus) => boolean, timeoutMs = 120_000): Promise<TaskStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const s = runner.status;
+        if (ok(s)) return s;
+        if (s.phase === "failed" || s.phase === "precheck-failed") {
+            throw new Error(`task ${s.phase}: ${s.error ?? JSON.stringify(s.precheck?.items.filter((i) => i.outcome !== "passed"))}`);
+        }
+        if (Date.now() > deadline) throw new Error(`timed out; phase ${s.phase}, incremental ${JSON.stringify(s.incremental)}`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
 }

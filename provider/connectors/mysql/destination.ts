@@ -7,6 +7,7 @@ import type { DatabaseObjects } from "../../engine/destination";
 import type { PrecheckItem } from "../../engine/status";
 import type { ConnectionFacts } from "../facts";
 import { MysqlBulkSink } from "./bulk-sink";
+import { forgetMysqlStream, MysqlChangeSink } from "./change-sink";
 import { connectMysql } from "./connect";
 import { createDatabaseSql, createTableSql, foreignKeySqls, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "./ddl";
 import { qualified, quoteIdent } from "./identifiers";
@@ -175,6 +176,14 @@ export class MysqlDestination implements Destination {
 
     openSink(): Promise<MysqlBulkSink> {
         return MysqlBulkSink.open(this.spec);
+    }
+
+    openChangeSink(): Promise<MysqlChangeSink> {
+        return MysqlChangeSink.open(this.spec);
+    }
+
+    forgetStream(taskId: string): Promise<void> {
+        return forgetMysqlStream(this.conn, taskId);
     }
 
     async close(): Promise<void> {

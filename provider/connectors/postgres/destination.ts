@@ -6,6 +6,7 @@ import type { TableMapping } from "../../engine/model";
 import type { PrecheckItem } from "../../engine/status";
 import type { ConnectionFacts } from "../facts";
 import { PostgresBulkSink } from "./bulk-sink";
+import { forgetPostgresStream, PostgresChangeSink } from "./change-sink";
 import { connectPostgres } from "./connect";
 import { createIndexSqls, createSchemaSql, createTableSql } from "./ddl";
 import { exceedsIdentifierLimit, qualified } from "./identifiers";
@@ -119,6 +120,14 @@ export class PostgresDestination implements Destination {
 
     openSink(): Promise<PostgresBulkSink> {
         return PostgresBulkSink.open(this.spec);
+    }
+
+    openChangeSink(): Promise<PostgresChangeSink> {
+        return PostgresChangeSink.open(this.spec);
+    }
+
+    forgetStream(taskId: string): Promise<void> {
+        return forgetPostgresStream(this.client, taskId);
     }
 
     async close(): Promise<void> {

@@ -1,0 +1,271 @@
+import ZongJi from "@vlasky/zongji";
+import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
+import type { BinlogPosition } from "../../engine/model";
+import { mysqlOptions } from "./connect";
+
+/**
+ * The binlog as a sequence of source transactions. Protocol only: which tables matter,
+ * how values are represented at the destination and what to do with a statement are the
+ * engine's business. Built on @vlasky/zongji (binlog_row_metadata=FULL decodes each row
+ * with the schema in force when it was written).
+ */
+
+export type RowEventKind = "insert" | "update" | "delete";
+
+/** Row images as zongji decodes them: column name → value. */
+export type RowImage = Record<string, unknown>;
+
+export interface BinlogRowEvent {
+    database: string;
+    table: string;
+    kind: RowEventKind;
+    /** One entry per row: `before` for update/delete, `after` for insert/update. */
+    rows: { before?: RowImage; after?: RowImage }[];
+}
+
+/** A statement logged as text: DDL, or DML of a STATEMENT-logged session. */
+export interface BinlogStatement {
+    /** Default database of the session that ran it. */
+    database: string;
+    sql: string;
+}
+
+/** One committed source transaction (or a standalone statement such as DDL). */
+export interface BinlogTransaction {
+    /** GTID of the transaction, when the server assigns them. */
+    gtid?: string;
+    /** Where the stream resumes after this transaction. */
+    end: BinlogPosition;
+    /** Source commit time, ms since the epoch (binlog timestamps have second resolution). */
+    timestamp: number;
+    rows: BinlogRowEvent[];
+    statements: BinlogStatement[];
+    /** Row changes in `rows`, counted once. */
+    rowCount: number;
+}
+
+export interface BinlogReaderOptions {
+    /** Where to start: the end of the last transaction already applied. */
+    from: BinlogPosition;
+    serverId: number;
+    /** Databases and tables whose row events are decoded (others are skipped by zongji). */
+    include: Record<string, string[] | true>;
+    /** Seconds between the server's heartbeats on an idle stream. */
+    heartbeatSeconds: number;
+    /** Buffered row changes above which the socket is paused until the consumer catches up. */
+    highWater?: number;
+}
+
+/** The server refused the start position or the stream broke: the reader is done. */
+export class BinlogStreamError extends Error {
+    constructor(message: string, readonly code: string | undefined, readonly purged: boolean) {
+        super(message);
+        this.name = "BinlogStreamError";
+    }
+}
+
+const COMMIT = /^\s*(COMMIT|XA\s+COMMIT)\b/i;
+const BEGIN = /^\s*(BEGIN|START\s+TRANSACTION|XA\s+START)\b/i;
+const ROLLBACK = /^\s*ROLLBACK\b/i;
+
+interface Waiter {
+    resolve(): void;
+}
+
+/**
+ * Pull-based reader: `take()` returns the buffered transactions (waiting for at least one
+ * or for `idleMs`). The socket is paused while more than `highWater` row changes wait, so
+ * a slow destination never makes the engine buffer the whole backlog.
+ */
+export class BinlogReader {
+    private readonly zongji: InstanceType<typeof ZongJi>;
+    private readonly queue: BinlogTransaction[] = [];
+    private queuedRows = 0;
+    private paused = false;
+    private waiter: Waiter | undefined;
+    private failure: BinlogStreamError | undefined;
+    private open: BinlogTransaction | undefined;
+    private readonly highWater: number;
+    /** Last time anything (an event or a heartbeat) arrived: the stream is alive. */
+    lastActivity = Date.now();
+    /** The server's position as of the last event or heartbeat seen. */
+    serverPosition: BinlogPosition;
+    private stopped = false;
+
+    private constructor(spec: MysqlConnectionSpec, private readonly options: BinlogReaderOptions) {
+        this.highWater = options.highWater ?? 20_000;
+        this.serverPosition = { ...options.from };
+        // Values as text where the text is exact (dates with microseconds, JSON with int64),
+        // in UTC like the full load's reader.
+        const conn = { ...mysqlOptions(spec), dateStrings: true, timezone: "Z", jsonStrings: true, decimalNumbers: false };
+        this.zongji = new ZongJi(conn as never);
+    }
+
+    static start(spec: MysqlConnectionSpec, options: BinlogReaderOptions): BinlogReader {
+        const r = new BinlogReader(spec, options);
+        r.begin();
+        return r;
+    }
+
+    private begin(): void {
+        const z = this.zongji as unknown as {
+            connection: { query(sql: string, cb: (err: Error | null) => void): void; pause(): void; resume(): void; threadId: number | null };
+            options: { filename?: string; position?: number };
+            on(ev: string, fn: (arg: never) => void): void;
+            start(o: object): void;
+        };
+        z.on("error", (err: Error & { code?: string; errno?: number }) => this.fail(err));
+        z.on("binlog", (ev: never) => this.onEvent(ev));
+        z.start({
+            serverId: this.options.serverId,
+            filename: this.options.from.file,
+            position: this.options.from.position,
+            includeEvents: ["rotate", "format", "query", "xid", "gtid", "mariadbgtid", "tablemap", "writerows", "updaterows", "deleterows", "heartbeat", "xaprepare"],
+            includeSchema: this.options.include,
+        });
+        // start() opens the binlog connection synchronously and queues its preamble and the
+        // dump command behind server round trips, so this SET runs before the dump: the
+        // server then sends a heartbeat whenever the stream idles, and a dead connection is noticed.
+        z.connection?.query(`SET @master_heartbeat_period = ${Math.round(this.options.heartbeatSeconds * 1e9)}`, () => undefined);
+    }
+
+    /** Thread id of the binlog dump connection on the source (tests kill it). */
+    get connectionId(): number | null {
+        return (this.zongji as unknown as { connection: { threadId: number | null } | null }).connection?.threadId ?? null;
+    }
+
+    private position(): BinlogPosition {
+        const o = (this.zongji as unknown as { options: { filename: string; position: number } }).options;
+        return { file: o.filename, position: o.position };
+    }
+
+    private onEvent(ev: {
+        getEventName(): string; timestamp: number; gtid?: string; nextPosition: number;
+        query?: string; schema?: string; rows?: unknown[]; tableId?: number;
+        tableMap?: Record<number, { parentSchema: string; tableName: string }>;
+        binlogName?: string; isDdl?: boolean; standalone?: boolean;
+    }): void {
+        if (this.stopped) return;
+        this.lastActivity = Date.now();
+        const name = ev.getEventName();
+        switch (name) {
+            case "heartbeat":
+                if (ev.binlogName) this.serverPosition = { file: ev.binlogName, position: ev.nextPosition || this.serverPosition.position };
+                return;
+            case "rotate": case "format":
+                this.serverPosition = this.position();
+                return;
+            case "gtid": case "mariadbgtid":
+                this.openTx(ev.timestamp, ev.gtid);
+                return;
+            case "query": {
+                const sql = ev.query ?? "";
+                if (BEGIN.test(sql)) { this.openTx(ev.timestamp, ev.gtid); return; }
+                if (COMMIT.test(sql)) { this.commit(ev.timestamp); return; }
+                if (ROLLBACK.test(sql)) { this.open = undefined; return; }
+                const tx = this.open ?? this.openTx(ev.timestamp, ev.gtid);
+                tx.statements.push({ database: ev.schema ?? "", sql });
+                // A DDL statement is its own transaction: no commit marker follows it.
+                if (tx.rows.length === 0) this.commit(ev.timestamp);
+                return;
+            }
+            case "xid": case "xaprepare":
+                this.commit(ev.timestamp);
+                return;
+            case "writerows": case "updaterows": case "deleterows": {
+                const meta = ev.tableMap?.[ev.tableId!];
+                if (!meta) return;
+                const tx = this.open ?? this.openTx(ev.timestamp, ev.gtid);
+                const kind: RowEventKind = name === "writerows" ? "insert" : name === "updaterows" ? "update" : "delete";
+                const rows = (ev.rows ?? []).map((r) =>
+                    kind === "update" ? (r as { before: RowImage; after: RowImage }) : kind === "insert" ? { after: r as RowImage } : { before: r as RowImage });
+                const last = tx.rows[tx.rows.length - 1];
+                if (last && last.kind === kind && last.database === meta.parentSchema && last.table === meta.tableName) last.rows.push(...rows);
+                else tx.rows.push({ database: meta.parentSchema, table: meta.tableName, kind, rows });
+                tx.rowCount += rows.length;
+                return;
+            }
+            default:
+                return;
+        }
+    }
+
+    private openTx(timestamp: number, gtid: string | undefined): BinlogTransaction {
+        this.open = { gtid, end: this.position(), timestamp, rows: [], statements: [], rowCount: 0 };
+        return this.open;
+    }
+
+    private commit(timestamp: number): void {
+        const tx = this.open;
+        this.open = undefined;
+        const end = this.position();
+        this.serverPosition = end;
+        if (!tx) return;
+        tx.end = { ...end, ...(tx.gtid ? { gtid: tx.gtid } : {}) };
+        tx.timestamp = timestamp || tx.timestamp;
+        // Transactions that touched nothing selected still move the position forward.
+        this.queue.push(tx);
+        this.queuedRows += tx.rowCount;
+        if (!this.paused && this.queuedRows > this.highWater) {
+            this.paused = true;
+            (this.zongji as unknown as { connection: { pause(): void } | null }).connection?.pause();
+        }
+        this.wake();
+    }
+
+    private fail(err: Error & { code?: string; errno?: number }): void {
+        if (this.stopped || this.failure) return;
+        const purged = err.errno === 1236 || /purged|could not find first log file|binlog truncated/i.test(err.message);
+        this.failure = new BinlogStreamError(`binlog stream: ${err.message}`, err.code, purged);
+        this.wake();
+    }
+
+    private wake(): void {
+        const w = this.waiter;
+        this.waiter = undefined;
+        w?.resolve();
+    }
+
+    /**
+     * The transactions buffered so far, up to `maxRows` row changes (at least one
+     * transaction); waits up to `idleMs` when none is buffered. Throws when the stream failed.
+     */
+    async take(maxRows: number, idleMs: number): Promise<BinlogTransaction[]> {
+        if (this.queue.length === 0 && !this.failure) {
+            await new Promise<void>((resolve) => {
+                const t = setTimeout(() => { this.waiter = undefined; resolve(); }, idleMs);
+                this.waiter = { resolve: () => { clearTimeout(t); resolve(); } };
+            });
+        }
+        if (this.queue.length === 0 && this.failure) throw this.failure;
+        const out: BinlogTransaction[] = [];
+        let rows = 0;
+        while (this.queue.length && (out.length === 0 || rows + this.queue[0].rowCount <= maxRows)) {
+            const tx = this.queue.shift()!;
+            rows += tx.rowCount;
+            out.push(tx);
+        }
+        this.queuedRows -= rows;
+        if (this.paused && this.queuedRows < this.highWater / 2) {
+            this.paused = false;
+            (this.zongji as unknown as { connection: { resume(): void } | null }).connection?.resume();
+        }
+        return out;
+    }
+
+    /** Nothing decoded is waiting to be taken. */
+    get drained(): boolean {
+        return this.queue.length === 0 && this.open === undefined;
+    }
+
+    async stop(): Promise<void> {
+        if (this.stopped) return;
+        this.stopped = true;
+        this.wake();
+        await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 2000);
+            (this.zongji as unknown as { once(ev: string, fn: () => void): void; stop(): void }).once("stopped", () => { clearTimeout(t); resolve(); });
+            (this.zongji as unknown as { stop(): void }).stop();
+        });
+    }
+}

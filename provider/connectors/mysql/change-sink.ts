@@ -1,0 +1,211 @@
+import type { Connection, RowDataPacket } from "mysql2/promise";
+import { escape } from "mysql2";
+import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
+import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
+import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
+import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
+import { DataRejectedError } from "../../engine/sink";
+import { connectMysql } from "./connect";
+import { qualified, quoteIdent } from "./identifiers";
+
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+const STRICT_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
+const dataErrnos = new Set([1048, 1062, 1264, 1265, 1292, 1366, 1406, 1451, 1452, 1690, 3140, 4025]);
+const isDataError = (err: unknown) => dataErrnos.has(Number((err as { errno?: number }).errno));
+
+const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
+
+/** A FLOAT -0 is written as a negative value that underflows to -0 (see bulk-sink.ts). */
+function literalFor(col: SourceColumn): (v: SourceValue) => string {
+    if (col.dataType === "float" && !col.unsigned) return (v) => (v === "-0" ? "-1e-60" : escape(v));
+    return (v) => escape(v);
+}
+
+interface TablePlan {
+    table: string;
+    /** Indexes (into the mapping's columns) of the columns written: generated columns are computed by the destination. */
+    writable: number[];
+    literals: ((v: SourceValue) => string)[];
+    keyIndexes: number[] | null;
+    insertHead: string;
+    upsertTail: string;
+    keyColumns: string[];
+}
+
+/**
+ * Applies row changes with multi-row INSERT … ON DUPLICATE KEY UPDATE (never REPLACE,
+ * which would fire ON DELETE cascades) and DELETE … WHERE key IN (…), one statement per
+ * run of same-kind changes to a table, inside one transaction that also moves the task's
+ * checkpoint row.
+ */
+export class MysqlChangeSink implements ChangeSink {
+    private readonly plans = new Map<TableMapping, TablePlan>();
+
+    private constructor(private readonly conn: Connection) {}
+
+    static async open(spec: MysqlConnectionSpec): Promise<MysqlChangeSink> {
+        const conn = await connectMysql(spec);
+        // Changes arrive in source order from a source that enforced its foreign keys already.
+        await conn.query(`SET SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00', SESSION sql_mode = '${STRICT_MODE}'`);
+        await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(METADATA_SCHEMA)}`);
+        await conn.query(`CREATE TABLE IF NOT EXISTS ${checkpointTable} (
+            task_id VARCHAR(64) NOT NULL PRIMARY KEY, binlog_file VARCHAR(255) NOT NULL, binlog_position BIGINT UNSIGNED NOT NULL,
+            gtid TEXT NULL, source_time BIGINT NULL, applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`);
+        return new MysqlChangeSink(conn);
+    }
+
+    async readCheckpoint(taskId: string): Promise<StreamCheckpoint | null> {
+        const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT binlog_file, binlog_position, gtid, source_time FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
+        if (rows.length === 0) return null;
+        const r = rows[0];
+        return { position: { file: String(r.binlog_file), position: Number(r.binlog_position), ...(r.gtid ? { gtid: String(r.gtid) } : {}) }, sourceTime: Number(r.source_time ?? 0) };
+    }
+
+    private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
+        await this.conn.query(
+            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6))
+             ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position), gtid = VALUES(gtid), source_time = VALUES(source_time), applied_at = VALUES(applied_at)`,
+            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, Math.round(c.sourceTime)],
+        );
+    }
+
+    async advance(taskId: string, checkpoint: StreamCheckpoint): Promise<void> {
+        await this.writeCheckpoint(taskId, checkpoint);
+    }
+
+    /** TRUNCATE commits implicitly in MySQL; DELETE keeps the table and the checkpoint in one transaction. */
+    async truncate(taskId: string, mapping: TableMapping, checkpoint: StreamCheckpoint): Promise<void> {
+        await this.inTransaction(async () => {
+            await this.conn.query(`DELETE FROM ${qualified(mapping.targetSchema, mapping.targetTable)}`);
+            await this.writeCheckpoint(taskId, checkpoint);
+        });
+    }
+
+    async apply(taskId: string, batch: ChangeBatch): Promise<void> {
+        await this.inTransaction(async () => {
+            if (batch.isolateRows) {
+                for (const c of batch.changes) {
+                    await this.conn.query("SAVEPOINT dts_change");
+                    try {
+                        await this.applyRun([c]);
+                    } catch (err) {
+                        await this.conn.query("ROLLBACK TO SAVEPOINT dts_change");
+                        if (!isDataError(err)) throw err;
+                        batch.onRejected(c.mapping, c.row, (err as Error).message);
+                    }
+                }
+            } else {
+                let start = 0;
+                const cs = batch.changes;
+                for (let i = 1; i <= cs.length; i++) {
+                    if (i === cs.length || cs[i].mapping !== cs[start].mapping || cs[i].kind !== cs[start].kind) {
+                        await this.applyRun(cs.slice(start, i));
+                        start = i;
+                    }
+                }
+            }
+            await this.writeCheckpoint(taskId, batch.checkpoint);
+        });
+    }
+
+    private async inTransaction(body: () => Promise<void>): Promise<void> {
+        await this.conn.query("START TRANSACTION");
+        try {
+            await body();
+            await this.conn.query("COMMIT");
+        } catch (err) {
+            await this.conn.query("ROLLBACK").catch(() => undefined);
+            if (isDataError(err)) throw new DataRejectedError((err as Error).message, "");
+            throw err;
+        }
+    }
+
+    private plan(m: TableMapping): TablePlan {
+        let p = this.plans.get(m);
+        if (p) return p;
+        const writable = m.columns.map((c, i) => ({ c, i })).filter(({ c }) => c.source.generationExpression === null).map(({ i }) => i);
+        const names = writable.map((i) => quoteIdent(m.columns[i].target));
+        const keyIndexes = keyIndexesOf(m);
+        const keySet = new Set(keyIndexes ?? []);
+        const updatable = writable.filter((i) => !keySet.has(i)).map((i) => quoteIdent(m.columns[i].target));
+        const first = quoteIdent(m.columns[writable[0]].target);
+        p = {
+            table: qualified(m.targetSchema, m.targetTable),
+            writable,
+            literals: m.columns.map((c) => literalFor(c.source)),
+            keyIndexes,
+            insertHead: `INSERT INTO ${qualified(m.targetSchema, m.targetTable)} (${names.join(", ")}) VALUES `,
+            upsertTail: ` ON DUPLICATE KEY UPDATE ${(updatable.length ? updatable : [first]).map((c) => `${c} = VALUES(${c})`).join(", ")}`,
+            keyColumns: (keyIndexes ?? []).map((i) => quoteIdent(m.columns[i].target)),
+        };
+        this.plans.set(m, p);
+        return p;
+    }
+
+    private tuple(p: TablePlan, row: SourceRow): string {
+        let s = "(";
+        for (let j = 0; j < p.writable.length; j++) {
+            const i = p.writable[j];
+            s += (j ? "," : "") + p.literals[i](row[i]);
+        }
+        return s + ")";
+    }
+
+    private keyTuple(p: TablePlan, row: SourceRow): string {
+        const vals = p.keyIndexes!.map((i) => p.literals[i](row[i]));
+        return vals.length === 1 ? vals[0] : `(${vals.join(",")})`;
+    }
+
+    /** Runs multi-row statements of at most MAX_STATEMENT_BYTES. */
+    private async batched(items: string[], head: string, tail: string): Promise<void> {
+        let sql = "";
+        for (const it of items) {
+            if (sql && sql.length + it.length > MAX_STATEMENT_BYTES) {
+                await this.conn.query(sql + tail);
+                sql = "";
+            }
+            sql += sql ? "," + it : head + it;
+        }
+        if (sql) await this.conn.query(sql + tail);
+    }
+
+    private async applyRun(run: RowChange[]): Promise<void> {
+        const p = this.plan(run[0].mapping);
+        const kind = run[0].kind;
+        if (kind === "insert") {
+            await this.batched(run.map((c) => this.tuple(p, c.row)), p.insertHead, "");
+            return;
+        }
+        if (kind === "delete" && !p.keyIndexes) {
+            const m = run[0].mapping;
+            for (const c of run) {
+                const cond = p.writable.map((i) => `${quoteIdent(m.columns[i].target)} <=> ${p.literals[i](c.row[i])}`).join(" AND ");
+                await this.conn.query(`DELETE FROM ${p.table} WHERE ${cond} LIMIT 1`);
+            }
+            return;
+        }
+        const byKey = new Map<string, SourceRow>();
+        for (const c of run) {
+            const k = keyString(c.row, p.keyIndexes!);
+            byKey.delete(k);
+            byKey.set(k, c.row);
+        }
+        const rows = [...byKey.values()];
+        if (kind === "upsert") {
+            await this.batched(rows.map((r) => this.tuple(p, r)), p.insertHead, p.upsertTail);
+        } else {
+            const keys = p.keyColumns.length === 1 ? p.keyColumns[0] : `(${p.keyColumns.join(", ")})`;
+            await this.batched(rows.map((r) => this.keyTuple(p, r)), `DELETE FROM ${p.table} WHERE ${keys} IN (`, ")");
+        }
+    }
+
+    async close(): Promise<void> {
+        await this.conn.end().catch(() => undefined);
+    }
+}
+
+/** Removes a released task's checkpoint row (its data stays, as the seeds say). */
+export async function forgetMysqlStream(conn: Connection, taskId: string): Promise<void> {
+    const [t] = await conn.query<RowDataPacket[]>("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [METADATA_SCHEMA, CHECKPOINT_TABLE]);
+    if (t.length) await conn.query(`DELETE FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
+}

@@ -1,0 +1,198 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Client } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
+import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
+import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
+import type { SourceRow, TableMapping } from "../../engine/model";
+import { DataRejectedError } from "../../engine/sink";
+import { connectPostgres } from "./connect";
+import { makeRowEncoder, UnencodableValueError } from "./copy-encoder";
+import { qualified, quoteIdent } from "./identifiers";
+
+function isDataError(err: unknown): boolean {
+    const code = (err as { code?: string }).code ?? "";
+    return code.startsWith("22") || code.startsWith("23");
+}
+
+const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
+
+/** Per destination table: statements and staging tables, prepared once per session. */
+interface TablePlan {
+    table: string;
+    cols: string;
+    encode: (r: SourceRow) => string;
+    keyIndexes: number[] | null;
+    /** Temp tables (same columns as the target) that COPY fills for a run. */
+    rowStage: string;
+    upsertSql: string;
+    deleteSql: string;
+    keylessDeleteSql: string;
+}
+
+/**
+ * Applies row changes with COPY into session temp tables and one set-based statement per
+ * run of same-kind changes to a table (INSERT … ON CONFLICT (key) DO UPDATE for upserts,
+ * DELETE … USING for deletes), so values go through the same COPY encoder as the full
+ * load. A run never holds the same key twice (the last image wins, as the source's order
+ * says), because ON CONFLICT cannot touch a row twice in one statement.
+ */
+export class PostgresChangeSink implements ChangeSink {
+    private readonly plans = new Map<TableMapping, TablePlan>();
+    private stageSeq = 0;
+
+    private constructor(private readonly client: Client) {}
+
+    static async open(spec: PostgresConnectionSpec): Promise<PostgresChangeSink> {
+        const client = await connectPostgres(spec);
+        await client.query("SET TIME ZONE 'UTC'");
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(METADATA_SCHEMA)}`);
+        await client.query(`CREATE TABLE IF NOT EXISTS ${checkpointTable} (
+            task_id text PRIMARY KEY, binlog_file text NOT NULL, binlog_position bigint NOT NULL,
+            gtid text, source_time timestamptz, applied_at timestamptz NOT NULL DEFAULT now())`);
+        return new PostgresChangeSink(client);
+    }
+
+    async readCheckpoint(taskId: string): Promise<StreamCheckpoint | null> {
+        const r = await this.client.query(`SELECT binlog_file, binlog_position::text AS pos, gtid, extract(epoch from source_time) * 1000 AS ms FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
+        if (r.rows.length === 0) return null;
+        const x = r.rows[0];
+        return { position: { file: x.binlog_file, position: Number(x.pos), ...(x.gtid ? { gtid: x.gtid } : {}) }, sourceTime: Number(x.ms ?? 0) };
+    }
+
+    private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
+        await this.client.query(
+            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), now())
+             ON CONFLICT (task_id) DO UPDATE SET binlog_file = EXCLUDED.binlog_file, binlog_position = EXCLUDED.binlog_position, gtid = EXCLUDED.gtid, source_time = EXCLUDED.source_time, applied_at = EXCLUDED.applied_at`,
+            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, c.sourceTime],
+        );
+    }
+
+    async advance(taskId: string, checkpoint: StreamCheckpoint): Promise<void> {
+        await this.writeCheckpoint(taskId, checkpoint);
+    }
+
+    async truncate(taskId: string, mapping: TableMapping, checkpoint: StreamCheckpoint): Promise<void> {
+        await this.inTransaction(async () => {
+            await this.client.query(`TRUNCATE ${qualified(mapping.targetSchema, mapping.targetTable)}`);
+            await this.writeCheckpoint(taskId, checkpoint);
+        });
+    }
+
+    async apply(taskId: string, batch: ChangeBatch): Promise<void> {
+        await this.inTransaction(async () => {
+            if (batch.isolateRows) {
+                for (const c of batch.changes) {
+                    // Staging tables are created outside the savepoint, so a rollback to it keeps them.
+                    await this.plan(c.mapping);
+                    await this.client.query("SAVEPOINT dts_change");
+                    try {
+                        await this.applyRun([c]);
+                        await this.client.query("RELEASE SAVEPOINT dts_change");
+                    } catch (err) {
+                        await this.client.query("ROLLBACK TO SAVEPOINT dts_change");
+                        if (!(err instanceof UnencodableValueError) && !isDataError(err)) throw err;
+                        batch.onRejected(c.mapping, c.row, (err as Error).message);
+                    }
+                }
+            } else {
+                let start = 0;
+                const cs = batch.changes;
+                for (let i = 1; i <= cs.length; i++) {
+                    if (i === cs.length || cs[i].mapping !== cs[start].mapping || cs[i].kind !== cs[start].kind) {
+                        await this.applyRun(cs.slice(start, i));
+                        start = i;
+                    }
+                }
+            }
+            await this.writeCheckpoint(taskId, batch.checkpoint);
+        });
+    }
+
+    private async inTransaction(body: () => Promise<void>): Promise<void> {
+        await this.client.query("BEGIN");
+        try {
+            await body();
+            await this.client.query("COMMIT");
+        } catch (err) {
+            await this.client.query("ROLLBACK").catch(() => undefined);
+            // Staging tables created in the rolled-back transaction are gone with it.
+            this.plans.clear();
+            if (err instanceof UnencodableValueError || isDataError(err)) throw new DataRejectedError((err as Error).message, "");
+            throw err;
+        }
+    }
+
+    private async plan(m: TableMapping): Promise<TablePlan> {
+        const existing = this.plans.get(m);
+        if (existing) return existing;
+        const table = qualified(m.targetSchema, m.targetTable);
+        const targets = m.columns.map((c) => quoteIdent(c.target));
+        const cols = targets.join(", ");
+        const keyIndexes = keyIndexesOf(m);
+        const rowStage = quoteIdent(`dts_rows_${++this.stageSeq}`);
+        // Same column types as the target, so COPY parses values exactly as the full load's COPY did.
+        await this.client.query(`CREATE TEMP TABLE ${rowStage} AS SELECT ${cols} FROM ${table} WITH NO DATA`);
+        const keyCols = keyIndexes ? keyIndexes.map((i) => targets[i]) : [];
+        const nonKey = targets.filter((_, i) => !keyIndexes?.includes(i));
+        const upsertSql = keyIndexes
+            ? `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${rowStage} ON CONFLICT (${keyCols.join(", ")}) ` +
+              (nonKey.length ? `DO UPDATE SET ${nonKey.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}` : "DO NOTHING")
+            : "";
+        const deleteSql = keyIndexes
+            ? `DELETE FROM ${table} t USING ${rowStage} s WHERE ${keyCols.map((c) => `t.${c} = s.${c}`).join(" AND ")}`
+            : "";
+        // One row at a time: a keyless table may hold identical rows, and a delete removes one of them.
+        const keylessDeleteSql = `DELETE FROM ${table} WHERE ctid = (SELECT t.ctid FROM ${table} t, ${rowStage} s WHERE ${targets.map((c) => `t.${c} IS NOT DISTINCT FROM s.${c}`).join(" AND ")} LIMIT 1)`;
+        const p: TablePlan = { table, cols, encode: makeRowEncoder(m.columns.map((c) => c.source)), keyIndexes, rowStage, upsertSql, deleteSql, keylessDeleteSql };
+        this.plans.set(m, p);
+        return p;
+    }
+
+    private async stage(p: TablePlan, rows: SourceRow[]): Promise<void> {
+        await this.client.query(`TRUNCATE ${p.rowStage}`);
+        let text = "";
+        for (const r of rows) text += p.encode(r);
+        await pipeline(Readable.from([text]), this.client.query(copyFrom(`COPY ${p.rowStage} FROM STDIN`)));
+    }
+
+    /** Changes of one kind to one table, consecutive in source order. */
+    private async applyRun(run: RowChange[]): Promise<void> {
+        const m = run[0].mapping;
+        const p = await this.plan(m);
+        const kind = run[0].kind;
+        if (kind === "insert") {
+            let text = "";
+            for (const c of run) text += p.encode(c.row);
+            await pipeline(Readable.from([text]), this.client.query(copyFrom(`COPY ${p.table} (${p.cols}) FROM STDIN`)));
+            return;
+        }
+        if (kind === "delete" && !p.keyIndexes) {
+            for (const c of run) {
+                await this.stage(p, [c.row]);
+                await this.client.query(p.keylessDeleteSql);
+            }
+            return;
+        }
+        // Last image per key: the run's net effect, in one statement.
+        const byKey = new Map<string, SourceRow>();
+        for (const c of run) {
+            const k = keyString(c.row, p.keyIndexes!);
+            byKey.delete(k);
+            byKey.set(k, c.row);
+        }
+        await this.stage(p, [...byKey.values()]);
+        await this.client.query(kind === "upsert" ? p.upsertSql : p.deleteSql);
+    }
+
+    async close(): Promise<void> {
+        await this.client.end().catch(() => undefined);
+    }
+}
+
+/** Removes a released task's checkpoint row (its data stays, as the seeds say). */
+export async function forgetPostgresStream(client: Client, taskId: string): Promise<void> {
+    const exists = await client.query("SELECT to_regclass($1) AS t", [`${METADATA_SCHEMA}.${CHECKPOINT_TABLE}`]);
+    if (exists.rows[0].t) await client.query(`DELETE FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
+}

@@ -1,0 +1,41 @@
+import type { RowChange } from "./incremental/changes";
+import type { BinlogPosition, SourceRow, TableMapping } from "./model";
+
+/**
+ * Where a task's stream stands: the end of the last source transaction whose changes are
+ * in the destination. It is written in the same destination transaction as those
+ * changes, so after any crash the destination itself says where to resume.
+ */
+export interface StreamCheckpoint {
+    position: BinlogPosition;
+    /** Source commit time of that transaction, ms since the epoch. */
+    sourceTime: number;
+}
+
+export interface ChangeBatch {
+    /** Changes of whole source transactions, in source order. */
+    changes: RowChange[];
+    /** The end of the batch's last transaction. */
+    checkpoint: StreamCheckpoint;
+    /** Apply change by change and hand refused ones to onRejected (after a DataRejectedError). */
+    isolateRows: boolean;
+    /** Called for each refused change; throws to stop the task (dirty-data policy "block"). */
+    onRejected(mapping: TableMapping, row: SourceRow, reason: string): void;
+}
+
+/** A destination's change applier; one per running stream, holding one connection. */
+export interface ChangeSink {
+    /** The task's checkpoint as the destination holds it; null before the first batch. */
+    readCheckpoint(taskId: string): Promise<StreamCheckpoint | null>;
+    /** Applies the batch and moves the checkpoint, all in one destination transaction. */
+    apply(taskId: string, batch: ChangeBatch): Promise<void>;
+    /** Moves the checkpoint without changes (transactions that touched no selected table). */
+    advance(taskId: string, checkpoint: StreamCheckpoint): Promise<void>;
+    /** Empties a destination table (TRUNCATE on the source), with the checkpoint, atomically where the destination can. */
+    truncate(taskId: string, mapping: TableMapping, checkpoint: StreamCheckpoint): Promise<void>;
+    close(): Promise<void>;
+}
+
+/** Name of the schema (PostgreSQL) or database (MySQL) holding our checkpoint table at the destination. */
+export const METADATA_SCHEMA = "pulumi_dts";
+export const CHECKPOINT_TABLE = "stream_checkpoint";

@@ -1,0 +1,321 @@
+import { createHash } from "node:crypto";
+import type { Connection, RowDataPacket } from "mysql2/promise";
+import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
+import type { TaskSpec } from "../../../sdk/schema/task";
+import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
+import { classifyStatement } from "../../connectors/mysql/ddl-statement";
+import { connectMysql } from "../../connectors/mysql/connect";
+import type { ChangeSink, StreamCheckpoint } from "../change-sink";
+import type { Destination } from "../destination";
+import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "../model";
+import { isConnectionFailure, RetryWindow } from "../retry";
+import { DataRejectedError, RowRejectedError } from "../sink";
+import type { IncrementalStatus } from "../status";
+import { RateLimiter } from "../throttle";
+import { ChangeMapper, type RowChange } from "./changes";
+
+/** Row changes per destination transaction: large enough to batch, small enough to commit often. */
+const BATCH_ROWS = 5000;
+/** How long a batch waits for more transactions before it is applied anyway. */
+const IDLE_MS = 100;
+/** A checkpoint for transactions without selected changes is written at most this often. */
+const ADVANCE_EVERY_MS = 1000;
+const HEARTBEAT_SECONDS = 5;
+
+/** A statement the stream must not pass over silently; the task stops with it in its error. */
+export class UnappliedStatementError extends Error {
+    constructor(readonly statement: string, readonly operation: string, readonly position: BinlogPosition) {
+        super(
+            `incremental migration stopped at ${formatPosition(position)} on ${operation} statement: ${statement.slice(0, 500)}. ` +
+            `pulumi-dts cannot apply ${operation} to the destination yet. Apply the equivalent change at the destination yourself, ` +
+            `then leave "${operation}" out of the task's ddl selection (ddl: [...] at task, database or table level) and run pulumi up; ` +
+            `the stream then skips such statements and the task's status lists each one it skipped.`,
+        );
+        this.name = "UnappliedStatementError";
+    }
+}
+
+/** The start position has been purged from the source: only a new full migration can recover. */
+export class PositionPurgedError extends Error {
+    constructor(readonly position: BinlogPosition, cause: string) {
+        super(
+            `the source no longer has the binary log at ${formatPosition(position)} (${cause}). The changes since then are lost for this task: ` +
+            `release it and run a new full migration (e.g. pulumi destroy, then pulumi up), and keep binary logs longer (seed: at least 7 days).`,
+        );
+        this.name = "PositionPurgedError";
+    }
+}
+
+/** A source server_id for this task: stable across restarts, distinct between tasks, clear of small hand-picked ids. */
+export function streamServerId(taskId: string): number {
+    const h = createHash("sha256").update(taskId).digest().readUInt32BE(0);
+    return 0x40000000 + (h % 0xbfff_fff0);
+}
+
+/** Orders binlog positions: file sequence number, then offset. */
+export function comparePositions(a: BinlogPosition, b: BinlogPosition): number {
+    const seq = (f: string) => Number(/(\d+)$/.exec(f)?.[1] ?? 0);
+    return seq(a.file) - seq(b.file) || a.position - b.position;
+}
+
+export interface StreamHost {
+    taskId: string;
+    task(): TaskSpec;
+    source: MysqlConnectionSpec;
+    destination: Destination;
+    mappings: TableMapping[];
+    /** Where the stream starts when the destination has no checkpoint yet. */
+    start: BinlogPosition;
+    status: IncrementalStatus;
+    stopped(): boolean;
+    log(line: string): void;
+    note(line: string): void;
+    /** Applies the dirty-data policy to a refused change (throws under "block"). */
+    rejected(mapping: TableMapping, row: SourceRow, reason: string): void;
+}
+
+/**
+ * The incremental phase: reads the binlog from the destination's checkpoint (or the
+ * snapshot position), applies changes in source order, batched into destination
+ * transactions that also move the checkpoint. Any failure tears the session down and a
+ * new one resumes from the checkpoint the destination holds, so nothing is lost or
+ * applied twice, whatever broke.
+ */
+export class IncrementalStream {
+    private readonly mapper: ChangeMapper;
+    private readonly rowLimiter: RateLimiter;
+    private readonly byteLimiter: RateLimiter;
+    private rate: { t: number; n: number }[] = [];
+
+    constructor(private readonly host: StreamHost) {
+        this.mapper = new ChangeMapper(host.mappings, host.task());
+        const inc = () => host.task().throttle.incremental;
+        this.rowLimiter = new RateLimiter(() => inc()?.rps);
+        this.byteLimiter = new RateLimiter(() => (inc()?.mbps !== undefined ? inc()!.mbps! * 1024 * 1024 : undefined));
+    }
+
+    /** Runs sessions until the task is stopped; fails when the retry windows are spent. */
+    async run(): Promise<void> {
+        const window = new RetryWindow(() => ({ connection: this.host.task().retry.connectionMinutes, other: this.host.task().retry.otherMinutes }));
+        while (!this.host.stopped()) {
+            let progressed = false;
+            try {
+                await this.session(() => {
+                    if (!progressed) window.reset();
+                    progressed = true;
+                });
+            } catch (err) {
+                if (this.host.stopped()) return;
+                if (err instanceof UnappliedStatementError || err instanceof PositionPurgedError || err instanceof RowRejectedError) throw err;
+                const wait = window.next(err);
+                if (wait === undefined) throw err;
+                this.host.status.caughtUp = false;
+                this.host.log(`incremental: ${(err as Error).message}; resuming from the destination's checkpoint in ${wait} ms`);
+                await new Promise((r) => setTimeout(r, wait));
+            }
+        }
+    }
+
+    private async session(onProgress: () => void): Promise<void> {
+        const h = this.host;
+        const st = h.status;
+        let sink: ChangeSink | undefined;
+        let reader: BinlogReader | undefined;
+        let probe: Connection | undefined;
+        let probeTimer: NodeJS.Timeout | undefined;
+        try {
+            sink = await h.destination.openChangeSink();
+            const saved = await sink.readCheckpoint(h.taskId);
+            let applied: StreamCheckpoint = saved ?? { position: h.start, sourceTime: 0 };
+            st.position = applied.position;
+            probe = await connectMysql(h.source);
+            const serverId = streamServerId(h.taskId);
+            h.log(`incremental: reading the binlog from ${formatPosition(applied.position)} as server_id ${serverId}`);
+            reader = BinlogReader.start(h.source, {
+                from: applied.position, serverId, include: this.mapper.include(), heartbeatSeconds: HEARTBEAT_SECONDS,
+            });
+            const r = reader;
+            let master: BinlogPosition | null = null;
+            let probeError: unknown;
+            const poll = async () => {
+                try {
+                    const [rows] = await probe!.query<RowDataPacket[]>("SHOW MASTER STATUS");
+                    master = rows.length ? { file: String(rows[0].File), position: Number(rows[0].Position) } : null;
+                } catch (err) {
+                    probeError = err;
+                }
+            };
+            await poll();
+            probeTimer = setInterval(() => void poll(), 1000);
+            let lastAdvance = Date.now();
+            let pendingAdvance: StreamCheckpoint | undefined;
+
+            while (!h.stopped()) {
+                if (probeError) throw probeError;
+                if (Date.now() - r.lastActivity > HEARTBEAT_SECONDS * 3000) {
+                    throw Object.assign(new Error(`no data nor heartbeat from the source for ${HEARTBEAT_SECONDS * 3} s`), { code: "ETIMEDOUT" });
+                }
+                let txs: BinlogTransaction[];
+                try {
+                    txs = await r.take(BATCH_ROWS, IDLE_MS);
+                } catch (err) {
+                    if (err instanceof BinlogStreamError && err.purged) throw new PositionPurgedError(applied.position, err.message);
+                    throw err;
+                }
+                if (txs.length === 0) {
+                    if (pendingAdvance && Date.now() - lastAdvance > ADVANCE_EVERY_MS) {
+                        await sink.advance(h.taskId, pendingAdvance);
+                        applied = pendingAdvance;
+                        pendingAdvance = undefined;
+                        lastAdvance = Date.now();
+                    }
+                    this.updateLatency(applied, master, r.drained);
+                    continue;
+                }
+                st.oldestPendingTime = txs[0].timestamp;
+                // Statements split the batch: what came before is applied first, then the statement.
+                let from = 0;
+                for (let i = 0; i < txs.length; i++) {
+                    const stmts = txs[i].statements;
+                    if (stmts.length === 0) continue;
+                    const action = this.statementAction(txs[i]);
+                    if (action === "ignore") continue;
+                    if (i > from || pendingAdvance) applied = await this.applyBatch(sink, txs.slice(from, i), applied, onProgress);
+                    pendingAdvance = undefined;
+                    applied = await this.applyStatement(sink, txs[i], action, applied);
+                    from = i + 1;
+                }
+                const rest = txs.slice(from);
+                if (rest.length) {
+                    const changes = this.mapper.changes(rest);
+                    const end: StreamCheckpoint = { position: rest[rest.length - 1].end, sourceTime: rest[rest.length - 1].timestamp };
+                    if (changes.length === 0) {
+                        pendingAdvance = end;
+                    } else {
+                        await this.throttle(changes);
+                        applied = await this.applyChanges(sink, changes, end, onProgress);
+                        pendingAdvance = undefined;
+                        lastAdvance = Date.now();
+                        st.transactionsApplied += rest.length;
+                    }
+                }
+                st.oldestPendingTime = undefined;
+                this.updateLatency(pendingAdvance ?? applied, master, r.drained);
+            }
+        } finally {
+            clearInterval(probeTimer);
+            await reader?.stop().catch(() => undefined);
+            await sink?.close().catch(() => undefined);
+            await probe?.end().catch(() => undefined);
+        }
+    }
+
+    private async applyBatch(sink: ChangeSink, txs: BinlogTransaction[], applied: StreamCheckpoint, onProgress: () => void): Promise<StreamCheckpoint> {
+        if (txs.length === 0) return applied;
+        const end: StreamCheckpoint = { position: txs[txs.length - 1].end, sourceTime: txs[txs.length - 1].timestamp };
+        const changes = this.mapper.changes(txs);
+        if (changes.length === 0) {
+            await sink.advance(this.host.taskId, end);
+            return end;
+        }
+        await this.throttle(changes);
+        this.host.status.transactionsApplied += txs.length;
+        return this.applyChanges(sink, changes, end, onProgress);
+    }
+
+    private async applyChanges(sink: ChangeSink, changes: RowChange[], end: StreamCheckpoint, onProgress: () => void): Promise<StreamCheckpoint> {
+        const h = this.host;
+        const batch = { changes, checkpoint: end, isolateRows: false, onRejected: (m: TableMapping, row: SourceRow, reason: string) => h.rejected(m, row, reason) };
+        try {
+            await sink.apply(h.taskId, batch);
+        } catch (err) {
+            if (!(err instanceof DataRejectedError)) throw err;
+            // Find the refused changes one by one; the dirty-data policy decides what happens to them.
+            h.log(`incremental: ${err.message}; applying the batch change by change`);
+            await sink.apply(h.taskId, { ...batch, isolateRows: true });
+        }
+        h.status.changesApplied += changes.length;
+        h.status.position = end.position;
+        h.status.lastSourceTime = end.sourceTime;
+        this.rate.push({ t: Date.now(), n: h.status.changesApplied });
+        onProgress();
+        return end;
+    }
+
+    private async throttle(changes: RowChange[]): Promise<void> {
+        const stopped = () => this.host.stopped();
+        await this.rowLimiter.take(changes.length, stopped);
+        if (this.host.task().throttle.incremental?.mbps !== undefined) {
+            let bytes = 0;
+            for (const c of changes) for (const v of c.row) bytes += v === null ? 1 : v.length;
+            await this.byteLimiter.take(bytes, stopped);
+        }
+    }
+
+    /** What to do with a transaction's logged statements: pass over, truncate, skip by selection, or stop. */
+    private statementAction(tx: BinlogTransaction): "ignore" | "apply" {
+        for (const s of tx.statements) {
+            const c = classifyStatement(s.sql, s.database);
+            if (c.operation === "other" || c.temporary) continue;
+            if (c.tables.some((t) => this.mapper.selected(t.database, t.name)) || (c.operation === "create-table" && this.wholeDatabase(c.tables[0]?.database))) return "apply";
+        }
+        return "ignore";
+    }
+
+    private wholeDatabase(db: string | undefined): boolean {
+        return db !== undefined && this.host.task().objects.some((o) => o.database === db && !o.tables);
+    }
+
+    private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, _action: "apply", applied: StreamCheckpoint): Promise<StreamCheckpoint> {
+        const end: StreamCheckpoint = { position: tx.end, sourceTime: tx.timestamp };
+        for (const s of tx.statements) {
+            const c = classifyStatement(s.sql, s.database);
+            if (c.operation === "other" || c.temporary) continue;
+            const mappings = c.tables.map((t) => this.mapper.selected(t.database, t.name)).filter((m): m is TableMapping => m !== undefined);
+            if (mappings.length === 0 && !(c.operation === "create-table" && this.wholeDatabase(c.tables[0]?.database))) continue;
+            const allowed = this.ddlSelected(c.operation, mappings[0]);
+            if (!allowed) {
+                const line = `skipped ${c.operation} (not in the ddl selection) at ${formatPosition(tx.end)}: ${s.sql.slice(0, 300)}`;
+                this.host.status.skippedStatements.push(line);
+                this.host.log(`incremental: ${line}`);
+                continue;
+            }
+            if (c.operation === "truncate-table" && mappings.length === 1) {
+                await sink.truncate(this.host.taskId, mappings[0], end);
+                this.host.log(`incremental: ${s.sql} applied`);
+                continue;
+            }
+            throw new UnappliedStatementError(s.sql, c.operation, applied.position);
+        }
+        await sink.advance(this.host.taskId, end);
+        return end;
+    }
+
+    /** The ddl selection for a table: table, then database, then task level; all operations when none is given. */
+    private ddlSelected(op: string, m: TableMapping | undefined): boolean {
+        const task = this.host.task();
+        const db = m ? task.objects.find((o) => o.database === m.source.database) : undefined;
+        const t = m ? db?.tables?.find((x) => x.name === m.source.name) : undefined;
+        const sel = t?.ddl ?? db?.ddl ?? task.ddl;
+        return sel === undefined || (sel as string[]).includes(op);
+    }
+
+    /**
+     * Latency: how far the destination is behind the source, i.e. now minus the commit time
+     * of the oldest source transaction not yet applied; 0 when every transaction the source
+     * has logged is applied.
+     */
+    private updateLatency(applied: StreamCheckpoint, master: BinlogPosition | null, drained: boolean): void {
+        const st = this.host.status;
+        const now = Date.now();
+        const caughtUp = drained && master !== null && comparePositions(applied.position, master) >= 0;
+        st.caughtUp = caughtUp;
+        st.sourcePosition = master ?? undefined;
+        const oldest = st.oldestPendingTime ?? (caughtUp ? undefined : applied.sourceTime || undefined);
+        st.latencySeconds = caughtUp || oldest === undefined ? 0 : Math.max(0, Math.round((now - oldest) / 100) / 10);
+        while (this.rate.length > 2 && now - this.rate[0].t > 5000) this.rate.shift();
+        const first = this.rate[0];
+        st.changesPerSecond = first && now > first.t ? Math.round(((st.changesApplied - first.n) * 1000) / (now - first.t)) : 0;
+        if (first && now - first.t > 5000 && this.rate.length <= 1) st.changesPerSecond = 0;
+    }
+}
