@@ -140,6 +140,39 @@ describe("incremental migration under a write load", () => {
         }, 180_000);
     }
 
+    it("row filters: updates move rows into and out of the destination as the filter says", async () => {
+        const db = `inc_where_${process.pid}`;
+        dbs.push(db);
+        await createSource(db);
+        // The filter reads a column that is not migrated (owner) and one that is (balance).
+        const { runner, home } = startTask(mariaConnection(maria), postgresConnection(pg), {
+            migrationTypes: ["schema", "full", "incremental"],
+            objects: [{ database: db, tables: [{ name: "accounts", columns: ["id", "balance"], where: "balance < 100 AND owner <> 'owner-3'" }] }],
+        });
+        runners.push(runner);
+        homes.push(home);
+        await waitForStatus(runner, caughtUp);
+        const c = await mysqlAdmin(db);
+        await c.query("UPDATE accounts SET balance = 500 WHERE id = 10");        // leaves the filter
+        await c.query("UPDATE accounts SET balance = 5 WHERE id = 200");         // enters it
+        await c.query("UPDATE accounts SET owner = 'owner-3' WHERE id = 20");    // leaves it through an unmigrated column
+        await c.query("UPDATE accounts SET id = 1000000, balance = 1 WHERE id = 30"); // key change, stays in
+        await c.query("INSERT INTO accounts (id, owner, balance) VALUES (2000000, 'x', 1), (2000001, 'x', 1000)");
+        await c.query("DELETE FROM accounts WHERE id IN (40, 300)");
+        await c.end();
+        await waitForStatus(runner, (s) => caughtUp(s) && s.incremental!.changesApplied >= 7);
+        const p = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
+        await p.connect();
+        const dest = (await p.query(`SELECT id::text AS id, balance::text AS balance FROM ${db}.accounts ORDER BY id`)).rows;
+        await p.end();
+        const s = await mysqlAdmin(db);
+        const [src] = await s.query<mysql.RowDataPacket[]>("SELECT CAST(id AS CHAR) AS id, CAST(balance AS CHAR) AS balance FROM accounts WHERE balance < 100 AND owner <> 'owner-3' ORDER BY id");
+        await s.end();
+        expect(dest).toEqual(src.map((r) => ({ id: r.id, balance: r.balance })));
+        expect(dest.map((r) => r.id)).toEqual(expect.arrayContaining(["200", "1000000", "2000000"]));
+        expect(dest.map((r) => r.id)).not.toContain("10");
+    }, 120_000);
+
     it("TRUNCATE on the source empties the destination table; other DDL stops the task naming the statement", async () => {
         const db = `inc_ddl_${process.pid}`;
         dbs.push(db);

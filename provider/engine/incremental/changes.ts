@@ -13,10 +13,10 @@ import type { SourceRow, SourceValue, TableMapping } from "../model";
  * says so.
  */
 export type RowChange =
-    | { mapping: TableMapping; kind: "upsert"; row: SourceRow }
+    | { mapping: TableMapping; kind: "upsert"; row: SourceRow; image?: SourceRow }
     | { mapping: TableMapping; kind: "delete"; row: SourceRow }
     /** Keyless tables only. */
-    | { mapping: TableMapping; kind: "insert"; row: SourceRow };
+    | { mapping: TableMapping; kind: "insert"; row: SourceRow; image?: SourceRow };
 
 export type DmlKind = "insert" | "update" | "delete";
 
@@ -24,6 +24,8 @@ export type DmlKind = "insert" | "update" | "delete";
 interface TableStream {
     mapping: TableMapping;
     converters: BinlogValueConverter[];
+    /** Tables with a row filter: converters for every source column, so the filter can read any of them. */
+    imageConverters: BinlogValueConverter[] | null;
     keyIndexes: number[] | null;
     dml: Set<DmlKind>;
 }
@@ -45,6 +47,7 @@ export class ChangeMapper {
             this.tables.set(`${m.source.database}\u0000${m.source.name}`, {
                 mapping: m,
                 converters: m.columns.map((c) => binlogValueConverter(c.source, task.floatPrecision)),
+                imageConverters: m.where ? m.source.columns.map((c) => binlogValueConverter(c, { float: 38, double: 308 })) : null,
                 keyIndexes: keyIndexes && keyIndexes.every((i) => i >= 0) ? keyIndexes : null,
                 dml: dmlSelection(task, m),
             });
@@ -72,21 +75,23 @@ export class ChangeMapper {
         if (!t || !t.dml.has(ev.kind)) return;
         const m = t.mapping;
         const row = (img: RowImage): SourceRow => m.columns.map((c, i) => t.converters[i](img[c.source.name]));
+        const image = (img: RowImage): SourceRow | undefined => t.imageConverters?.map((f, i) => f(img[m.source.columns[i].name]));
         for (const r of ev.rows) {
             if (ev.kind === "insert") {
-                out.push({ mapping: m, kind: t.keyIndexes ? "upsert" : "insert", row: row(r.after!) });
+                out.push({ mapping: m, kind: t.keyIndexes ? "upsert" : "insert", row: row(r.after!), image: image(r.after!) });
             } else if (ev.kind === "delete") {
                 out.push({ mapping: m, kind: "delete", row: row(r.before!) });
             } else {
                 const before = row(r.before!);
                 const after = row(r.after!);
+                const img = image(r.after!);
                 if (!t.keyIndexes) {
-                    out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "insert", row: after });
+                    out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "insert", row: after, image: img });
                 } else if (!t.keyIndexes.every((i) => sameValue(before[i], after[i]))) {
                     // The key changed: the old key disappears, the new one appears (seed 002).
-                    out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "upsert", row: after });
+                    out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "upsert", row: after, image: img });
                 } else {
-                    out.push({ mapping: m, kind: "upsert", row: after });
+                    out.push({ mapping: m, kind: "upsert", row: after, image: img });
                 }
             }
         }
@@ -113,4 +118,39 @@ export function keyIndexesOf(m: TableMapping): number[] | null {
     if (!m.key) return null;
     const idx = m.key.map((k) => m.columns.findIndex((c) => c.source.name === k));
     return idx.every((i) => i >= 0) ? idx : null;
+}
+
+/** Evaluates a table's row filter on full row images (the source server does it: filter-eval.ts). */
+export type FilterEvaluator = (mapping: TableMapping, images: SourceRow[]) => Promise<boolean[]>;
+
+/**
+ * Applies the tables' row filters (the task's `where`) to the stream. Only the new image
+ * is judged: a row that satisfies the filter is upserted (it may just have entered the
+ * filter); a keyed row that does not is deleted by key at the destination (it may just
+ * have left it; deleting an absent key is harmless); a keyless row that does not is not
+ * inserted. Deletes pass unchanged, as deleting a row that was never copied changes
+ * nothing. The destination thus holds exactly the source rows the filter selects, as
+ * after a full load.
+ */
+export async function applyRowFilters(changes: RowChange[], evaluate: FilterEvaluator): Promise<RowChange[]> {
+    const pending = new Map<TableMapping, number[]>();
+    changes.forEach((c, i) => {
+        if (c.kind !== "delete" && c.image) {
+            const list = pending.get(c.mapping) ?? [];
+            list.push(i);
+            pending.set(c.mapping, list);
+        }
+    });
+    if (pending.size === 0) return changes;
+    const drop = new Set<number>();
+    for (const [m, idx] of pending) {
+        const ok = await evaluate(m, idx.map((i) => changes[i].kind === "delete" ? [] : (changes[i] as { image: SourceRow }).image));
+        idx.forEach((ci, j) => {
+            if (ok[j]) return;
+            const c = changes[ci];
+            if (c.kind === "upsert") changes[ci] = { mapping: c.mapping, kind: "delete", row: c.row };
+            else drop.add(ci);
+        });
+    }
+    return drop.size ? changes.filter((_, i) => !drop.has(i)) : changes;
 }

@@ -12,7 +12,8 @@ import { isConnectionFailure, RetryWindow } from "../retry";
 import { DataRejectedError, RowRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
-import { ChangeMapper, type RowChange } from "./changes";
+import { filterHolds } from "../../connectors/mysql/filter-eval";
+import { applyRowFilters, ChangeMapper, type RowChange } from "./changes";
 
 /** Row changes per destination transaction: large enough to batch, small enough to commit often. */
 const BATCH_ROWS = 5000;
@@ -180,14 +181,14 @@ export class IncrementalStream {
                     if (stmts.length === 0) continue;
                     const action = this.statementAction(txs[i]);
                     if (action === "ignore") continue;
-                    if (i > from || pendingAdvance) applied = await this.applyBatch(sink, txs.slice(from, i), applied, onProgress);
+                    if (i > from || pendingAdvance) applied = await this.applyBatch(sink, txs.slice(from, i), applied, onProgress, probe);
                     pendingAdvance = undefined;
                     applied = await this.applyStatement(sink, txs[i], action, applied);
                     from = i + 1;
                 }
                 const rest = txs.slice(from);
                 if (rest.length) {
-                    const changes = this.mapper.changes(rest);
+                    const changes = await this.changes(rest, probe);
                     const end: StreamCheckpoint = { position: rest[rest.length - 1].end, sourceTime: rest[rest.length - 1].timestamp };
                     if (changes.length === 0) {
                         pendingAdvance = end;
@@ -210,10 +211,15 @@ export class IncrementalStream {
         }
     }
 
-    private async applyBatch(sink: ChangeSink, txs: BinlogTransaction[], applied: StreamCheckpoint, onProgress: () => void): Promise<StreamCheckpoint> {
+    /** Row changes of the selected tables, with row filters applied by the source. */
+    private async changes(txs: BinlogTransaction[], source: Connection): Promise<RowChange[]> {
+        return applyRowFilters(this.mapper.changes(txs), (m, images) => filterHolds(source, m.source, m.where!, images));
+    }
+
+    private async applyBatch(sink: ChangeSink, txs: BinlogTransaction[], applied: StreamCheckpoint, onProgress: () => void, probe: Connection): Promise<StreamCheckpoint> {
         if (txs.length === 0) return applied;
         const end: StreamCheckpoint = { position: txs[txs.length - 1].end, sourceTime: txs[txs.length - 1].timestamp };
-        const changes = this.mapper.changes(txs);
+        const changes = await this.changes(txs, probe);
         if (changes.length === 0) {
             await sink.advance(this.host.taskId, end);
             return end;
