@@ -3,7 +3,13 @@ import * as dts from "pulumi-dts";
 
 // MySQL/MariaDB database "shop" -> PostgreSQL schema "shop" (seed 002's scenario, served
 // by any PostgreSQL). Configure with `pulumi config set` (passwords with --secret).
+//
+// By default the task migrates the schema, the existing data, and then follows the source's
+// binlog (incremental migration) until the stack is destroyed: `pulumi up` returns once the
+// destination has caught up. `pulumi config set incremental false` makes it a one-off
+// schema + full migration that completes.
 const cfg = new pulumi.Config();
+const withIncremental = cfg.getBoolean("incremental") ?? true;
 
 const source = new dts.DatabaseConnection("source", {
     engine: (cfg.get("sourceEngine") as "mysql" | "mariadb" | "polardb-mysql" | undefined) ?? "mariadb",
@@ -27,12 +33,19 @@ const tables = cfg.getObject<string[]>("tables");
 const task = new dts.MigrationTask("shop", {
     source,
     destination,
-    migrationTypes: ["schema", "full"],
+    migrationTypes: withIncremental ? ["schema", "full", "incremental"] : ["schema", "full"],
     objects: [{ database: cfg.get("database") ?? "shop", tables: tables?.map((name) => ({ name })) }],
     conflictingTables: "precheck-and-report",
     dirtyData: "block",
-    waitFor: "full-completed",
-    throttle: { full: { rps: cfg.getNumber("maxRowsPerSecond") } },
+    // caught-up: pulumi up returns once the stream has applied what the source has logged.
+    waitFor: withIncremental ? "caught-up" : "full-completed",
+    throttle: {
+        // Rows per second written during the full load (`pulumi config set maxRowsPerSecond 5000`).
+        full: { rps: cfg.getNumber("maxRowsPerSecond") },
+        // Row changes per second applied by the stream (`pulumi config set incrementalRowsPerSecond 1000`);
+        // changing it updates the running task in place.
+        ...(withIncremental ? { incremental: { rps: cfg.getNumber("incrementalRowsPerSecond") } } : {}),
+    },
 });
 
 export const status = task.status;
@@ -40,3 +53,7 @@ export const rowsCopied = task.rowsCopied;
 export const tablesMigrated = task.tables.apply((ts) => ts.map((t) => `${t.source} -> ${t.target}: ${t.state}, ${t.rowsCopied} rows`));
 export const snapshotPosition = task.snapshotBinlogPosition;
 export const notes = task.notes;
+/** Seconds the destination is behind the source (null without incremental migration). */
+export const latencySeconds = task.latencySeconds;
+/** The stream: binlog position applied, latency, caught up, changes and transactions applied, skipped DDL. */
+export const incremental = task.incremental;
