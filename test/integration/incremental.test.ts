@@ -10,68 +10,14 @@ import * as mysql from "mysql2/promise";
 import { Client } from "pg";
 import { compareDatabase, compareTable, formatMismatch, type CompareDestination } from "../harness/compare";
 import { mariaConnection, postgresConnection, removeHome, resumeTask, startTask, waitForStatus } from "../harness/engine-run";
+import { createSource, writeLoad } from "../harness/write-load";
 import type { TaskRunner } from "../../provider/engine/task-runner";
 import type { TaskStatus } from "../../provider/engine/status";
 
 const maria = inject("mariadb");
 const pg = inject("postgres");
-const INITIAL = 20_000;
-
 async function mysqlAdmin(database?: string) {
     return mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, multipleStatements: true, database });
-}
-
-async function createSource(db: string): Promise<void> {
-    const c = await mysqlAdmin();
-    await c.query(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db}; USE ${db};
-        CREATE TABLE accounts (id BIGINT PRIMARY KEY, owner VARCHAR(40) NOT NULL, balance DECIMAL(20,2) NOT NULL,
-            seen DATETIME(6), flags SET('a','b','c'), doc JSON, blob_ BLOB, KEY by_owner (owner));
-        CREATE TABLE codes (code VARCHAR(16) NOT NULL, n INT, UNIQUE KEY (code));
-        CREATE TABLE events (id INT AUTO_INCREMENT PRIMARY KEY, account BIGINT, what ENUM('open','pay','close'), at TIMESTAMP(3) NULL);`);
-    await c.query(`INSERT INTO accounts SELECT seq, CONCAT('owner-', seq % 101), seq * 1.25, '2024-01-02 03:04:05.123456', 'a,c', JSON_OBJECT('n', seq, 'big', 9007199254740993), UNHEX(HEX(seq)) FROM seq_1_to_${INITIAL}`);
-    await c.query(`INSERT INTO codes SELECT CONCAT('c', seq), seq FROM seq_1_to_500`);
-    await c.end();
-}
-
-/**
- * Random writes in small transactions until stopped: new rows, updates, key changes, deletes.
- * Returns the number of transactions committed.
- */
-function writeLoad(db: string): { stop(): Promise<number> } {
-    let stopping = false;
-    let n = 0;
-    const done = (async () => {
-        const c = await mysqlAdmin(db);
-        let next = INITIAL + 1;
-        const rnd = (k: number) => 1 + Math.floor(Math.random() * k);
-        while (!stopping) {
-            await c.query("START TRANSACTION");
-            const ops = rnd(4);
-            for (let i = 0; i < ops; i++) {
-                const pick = Math.random();
-                const id = rnd(next - 1);
-                if (pick < 0.35) {
-                    await c.query("INSERT INTO accounts VALUES (?, ?, ?, NOW(6), 'b', JSON_ARRAY(?, 'x'), NULL)", [next, `owner-${next % 7}`, `${next}.50`, next]);
-                    next++;
-                } else if (pick < 0.6) {
-                    await c.query("UPDATE accounts SET balance = balance + 1, seen = NOW(6), flags = '' WHERE id = ?", [id]);
-                } else if (pick < 0.7) {
-                    // Primary-key change: the old key disappears at the destination.
-                    await c.query("UPDATE accounts SET id = ? WHERE id = ?", [next++, id]);
-                } else if (pick < 0.8) {
-                    await c.query("DELETE FROM accounts WHERE id = ?", [id]);
-                } else if (pick < 0.9) {
-                    await c.query("UPDATE codes SET n = n + 1, code = IF(n % 5 = 0, CONCAT(code, 'x'), code) WHERE code = ?", [`c${rnd(500)}`]);
-                } else {
-                    await c.query("INSERT INTO events (account, what, at) VALUES (?, 'pay', NOW(3))", [id]);
-                }
-            }
-            await c.query("COMMIT");
-            n++;
-        }
-        await c.end();
-    })();
-    return { stop: async () => { stopping = true; await done; return n; } };
 }
 
 async function dropPostgresSchema(schema: string): Promise<void> {
@@ -107,8 +53,8 @@ describe("incremental migration under a write load", () => {
         it(`MariaDB -> ${kind}: writes during the snapshot, the load and the stream all arrive, once`, async () => {
             const db = `inc_${kind.slice(0, 2)}_${process.pid}`;
             dbs.push(db);
-            await createSource(db);
-            const load = writeLoad(db);
+            await createSource(maria, db);
+            const load = writeLoad(maria, db);
             try {
                 await new Promise((r) => setTimeout(r, 300));
                 const dest = kind === "postgres" ? postgresConnection(pg) : mariaConnection(maria);
@@ -143,7 +89,7 @@ describe("incremental migration under a write load", () => {
     it("row filters: updates move rows into and out of the destination as the filter says", async () => {
         const db = `inc_where_${process.pid}`;
         dbs.push(db);
-        await createSource(db);
+        await createSource(maria, db);
         // The filter reads a column that is not migrated (owner) and one that is (balance).
         const { runner, home } = startTask(mariaConnection(maria), postgresConnection(pg), {
             migrationTypes: ["schema", "full", "incremental"],
@@ -176,7 +122,7 @@ describe("incremental migration under a write load", () => {
     it("TRUNCATE on the source empties the destination table; other DDL stops the task naming the statement", async () => {
         const db = `inc_ddl_${process.pid}`;
         dbs.push(db);
-        await createSource(db);
+        await createSource(maria, db);
         const { runner, home } = startTask(mariaConnection(maria), postgresConnection(pg), {
             migrationTypes: ["schema", "full", "incremental"], objects: [{ database: db, tables: [{ name: "codes" }, { name: "events" }] }],
         });

@@ -127,6 +127,9 @@ export class BinlogReader {
         // dump command behind server round trips, so this SET runs before the dump: the
         // server then sends a heartbeat whenever the stream idles, and a dead connection is noticed.
         z.connection?.query(`SET @master_heartbeat_period = ${Math.round(this.options.heartbeatSeconds * 1e9)}`, () => undefined);
+        // zongji does not always re-emit a fatal error of its binlog connection (e.g. 1236 for a
+        // purged file during the dump's start): listen on the connection itself too.
+        (z.connection as unknown as { on?(ev: string, fn: (e: Error) => void): void } | null)?.on?.("error", (e) => this.fail(e));
     }
 
     /** Thread id of the binlog dump connection on the source (tests kill it). */
@@ -231,6 +234,8 @@ export class BinlogReader {
      * transaction); waits up to `idleMs` when none is buffered. Throws when the stream failed.
      */
     async take(maxRows: number, idleMs: number): Promise<BinlogTransaction[]> {
+        const conn = (this.zongji as unknown as { connection: { _fatalError?: Error | null } | null }).connection;
+        if (conn?._fatalError) this.fail(conn._fatalError);
         if (this.queue.length === 0 && !this.failure) {
             await new Promise<void>((resolve) => {
                 const t = setTimeout(() => { this.waiter = undefined; resolve(); }, idleMs);

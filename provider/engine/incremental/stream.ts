@@ -130,6 +130,7 @@ export class IncrementalStream {
             let applied: StreamCheckpoint = saved ?? { position: h.start, sourceTime: 0 };
             st.position = applied.position;
             probe = await connectMysql(h.source);
+            await this.checkNotPurged(probe, applied.position);
             const serverId = streamServerId(h.taskId);
             h.log(`incremental: reading the binlog from ${formatPosition(applied.position)} as server_id ${serverId}`);
             reader = BinlogReader.start(h.source, {
@@ -208,6 +209,15 @@ export class IncrementalStream {
             await reader?.stop().catch(() => undefined);
             await sink?.close().catch(() => undefined);
             await probe?.end().catch(() => undefined);
+        }
+    }
+
+    /** Fails clearly (no retries) when the file the stream must start in is gone from the source. */
+    private async checkNotPurged(conn: Connection, from: BinlogPosition): Promise<void> {
+        const [logs] = await conn.query<RowDataPacket[]>("SHOW BINARY LOGS");
+        const files = logs.map((l) => String(l.Log_name));
+        if (!files.includes(from.file)) {
+            throw new PositionPurgedError(from, `the oldest binary log on the source is ${files[0] ?? "none"}`);
         }
     }
 
