@@ -154,3 +154,39 @@ export async function applyRowFilters(changes: RowChange[], evaluate: FilterEval
     }
     return drop.size ? changes.filter((_, i) => !drop.has(i)) : changes;
 }
+
+/**
+ * The net effect of a batch of changes that is applied atomically: for each keyed row only
+ * its last change matters (an upsert of the final image, or a delete), so the batch becomes
+ * one delete set and one upsert set per table, i.e. two set-based statements per table
+ * instead of one per run of same-kind changes. Deletes go first, so a key that moved to
+ * another row is free again before the upserts. Keyless tables keep their changes in order.
+ * A batch whose net form the destination refuses (a unique value that moved between rows
+ * through an intermediate step, a foreign key) is applied again in source order.
+ */
+export function netEffect(changes: RowChange[]): RowChange[] {
+    const last = new Map<TableMapping, Map<string, RowChange>>();
+    const keys = new Map<TableMapping, number[] | null>();
+    const ordered: RowChange[] = [];
+    for (const c of changes) {
+        let idx = keys.get(c.mapping);
+        if (idx === undefined) {
+            idx = c.mapping.key ? keyIndexesOf(c.mapping) : null;
+            keys.set(c.mapping, idx);
+        }
+        if (!idx || c.kind === "insert") {
+            ordered.push(c);
+            continue;
+        }
+        let m = last.get(c.mapping);
+        if (!m) last.set(c.mapping, (m = new Map()));
+        const k = keyString(c.row, idx);
+        m.delete(k);
+        m.set(k, c);
+    }
+    const out: RowChange[] = [];
+    for (const m of last.values()) for (const c of m.values()) if (c.kind === "delete") out.push(c);
+    for (const m of last.values()) for (const c of m.values()) if (c.kind !== "delete") out.push(c);
+    out.push(...ordered);
+    return out;
+}

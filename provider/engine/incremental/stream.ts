@@ -13,7 +13,7 @@ import { DataRejectedError, RowRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
 import { filterHolds } from "../../connectors/mysql/filter-eval";
-import { applyRowFilters, ChangeMapper, type RowChange } from "./changes";
+import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "./changes";
 
 /** Row changes per destination transaction: large enough to batch, small enough to commit often. */
 const BATCH_ROWS = 5000;
@@ -241,14 +241,20 @@ export class IncrementalStream {
 
     private async applyChanges(sink: ChangeSink, changes: RowChange[], end: StreamCheckpoint, onProgress: () => void): Promise<StreamCheckpoint> {
         const h = this.host;
-        const batch = { changes, checkpoint: end, isolateRows: false, onRejected: (m: TableMapping, row: SourceRow, reason: string) => h.rejected(m, row, reason) };
+        const batch = { changes: netEffect(changes), checkpoint: end, isolateRows: false, onRejected: (m: TableMapping, row: SourceRow, reason: string) => h.rejected(m, row, reason) };
         try {
             await sink.apply(h.taskId, batch);
         } catch (err) {
             if (!(err instanceof DataRejectedError)) throw err;
-            // Find the refused changes one by one; the dirty-data policy decides what happens to them.
-            h.log(`incremental: ${err.message}; applying the batch change by change`);
-            await sink.apply(h.taskId, { ...batch, isolateRows: true });
+            try {
+                // Intermediate states may matter (a unique value passed between rows): source order.
+                await sink.apply(h.taskId, { ...batch, changes });
+            } catch (err2) {
+                if (!(err2 instanceof DataRejectedError)) throw err2;
+                // Find the refused changes one by one; the dirty-data policy decides what happens to them.
+                h.log(`incremental: ${err2.message}; applying the batch change by change`);
+                await sink.apply(h.taskId, { ...batch, changes, isolateRows: true });
+            }
         }
         h.status.changesApplied += changes.length;
         h.status.position = end.position;
