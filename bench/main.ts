@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: full-load throughput of our engine against the usual tools, on the same
  * throw-away servers, with the standard sysbench data set (4 × 250,000 rows; BENCH_TABLES
- * and BENCH_ROWS override for quick runs; each run is repeated BENCH_RUNS times, default 3,
+ * and BENCH_ROWS override for quick runs; BENCH_ONLY=mysql or postgres runs one pair; each run is repeated BENCH_RUNS times, default 3,
  * and the median is reported).
  *
  *   MySQL -> PostgreSQL: our schema+full task   vs  pgloader
@@ -114,6 +114,9 @@ function serverPids(ctx: Ctx): number[] {
         .filter((p) => !Number.isNaN(p));
 }
 
+/** CPU seconds of one MariaDB server so far (all its threads). */
+const mysqldCpu = (m: MariaDbInfo) => processCpuSeconds(Number(readFileSync(join(m.dir, "mysqld.pid"), "utf8").trim()));
+
 const serversCpu = (ctx: Ctx) => serverPids(ctx).reduce((n, p) => n + processCpuSeconds(p), 0);
 
 interface CpuMark {
@@ -179,9 +182,14 @@ async function ours(ctx: Ctx, pair: RunResult["pair"]): Promise<RunResult> {
         writeFileSync(specFile, JSON.stringify(spec));
         const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
         const mark = await beforeRun(ctx);
+        const srcMark = mysqldCpu(ctx.src);
+        const dstMark = mysqldCpu(ctx.dst);
         const m = await measure(process.execPath, [...nodeArgs, join(__dirname, "run-task.js"), specFile], { cwd: repoRoot });
         r.wallSeconds = m.wallSeconds;
         r.otherLoadCores = otherLoad(ctx, mark, [m.cpuSeconds], m.wallSeconds);
+        const serverCpu = serversCpu(ctx) - mark.servers;
+        const srcCpu = mysqldCpu(ctx.src) - srcMark;
+        const dstCpu = mysqldCpu(ctx.dst) - dstMark;
         const line = m.stdout.split("\n").find((l) => l.startsWith("RESULT "));
         const res = line ? (JSON.parse(line.slice(7)) as RunTaskResult) : undefined;
         r.maxRssKb = m.maxRssKb ?? res?.maxRssKb ?? null;
@@ -189,7 +197,8 @@ async function ours(ctx: Ctx, pair: RunResult["pair"]): Promise<RunResult> {
         else {
             if (res.phase !== "completed" || res.error) r.problems.push(`task ended in phase ${res.phase}${res.error ? `: ${res.error}` : ""}`);
             r.details.push(`engine reported ${res.rowsCopied} rows in ${res.taskSeconds.toFixed(2)} s inside runTask, ` +
-                `${res.tables.map((t) => t.chunksTotal).reduce((a, b) => a + b, 0)} chunks`);
+                `${res.tables.map((t) => t.chunksTotal).reduce((a, b) => a + b, 0)} chunks` +
+                `${m.cpuSeconds === null ? "" : `; engine CPU ${m.cpuSeconds.toFixed(2)} s`}, servers CPU ${serverCpu.toFixed(2)} s (source ${srcCpu.toFixed(2)}, MySQL destination ${dstCpu.toFixed(2)})`);
         }
         if (!r.problems.length) await verify(ctx, r, toPg ? () => pgFingerprints(ctx.pg, pgDb, ctx.size) : () => mysqlFingerprints(ctx.dst, SOURCE_DB, ctx.size));
     } finally {
@@ -353,14 +362,18 @@ async function main(): Promise<number> {
             for (const d of r.details) console.log(`         ${d}`);
             for (const p of r.problems) console.log(`         ${p}`);
         };
+        // BENCH_ONLY=mysql or BENCH_ONLY=postgres runs one pair only (quicker comparisons while tuning).
+        const only = process.env.BENCH_ONLY ?? "";
+        const toPg = only === "" || only === "postgres";
+        const toMy = only === "" || only === "mysql";
         for (let i = 0; i < repeat; i++) {
-            if (peers.pgloader) collect(0, await pgloader(ctx, peers.pgloader));
-            collect(1, await ours(ctx, "mysql-to-postgres"));
-            if (peers.mydumper && peers.myloader) {
+            if (toPg && peers.pgloader) collect(0, await pgloader(ctx, peers.pgloader));
+            if (toPg) collect(1, await ours(ctx, "mysql-to-postgres"));
+            if (toMy && peers.mydumper && peers.myloader) {
                 collect(2, await dumpLoad(ctx, peers, true));
                 if (process.env.BENCH_MYLOADER_DEFAULT !== "0") collect(3, await dumpLoad(ctx, peers, false));
             }
-            collect(4, await ours(ctx, "mysql-to-mysql"));
+            if (toMy) collect(4, await ours(ctx, "mysql-to-mysql"));
         }
         const results = all.filter(Boolean).map(median);
 

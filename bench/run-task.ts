@@ -8,7 +8,11 @@
  *
  * SPEC: { source, destination, task, timeoutMs }, connections as runTask takes them.
  */
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
+import { MysqlBulkSink } from "../provider/connectors/mysql/bulk-sink";
+import { MysqlDestination } from "../provider/connectors/mysql/destination";
+import { PostgresBulkSink } from "../provider/connectors/postgres/bulk-sink";
+import { PostgresDestination } from "../provider/connectors/postgres/destination";
 import { removeHome, runTask } from "../test/harness/engine-run";
 
 export interface RunTaskSpec {
@@ -29,10 +33,42 @@ export interface RunTaskResult {
     maxRssKb: number;
 }
 
+/**
+ * BENCH_TRACE=FILE appends a timeline of the run to FILE: when each chunk write and each
+ * table's index build started and ended (ms since the task started), from wrappers around
+ * the destinations' methods; the engine itself is unchanged.
+ */
+function traceTo(file: string, t0: bigint): void {
+    const ms = () => (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0).padStart(6);
+    const line = (s: string) => appendFileSync(file, `${ms()} ${s}\n`);
+    const wrap = (proto: Record<string, unknown>, name: string, label: (args: unknown[]) => string) => {
+        const orig = proto[name] as (...a: unknown[]) => Promise<unknown>;
+        proto[name] = async function (this: unknown, ...args: unknown[]) {
+            const what = `${name} ${label(args)}`;
+            line(`start ${what}`);
+            try {
+                return await orig.apply(this, args);
+            } finally {
+                line(`end   ${what}`);
+            }
+        };
+    };
+    type M = { targetTable: string };
+    const chunk = (a: unknown[]) => { const w = a[0] as { mapping: M; range: { lo: string | null } | null }; return `${w.mapping.targetTable} from ${w.range?.lo ?? "start"}`; };
+    for (const sink of [MysqlBulkSink, PostgresBulkSink]) wrap(sink.prototype as never, "writeChunk", chunk);
+    for (const d of [MysqlDestination, PostgresDestination]) {
+        wrap(d.prototype as never, "createIndexes", (a) => (a[0] as M).targetTable);
+        wrap(d.prototype as never, "createTable", (a) => (a[0] as M).targetTable);
+    }
+    line("task start");
+}
+
 async function main(): Promise<void> {
     const spec = JSON.parse(readFileSync(process.argv[2], "utf8")) as RunTaskSpec;
     const t0 = process.hrtime.bigint();
+    if (process.env.BENCH_TRACE) traceTo(process.env.BENCH_TRACE, t0);
     const { status, home } = await runTask(spec.source, spec.destination, spec.task, { timeoutMs: spec.timeoutMs });
+    if (process.env.BENCH_TRACE) appendFileSync(process.env.BENCH_TRACE, `${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0).padStart(6)} task end\n`);
     const taskSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     removeHome(home);
     const result: RunTaskResult = {

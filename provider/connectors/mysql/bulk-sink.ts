@@ -6,7 +6,8 @@ import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../e
 import { type BulkSink, type ChunkWrite, DataRejectedError, targetRangeCondition } from "../../engine/sink";
 import { connectMysql } from "./connect";
 import { qualified, quoteIdent } from "./identifiers";
-import { isBinaryColumn } from "./snapshot";
+import { LoadTextEncoder } from "./load-text";
+import { isBinaryColumn, RAW_ROWS, type RawRows } from "./snapshot";
 
 /** Packets stay well under max_allowed_packet (16 MiB by default on MariaDB and MySQL 8). */
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
@@ -31,6 +32,11 @@ function loadFieldFor(col: SourceColumn, binary: boolean): (v: SourceValue) => s
         return LOAD_ESCAPES.test(s) ? s.replace(LOAD_ESCAPES_G, loadEscape) : s;
     };
 }
+
+/** Destination column types that take LOAD DATA's bytes as they are (see MysqlBulkSink.takesBytesAsIs). */
+const textTypes = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
+const utf8Charsets = new Set(["utf8mb4", "utf8mb3", "utf8"]);
+const plainTypes = new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "float", "double", "real", "date", "datetime", "timestamp", "time", "year"]);
 
 const STRICT_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 /** For the rare row strict mode cannot write as it is on the source (see errorValueColumns). */
@@ -73,6 +79,8 @@ function isDataError(err: unknown): boolean {
  * is an error, never a silent truncation.
  */
 export class MysqlBulkSink implements BulkSink {
+    private readonly bytesAsIs = new Map<string, Set<string>>();
+
     private constructor(private readonly conn: Connection, private readonly localInfile: boolean) {}
 
     static async open(spec: MysqlConnectionSpec): Promise<MysqlBulkSink> {
@@ -102,16 +110,39 @@ export class MysqlBulkSink implements BulkSink {
         const binary = writable.map(({ c }) => isBinaryColumn(c.source));
         const fields = writable.map(({ c }, j) => loadFieldFor(c.source, binary[j]));
         const idx = writable.map(({ i }) => i);
-        const targets = writable.map(({ c }, j) => (binary[j] ? `@v${j}` : quoteIdent(c.target)));
-        const sets = writable.map(({ c }, j) => (binary[j] ? `${quoteIdent(c.target)} = UNHEX(@v${j})` : null)).filter((x) => x !== null);
-        const sql = `LOAD DATA LOCAL INFILE 'chunk' ${w.conflict === "keep-existing" ? "IGNORE " : ""}INTO TABLE ${table} CHARACTER SET utf8mb4 ` +
+        // The file is read as bytes (CHARACTER SET binary): the server then skips its per-byte
+        // character scan, and columns that store UTF-8 text or parse ASCII take the bytes as
+        // they are; any other column converts from utf8mb4 exactly as a utf8mb4 file would.
+        const asIs = await this.takesBytesAsIs(w.mapping.targetSchema, w.mapping.targetTable);
+        const direct = writable.map(({ c }, j) => !binary[j] && asIs(c.target));
+        const targets = writable.map(({ c }, j) => (direct[j] ? quoteIdent(c.target) : `@v${j}`));
+        const sets = writable
+            .map(({ c }, j) => (direct[j] ? null : `${quoteIdent(c.target)} = ${binary[j] ? `UNHEX(@v${j})` : `CONVERT(@v${j} USING utf8mb4)`}`))
+            .filter((x) => x !== null);
+        const sql = `LOAD DATA LOCAL INFILE 'chunk' ${w.conflict === "keep-existing" ? "IGNORE " : ""}INTO TABLE ${table} CHARACTER SET binary ` +
             "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' " +
             `(${targets.join(", ")})${sets.length ? ` SET ${sets.join(", ")}` : ""}`;
         const width = idx.length;
         let loaded = 0;
         // Rows strict mode would refuse as they are (ENUM error values) are set aside and written after the load.
         const lenientRows: { row: SourceRow; columns: string[] }[] = [];
+        const raw = (w.batches as Partial<{ [RAW_ROWS]: RawRows }>)[RAW_ROWS];
+        const enumError = new Set(errorValueColumns(writable).map(({ i }) => i));
         async function* text(): AsyncGenerator<Buffer> {
+            if (raw) {
+                // The source's bytes as they are, escaped on the way (load-text.ts): no JS strings.
+                const written = new Set(idx);
+                const encoder = new LoadTextEncoder(w.mapping.columns.map((c, i) => ({
+                    source: c.source, written: written.has(i), binary: isBinaryColumn(c.source), enumError: enumError.has(i),
+                })));
+                for await (const batch of raw(encoder)) {
+                    for (const row of batch.setAside) lenientRows.push({ row, columns: lenientFor(row) });
+                    loaded += batch.loaded;
+                    w.onProgress(batch.loaded, batch.data.length);
+                    if (batch.loaded) yield batch.data;
+                }
+                return;
+            }
             for await (const batch of w.batches) {
                 let out = "";
                 let n = 0;
@@ -154,6 +185,30 @@ export class MysqlBulkSink implements BulkSink {
             w.onProgress(1, 0);
         }
         return loaded + lenientRows.length;
+    }
+
+    /**
+     * Which of a destination table's columns store a LOAD DATA field read as bytes exactly as
+     * they would store it read as utf8mb4: text columns in UTF-8 (the bytes are their
+     * encoding, checked for well-formedness as before) and numbers and times (parsed from
+     * ASCII). JSON (MySQL checks its charset), binary, spatial and other charsets' columns,
+     * and columns not found, are converted from utf8mb4 by the statement instead.
+     */
+    private async takesBytesAsIs(schema: string, table: string): Promise<(column: string) => boolean> {
+        const key = `${schema}.${table}`;
+        let cols = this.bytesAsIs.get(key);
+        if (!cols) {
+            const [rows] = await this.conn.query<RowDataPacket[]>(
+                "SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_SET_NAME AS cs FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                [schema, table],
+            );
+            cols = new Set(rows
+                .filter((r) => (textTypes.has(String(r.type).toLowerCase()) && utf8Charsets.has(String(r.cs).toLowerCase())) || plainTypes.has(String(r.type).toLowerCase()))
+                .map((r) => String(r.name).toLowerCase()));
+            this.bytesAsIs.set(key, cols);
+        }
+        const found = cols;
+        return (column) => found.has(column.toLowerCase());
     }
 
     async writeChunk(w: ChunkWrite): Promise<number> {

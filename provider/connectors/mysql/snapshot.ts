@@ -130,6 +130,128 @@ export async function* streamRows(conn: Connection, sql: string, binary: boolean
     }
 }
 
+/** Rows read straight from the packets: what a batch of them tells throttling. */
+export interface RawRowBatch {
+    /** Rows read. */
+    rows: number;
+    /** Bytes of values as the row reader counts them (NULL as 1). */
+    valueBytes: number;
+}
+
+/** Receives a result set's rows as they arrive, undecoded. */
+export interface RowPacketHandler<T extends RawRowBatch> {
+    /**
+     * One row: its values, as length-coded strings (0xfb for NULL), in buf[start, end). The
+     * buffer is the connection's and is reused: copy what is kept. True when a batch is ready.
+     */
+    row(buf: Buffer, start: number, end: number): boolean;
+    /** The batch gathered so far (null when empty); the next one starts empty. */
+    take(): T | null;
+}
+
+/**
+ * A chunk reader's second way of reading (see full/copy-chunk.ts readChunk): a
+ * destination that can use the rows' bytes as they are asks for them under this key.
+ */
+export const RAW_ROWS = Symbol("rawRows");
+export type RawRows = <T extends RawRowBatch>(handler: RowPacketHandler<T>) => AsyncIterable<T>;
+
+type CoreQuery = {
+    row(packet: CorePacket, connection: CoreConnection): unknown;
+    done(): unknown;
+    on(event: "end", cb: () => void): void;
+    on(event: "error", cb: (err: unknown) => void): void;
+};
+type CorePacket = { buffer: Buffer; offset: number; end: number; isEOF(): boolean; eofStatusFlags(): number };
+type CoreConnection = { query(o: object): CoreQuery; pause(): void; resume(): void };
+
+const SERVER_MORE_RESULTS_EXISTS = 8;
+
+/**
+ * Streams a query's rows without decoding them: each row packet goes to `handler` as it
+ * arrives (mysql2's text row parser is bypassed; column definitions are still read by
+ * mysql2), and its batches are yielded. Holds at most `maxQueued` batches: beyond that
+ * the connection stops reading from the socket until the consumer catches up.
+ */
+export async function* streamRowPackets<T extends RawRowBatch>(conn: Connection, sql: string, handler: RowPacketHandler<T>, maxQueued = 2): AsyncGenerator<T> {
+    const core = (conn as unknown as { connection: CoreConnection }).connection;
+    const queue: T[] = [];
+    let ended = false;
+    let abandoned = false;
+    let paused = false;
+    let error: unknown;
+    let wake: (() => void) | null = null;
+    const notify = () => {
+        const w = wake;
+        wake = null;
+        w?.();
+    };
+    const q = core.query({ sql, rowsAsArray: true });
+    const row = (packet: CorePacket): unknown => {
+        if (packet.isEOF()) {
+            if (packet.eofStatusFlags() & SERVER_MORE_RESULTS_EXISTS) error ??= new Error("streamRowPackets: more than one result set");
+            return q.done();
+        }
+        if (abandoned || error !== undefined) return row;
+        try {
+            if (handler.row(packet.buffer, packet.offset, packet.end)) {
+                const b = handler.take();
+                if (b !== null) queue.push(b);
+                if (queue.length >= maxQueued && !paused) {
+                    paused = true;
+                    core.pause();
+                }
+                notify();
+            }
+        } catch (err) {
+            error = err;
+            notify();
+        }
+        return row;
+    };
+    // The state machine calls this.row after the column definitions; each call returns the next state.
+    q.row = row;
+    q.on("end", () => {
+        if (!abandoned && error === undefined) {
+            try {
+                const b = handler.take();
+                if (b !== null) queue.push(b);
+            } catch (err) {
+                error = err;
+            }
+        }
+        ended = true;
+        notify();
+    });
+    q.on("error", (err) => {
+        error ??= err;
+        ended = true;
+        notify();
+    });
+    try {
+        for (;;) {
+            if (error !== undefined) throw error;
+            const b = queue.shift();
+            if (b !== undefined) {
+                if (paused && queue.length < maxQueued) {
+                    paused = false;
+                    core.resume();
+                }
+                yield b;
+                continue;
+            }
+            if (ended) return;
+            await new Promise<void>((r) => (wake = r));
+        }
+    } finally {
+        abandoned = true;
+        if (paused) {
+            paused = false;
+            core.resume();
+        }
+    }
+}
+
 export type { FieldPacket };
 
 /** Drops the snapshot's connection at once, even mid-stream (a chunk reader that failed or was stopped). */

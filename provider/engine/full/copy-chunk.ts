@@ -1,6 +1,8 @@
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import { qualified, quoteIdent } from "../../connectors/mysql/identifiers";
-import { destroySnapshot, isBinaryColumn, openSnapshot, selectExpression, streamRows } from "../../connectors/mysql/snapshot";
+import {
+    destroySnapshot, isBinaryColumn, openSnapshot, RAW_ROWS, type RawRowBatch, type RawRows, type RowPacketHandler, selectExpression, streamRowPackets, streamRows,
+} from "../../connectors/mysql/snapshot";
 import type { SourceRow, TableMapping } from "../model";
 import { type KeyRange, rangeConditions } from "../sink";
 
@@ -18,21 +20,53 @@ export function chunkQuery(mapping: TableMapping, range: KeyRange | null, precis
  * Reads a chunk inside its own consistent snapshot. Each chunk's snapshot is at or after
  * the task's recorded snapshot position, which is what incremental replay needs: changes
  * from that position on are applied idempotently over any of them.
+ *
+ * Iterating gives decoded rows. A destination that writes the source's bytes as they are
+ * (the MySQL sink's LOAD DATA) reads through `[RAW_ROWS]` instead: the same query, snapshot
+ * and throttling, with undecoded rows handed to its packet handler. A reader is used once,
+ * one way or the other.
  */
-export async function* readChunk(
+export function readChunk(
     spec: MysqlConnectionSpec,
     flavour: string,
     mapping: TableMapping,
     sql: string,
     throttle: (rows: SourceRow[]) => Promise<void>,
-): AsyncGenerator<SourceRow[]> {
-    const snap = await openSnapshot(spec, flavour);
-    try {
-        for await (const batch of streamRows(snap.conn, sql, mapping.columns.map((c) => isBinaryColumn(c.source)))) {
-            await throttle(batch);
-            yield batch;
+): AsyncIterable<SourceRow[]> & { [RAW_ROWS]: RawRows } {
+    const binary = mapping.columns.map((c) => isBinaryColumn(c.source));
+    async function* rows(): AsyncGenerator<SourceRow[]> {
+        const snap = await openSnapshot(spec, flavour);
+        try {
+            for await (const batch of streamRows(snap.conn, sql, binary)) {
+                await throttle(batch);
+                yield batch;
+            }
+        } finally {
+            destroySnapshot(snap);
         }
-    } finally {
-        destroySnapshot(snap);
     }
+    async function* raw<T extends RawRowBatch>(handler: RowPacketHandler<T>): AsyncGenerator<T> {
+        const snap = await openSnapshot(spec, flavour);
+        try {
+            for await (const batch of streamRowPackets(snap.conn, sql, handler)) {
+                await throttle(throttleRows(batch));
+                yield batch;
+            }
+        } finally {
+            destroySnapshot(snap);
+        }
+    }
+    return { [Symbol.asyncIterator]: () => rows(), [RAW_ROWS]: raw };
 }
+
+/**
+ * What the throttle sees of an undecoded batch: its row count, and its value bytes the way
+ * it counts them (a value's length, 1 for NULL), carried by the first row alone.
+ */
+function throttleRows(batch: RawRowBatch): SourceRow[] {
+    if (batch.rows === 0) return [];
+    const rows: SourceRow[] = new Array<SourceRow>(batch.rows).fill(NULL_ROW);
+    rows[0] = [{ length: Math.max(0, batch.valueBytes - (batch.rows - 1)) } as unknown as Buffer];
+    return rows;
+}
+const NULL_ROW: SourceRow = [null];
