@@ -22,6 +22,15 @@ function printStatus(s: TaskStatus): void {
         const frac = t.state === "done" ? bar(1, 1) : t.chunksTotal > 1 ? bar(t.chunksDone, t.chunksTotal) : bar(t.rowsCopied, est);
         console.log(`  ${t.source.padEnd(32)} -> ${t.target.padEnd(32)} ${t.state.padEnd(9)} ${frac} ${t.rowsCopied.toLocaleString("en-US")} rows`);
     }
+    const inc = s.incremental;
+    if (inc) {
+        console.log(`  incremental: ${inc.caughtUp ? "caught up" : "catching up"}, latency ${inc.latencySeconds} s` +
+            (inc.heartbeatLagMs !== undefined ? ` (heartbeat ${inc.heartbeatLagMs} ms)` : "") +
+            `, ${inc.changesApplied.toLocaleString("en-US")} changes applied (${inc.changesPerSecond.toLocaleString("en-US")}/s)` +
+            (inc.position ? `, at ${formatPosition(inc.position)}` : "") + (inc.sourcePosition ? `, source at ${formatPosition(inc.sourcePosition)}` : ""));
+        if (inc.heartbeatError) console.log(`  heartbeat: ${inc.heartbeatError}`);
+        for (const line of inc.skippedStatements.slice(-5)) console.log(`  ${line}`);
+    }
     if (s.precheck && !s.precheck.passed) {
         for (const i of s.precheck.items.filter((x) => x.outcome !== "passed")) {
             console.log(`  precheck ${i.outcome}${i.ignored ? " (ignored)" : ""}: ${i.title}${i.object ? ` [${i.object}]` : ""}: ${i.detail ?? ""}`);

@@ -56,6 +56,13 @@ async function main(): Promise<void> {
     }, 5000).unref();
     console.log(`${new Date().toISOString()} engine ${process.pid} listening on ${home.socket}`);
     engine.restore();
+    setInterval(() => {
+        try {
+            engine.writeMetrics();
+        } catch (err) {
+            console.error(`${new Date().toISOString()} metrics: ${(err as Error).message}`);
+        }
+    }, 1000).unref();
 }
 
 main().catch((err) => {

@@ -71,6 +71,13 @@ export interface IncrementalStatus {
     oldestPendingTime?: number;
     /** Statements passed over because the task's ddl selection leaves their operation out. */
     skippedStatements: string[];
+    /**
+     * Milliseconds from the last applied heartbeat's write on the source to its application
+     * at the destination (heartbeat enabled): end-to-end latency with sub-second precision.
+     */
+    heartbeatLagMs?: number;
+    /** Why heartbeats are not written, when they fail (the stream runs on without them). */
+    heartbeatError?: string;
 }
 
 export function emptyIncrementalStatus(): IncrementalStatus {

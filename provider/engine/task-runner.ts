@@ -1,6 +1,8 @@
 import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
 import { ConnectionError, redact } from "../errors/connection-error";
 import { openSnapshot, closeSnapshot } from "../connectors/mysql/snapshot";
+import { connectMysql } from "../connectors/mysql/connect";
+import { removeHeartbeat } from "../connectors/mysql/heartbeat";
 import type { DatabaseObjects, Destination } from "./destination";
 import { openDestination } from "./destinations";
 import { planChunks } from "./full/chunks";
@@ -289,6 +291,15 @@ export class TaskRunner {
             }
         } catch (err) {
             this.log(`release: could not remove the stream checkpoint at the destination: ${(err as Error).message}`);
+        }
+        const hb = this.spec.task.heartbeat;
+        if (hb.enabled) {
+            const [db, table] = hb.table.split(".");
+            const conn = await connectMysql(this.spec.source as MysqlConnectionSpec).catch(() => undefined);
+            if (conn) {
+                await removeHeartbeat(conn, db, table, this.spec.taskId);
+                await conn.end().catch(() => undefined);
+            }
         }
     }
 

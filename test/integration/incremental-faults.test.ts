@@ -6,7 +6,7 @@
  * load stops and, once the stream has caught up, every table is compared with the source
  * row by row. A stream whose position has been purged fails, saying what to do.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -97,7 +97,12 @@ describe("incremental migration survives kills, restarts and rotation", () => {
 
             const c = await admin();
             await c.query("FLUSH BINARY LOGS");
-            const [procs] = await c.query<mysql.RowDataPacket[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+            // The restarted engine's stream reconnects on its own schedule: wait for its dump thread.
+            let procs: mysql.RowDataPacket[] = [];
+            for (let i = 0; i < 300 && procs.length === 0; i++) {
+                [procs] = await c.query<mysql.RowDataPacket[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+                if (procs.length === 0) await sleep(100);
+            }
             expect(procs.length).toBeGreaterThan(0);
             for (const p of procs) await c.query(`KILL ${Number(p.ID)}`);
             await c.query("FLUSH BINARY LOGS");
@@ -122,6 +127,11 @@ describe("incremental migration survives kills, restarts and rotation", () => {
             const [m] = await (await admin()).query<mysql.RowDataPacket[]>("SHOW MASTER STATUS");
             const s = await until("f1", (x) => x.phase === "running" && x.incremental?.caughtUp === true, 120_000);
             expect(s.incremental!.position!.file).toBe(String(m[0].File));
+            // The metrics file a scraper reads.
+            await sleep(1200);
+            const metrics = readFileSync(join(home.dir, "metrics.prom"), "utf8");
+            expect(metrics).toContain('pulumi_dts_latency_seconds{task="f1",phase="running"} 0');
+            expect(metrics).toMatch(/pulumi_dts_changes_applied_total\{task="f1",phase="running"\} [1-9]\d*/);
             const results = await compareDatabase(src, db, { kind: "postgres", conn: dst, schema: db });
             expect(results.flatMap((r) => r.mismatches).slice(0, 10).map(formatMismatch)).toEqual([]);
             expect(results.map((r) => r.destinationRows)).toEqual(results.map((r) => r.sourceRows));

@@ -5,6 +5,7 @@ import type { TaskSpec } from "../../../sdk/schema/task";
 import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
 import { classifyStatement } from "../../connectors/mysql/ddl-statement";
 import { connectMysql } from "../../connectors/mysql/connect";
+import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
 import type { Destination } from "../destination";
 import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "../model";
@@ -87,6 +88,7 @@ export class IncrementalStream {
     private readonly rowLimiter: RateLimiter;
     private readonly byteLimiter: RateLimiter;
     private rate: { t: number; n: number }[] = [];
+    private heartbeatTable: { database: string; table: string } | undefined;
 
     constructor(private readonly host: StreamHost) {
         this.mapper = new ChangeMapper(host.mappings, host.task());
@@ -124,6 +126,8 @@ export class IncrementalStream {
         let reader: BinlogReader | undefined;
         let probe: Connection | undefined;
         let probeTimer: NodeJS.Timeout | undefined;
+        let heartbeat: HeartbeatWriter | undefined;
+        let heartbeatConn: Connection | undefined;
         try {
             sink = await h.destination.openChangeSink();
             const saved = await sink.readCheckpoint(h.taskId);
@@ -133,8 +137,24 @@ export class IncrementalStream {
             await this.checkNotPurged(probe, applied.position);
             const serverId = streamServerId(h.taskId);
             h.log(`incremental: reading the binlog from ${formatPosition(applied.position)} as server_id ${serverId}`);
+            const hb = h.task().heartbeat;
+            const [hbDb, hbTable] = hb.table.split(".");
+            const include: Record<string, string[]> = this.mapper.include();
+            if (hb.enabled) {
+                (include[hbDb] ??= []).push(hbTable);
+                try {
+                    heartbeatConn = await connectMysql(h.source);
+                    heartbeat = await HeartbeatWriter.start(heartbeatConn, hbDb, hbTable, h.taskId, hb.intervalSeconds);
+                    st.heartbeatError = undefined;
+                } catch (err) {
+                    // Latency still comes from the source's binlog position; only its precision suffers.
+                    st.heartbeatError = `heartbeat table ${hb.table} cannot be written: ${(err as Error).message}`;
+                    h.log(`incremental: ${st.heartbeatError}`);
+                }
+            }
+            this.heartbeatTable = hb.enabled ? { database: hbDb, table: hbTable } : undefined;
             reader = BinlogReader.start(h.source, {
-                from: applied.position, serverId, include: this.mapper.include(), heartbeatSeconds: HEARTBEAT_SECONDS,
+                from: applied.position, serverId, include, heartbeatSeconds: HEARTBEAT_SECONDS,
             });
             const r = reader;
             let master: BinlogPosition | null = null;
@@ -202,13 +222,35 @@ export class IncrementalStream {
                     }
                 }
                 st.oldestPendingTime = undefined;
+                this.heartbeatLag(txs);
+                if (heartbeat?.lastError) st.heartbeatError = heartbeat.lastError;
                 this.updateLatency(pendingAdvance ?? applied, master, r.drained);
             }
         } finally {
             clearInterval(probeTimer);
+            heartbeat?.stop();
+            await heartbeatConn?.end().catch(() => undefined);
             await reader?.stop().catch(() => undefined);
             await sink?.close().catch(() => undefined);
             await probe?.end().catch(() => undefined);
+        }
+    }
+
+    /** Our heartbeat rows among transactions now applied: their age is the end-to-end lag. */
+    private heartbeatLag(txs: BinlogTransaction[]): void {
+        const hb = this.heartbeatTable;
+        if (!hb) return;
+        for (let i = txs.length - 1; i >= 0; i--) {
+            for (const ev of txs[i].rows) {
+                if (ev.database !== hb.database || ev.table !== hb.table) continue;
+                for (const r of ev.rows) {
+                    const img = r.after;
+                    if (img && img.task_id === this.host.taskId) {
+                        this.host.status.heartbeatLagMs = Math.max(0, Date.now() - Number(img.beat_ms));
+                        return;
+                    }
+                }
+            }
         }
     }
 
