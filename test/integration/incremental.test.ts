@@ -5,6 +5,8 @@
  * load stops and the stream has caught up, every table is compared with the source value
  * by value. A stopped stream resumes from the checkpoint the destination holds.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
 import { Client } from "pg";
@@ -120,6 +122,39 @@ describe("incremental migration under a write load", () => {
         expect(dest.map((r) => r.id)).toEqual(expect.arrayContaining(["200", "1000000", "2000000"]));
         expect(dest.map((r) => r.id)).not.toContain("10");
     }, 120_000);
+
+    for (const policy of ["skip", "block"] as const) {
+        it(`dirty data in the stream (dirtyData: ${policy}): a value PostgreSQL cannot store is ${policy === "skip" ? "recorded and the rest applied" : "an error naming the row"}`, async () => {
+            const db = `inc_dirty_${policy}_${process.pid}`;
+            dbs.push(db);
+            await createSource(maria, db, 100);
+            const { runner, home, store } = startTask(mariaConnection(maria), postgresConnection(pg), {
+                migrationTypes: ["schema", "full", "incremental"], dirtyData: policy, objects: [{ database: db, tables: [{ name: "accounts" }] }],
+            });
+            runners.push(runner);
+            homes.push(home);
+            await waitForStatus(runner, caughtUp);
+            const c = await mysqlAdmin(db);
+            // PostgreSQL text cannot hold U+0000; the rows around it are fine.
+            await c.query("INSERT INTO accounts (id, owner, balance) VALUES (5001, 'ok-1', 1), (5002, CONCAT('bad', CHAR(0), 'owner'), 2), (5003, 'ok-2', 3)");
+            await c.end();
+            if (policy === "skip") {
+                const s = await waitForStatus(runner, (x) => caughtUp(x) && x.dirtyRows === 1);
+                expect(s.dirtySample[0]).toMatchObject({ table: `${db}.accounts`, key: "id=5002" });
+                expect(s.dirtySample[0].error).toContain("U+0000");
+                expect(readFileSync(join(store.dir, "dirty.jsonl"), "utf8")).toContain("id=5002");
+                const p = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
+                await p.connect();
+                const ids = (await p.query(`SELECT id::int AS id FROM ${db}.accounts WHERE id > 5000 ORDER BY id`)).rows.map((r) => r.id);
+                await p.end();
+                expect(ids).toEqual([5001, 5003]);
+            } else {
+                const s = await waitForStatus(runner, (x) => x.phase === "failed");
+                expect(s.error).toContain("row id=5002");
+                expect(s.error).toContain("U+0000");
+            }
+        }, 120_000);
+    }
 
     it("TRUNCATE on the source empties the destination table; other DDL stops the task naming the statement", async () => {
         const db = `inc_ddl_${process.pid}`;
