@@ -10,6 +10,13 @@ export interface StreamCheckpoint {
     position: BinlogPosition;
     /** Source commit time of that transaction, ms since the epoch. */
     sourceTime: number;
+    /**
+     * The mappings of tables whose schema the stream has changed by applied DDL, as of this
+     * position. Kept with the checkpoint (written with the DDL where the destination allows),
+     * so a resumed stream decodes and writes with the schema in force at its position, not
+     * the source's current one. Absent: unchanged since the last checkpoint that had it.
+     */
+    tables?: TableMapping[];
 }
 
 export interface ChangeBatch {
@@ -33,6 +40,12 @@ export interface ChangeSink {
     advance(taskId: string, checkpoint: StreamCheckpoint): Promise<void>;
     /** Empties a destination table (TRUNCATE on the source), with the checkpoint, atomically where the destination can. */
     truncate(taskId: string, mapping: TableMapping, checkpoint: StreamCheckpoint): Promise<void>;
+    /**
+     * Runs translated DDL and moves the checkpoint (with `checkpoint.tables`). PostgreSQL
+     * does both in one transaction; MySQL commits each DDL statement on its own, so a
+     * statement replayed after a crash in between is recognised as already applied.
+     */
+    applyDdl(taskId: string, statements: string[], checkpoint: StreamCheckpoint): Promise<void>;
     close(): Promise<void>;
 }
 

@@ -14,6 +14,8 @@ const dataErrnos = new Set([1048, 1062, 1264, 1265, 1292, 1366, 1406, 1451, 1452
 const isDataError = (err: unknown) => dataErrnos.has(Number((err as { errno?: number }).errno));
 
 const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
+/** ER_DUP_FIELDNAME, ER_DUP_KEYNAME, ER_TABLE_EXISTS_ERROR, ER_CANT_DROP_FIELD_OR_KEY, ER_BAD_TABLE_ERROR, ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR. */
+const alreadyApplied = new Set([1060, 1061, 1050, 1091, 1051, 1146, 1054]);
 
 /** A FLOAT -0 is written as a negative value that underflows to -0 (see bulk-sink.ts). */
 function literalFor(col: SourceColumn): (v: SourceValue) => string {
@@ -50,22 +52,26 @@ export class MysqlChangeSink implements ChangeSink {
         await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(METADATA_SCHEMA)}`);
         await conn.query(`CREATE TABLE IF NOT EXISTS ${checkpointTable} (
             task_id VARCHAR(64) NOT NULL PRIMARY KEY, binlog_file VARCHAR(255) NOT NULL, binlog_position BIGINT UNSIGNED NOT NULL,
-            gtid TEXT NULL, source_time BIGINT NULL, applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`);
+            gtid TEXT NULL, source_time BIGINT NULL, applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), stream_schema LONGTEXT NULL) ENGINE=InnoDB`);
         return new MysqlChangeSink(conn);
     }
 
     async readCheckpoint(taskId: string): Promise<StreamCheckpoint | null> {
-        const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT binlog_file, binlog_position, gtid, source_time FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
+        const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT binlog_file, binlog_position, gtid, source_time, stream_schema FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
         if (rows.length === 0) return null;
         const r = rows[0];
-        return { position: { file: String(r.binlog_file), position: Number(r.binlog_position), ...(r.gtid ? { gtid: String(r.gtid) } : {}) }, sourceTime: Number(r.source_time ?? 0) };
+        return {
+            position: { file: String(r.binlog_file), position: Number(r.binlog_position), ...(r.gtid ? { gtid: String(r.gtid) } : {}) }, sourceTime: Number(r.source_time ?? 0),
+            ...(r.stream_schema ? { tables: JSON.parse(String(r.stream_schema)) as TableMapping[] } : {}),
+        };
     }
 
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
         await this.conn.query(
-            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6))
-             ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position), gtid = VALUES(gtid), source_time = VALUES(source_time), applied_at = VALUES(applied_at)`,
-            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, Math.round(c.sourceTime)],
+            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at, stream_schema) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6), ?)
+             ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position), gtid = VALUES(gtid), source_time = VALUES(source_time), applied_at = VALUES(applied_at),
+             stream_schema = COALESCE(VALUES(stream_schema), stream_schema)`,
+            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, Math.round(c.sourceTime), c.tables ? JSON.stringify(c.tables) : null],
         );
     }
 
@@ -79,6 +85,24 @@ export class MysqlChangeSink implements ChangeSink {
             await this.conn.query(`DELETE FROM ${qualified(mapping.targetSchema, mapping.targetTable)}`);
             await this.writeCheckpoint(taskId, checkpoint);
         });
+    }
+
+    /**
+     * DDL commits implicitly in MySQL, so statement and checkpoint cannot share a
+     * transaction: after a crash in between, the statement comes again, and errors that mean
+     * "already done" (duplicate column, key or table; unknown column, key or table to drop)
+     * count as applied.
+     */
+    async applyDdl(taskId: string, statements: string[], checkpoint: StreamCheckpoint): Promise<void> {
+        for (const sql of statements) {
+            try {
+                await this.conn.query(sql);
+            } catch (err) {
+                if (!alreadyApplied.has(Number((err as { errno?: number }).errno))) throw err;
+            }
+        }
+        this.plans.clear();
+        await this.inTransaction(() => this.writeCheckpoint(taskId, checkpoint));
     }
 
     async apply(taskId: string, batch: ChangeBatch): Promise<void> {

@@ -51,21 +51,26 @@ export class PostgresChangeSink implements ChangeSink {
         await client.query(`CREATE TABLE IF NOT EXISTS ${checkpointTable} (
             task_id text PRIMARY KEY, binlog_file text NOT NULL, binlog_position bigint NOT NULL,
             gtid text, source_time timestamptz, applied_at timestamptz NOT NULL DEFAULT now())`);
+        await client.query(`ALTER TABLE ${checkpointTable} ADD COLUMN IF NOT EXISTS stream_schema jsonb`);
         return new PostgresChangeSink(client);
     }
 
     async readCheckpoint(taskId: string): Promise<StreamCheckpoint | null> {
-        const r = await this.client.query(`SELECT binlog_file, binlog_position::text AS pos, gtid, extract(epoch from source_time) * 1000 AS ms FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
+        const r = await this.client.query(`SELECT binlog_file, binlog_position::text AS pos, gtid, extract(epoch from source_time) * 1000 AS ms, stream_schema::text AS tables FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
         if (r.rows.length === 0) return null;
         const x = r.rows[0];
-        return { position: { file: x.binlog_file, position: Number(x.pos), ...(x.gtid ? { gtid: x.gtid } : {}) }, sourceTime: Number(x.ms ?? 0) };
+        return {
+            position: { file: x.binlog_file, position: Number(x.pos), ...(x.gtid ? { gtid: x.gtid } : {}) }, sourceTime: Number(x.ms ?? 0),
+            ...(x.tables ? { tables: JSON.parse(x.tables) as TableMapping[] } : {}),
+        };
     }
 
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
         await this.client.query(
-            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), now())
-             ON CONFLICT (task_id) DO UPDATE SET binlog_file = EXCLUDED.binlog_file, binlog_position = EXCLUDED.binlog_position, gtid = EXCLUDED.gtid, source_time = EXCLUDED.source_time, applied_at = EXCLUDED.applied_at`,
-            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, c.sourceTime],
+            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at, stream_schema) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), now(), $6::jsonb)
+             ON CONFLICT (task_id) DO UPDATE SET binlog_file = EXCLUDED.binlog_file, binlog_position = EXCLUDED.binlog_position, gtid = EXCLUDED.gtid, source_time = EXCLUDED.source_time, applied_at = EXCLUDED.applied_at,
+             stream_schema = COALESCE(EXCLUDED.stream_schema, ${checkpointTable}.stream_schema)`,
+            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, c.sourceTime, c.tables ? JSON.stringify(c.tables) : null],
         );
     }
 
@@ -78,6 +83,16 @@ export class PostgresChangeSink implements ChangeSink {
             await this.client.query(`TRUNCATE ${qualified(mapping.targetSchema, mapping.targetTable)}`);
             await this.writeCheckpoint(taskId, checkpoint);
         });
+    }
+
+    async applyDdl(taskId: string, statements: string[], checkpoint: StreamCheckpoint): Promise<void> {
+        await this.inTransaction(async () => {
+            for (const sql of statements) await this.client.query(sql);
+            await this.writeCheckpoint(taskId, checkpoint);
+        });
+        // Staging tables copy the old column list.
+        for (const p of this.plans.values()) await this.client.query(`DROP TABLE IF EXISTS ${p.rowStage}`).catch(() => undefined);
+        this.plans.clear();
     }
 
     async apply(taskId: string, batch: ChangeBatch): Promise<void> {

@@ -41,17 +41,25 @@ export function dmlSelection(task: TaskSpec, mapping: TableMapping): Set<DmlKind
 export class ChangeMapper {
     private readonly tables = new Map<string, TableStream>();
 
-    constructor(mappings: TableMapping[], task: TaskSpec) {
-        for (const m of mappings) {
-            const keyIndexes = m.key ? m.key.map((k) => m.columns.findIndex((c) => c.source.name === k)) : null;
-            this.tables.set(`${m.source.database}\u0000${m.source.name}`, {
-                mapping: m,
-                converters: m.columns.map((c) => binlogValueConverter(c.source, task.floatPrecision)),
-                imageConverters: m.where ? m.source.columns.map((c) => binlogValueConverter(c, { float: 38, double: 308 })) : null,
-                keyIndexes: keyIndexes && keyIndexes.every((i) => i >= 0) ? keyIndexes : null,
-                dml: dmlSelection(task, m),
-            });
-        }
+    constructor(mappings: TableMapping[], private readonly task: TaskSpec) {
+        for (const m of mappings) this.set(m);
+    }
+
+    /** Adds or replaces a table's mapping (after DDL changed it, or when a resumed stream restores one). */
+    set(m: TableMapping): void {
+        const keyIndexes = m.key ? m.key.map((k) => m.columns.findIndex((c) => c.source.name === k)) : null;
+        this.tables.set(`${m.source.database}\u0000${m.source.name}`, {
+            mapping: m,
+            converters: m.columns.map((c) => binlogValueConverter(c.source, this.task.floatPrecision)),
+            imageConverters: m.where ? m.source.columns.map((c) => binlogValueConverter(c, { float: 38, double: 308 })) : null,
+            keyIndexes: keyIndexes && keyIndexes.every((i) => i >= 0) ? keyIndexes : null,
+            dml: dmlSelection(this.task, m),
+        });
+    }
+
+    /** Stops following a table (DROP TABLE, or renamed away). */
+    remove(database: string, table: string): void {
+        this.tables.delete(`${database}\u0000${table}`);
     }
 
     /** The zongji schema filter: only selected tables' rows are decoded. */

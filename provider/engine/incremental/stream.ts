@@ -89,6 +89,8 @@ export class IncrementalStream {
     private readonly byteLimiter: RateLimiter;
     private rate: { t: number; n: number }[] = [];
     private heartbeatTable: { database: string; table: string } | undefined;
+    /** Mappings DDL has changed since the task's start, saved with each DDL's checkpoint. */
+    private changedTables = new Map<string, TableMapping>();
 
     constructor(private readonly host: StreamHost) {
         this.mapper = new ChangeMapper(host.mappings, host.task());
@@ -132,6 +134,9 @@ export class IncrementalStream {
             sink = await h.destination.openChangeSink();
             const saved = await sink.readCheckpoint(h.taskId);
             let applied: StreamCheckpoint = saved ?? { position: h.start, sourceTime: 0 };
+            // Tables whose schema applied DDL changed: as of the checkpoint, not as the source is now.
+            this.changedTables = new Map((saved?.tables ?? []).map((m) => [`${m.source.database}.${m.source.name}`, m]));
+            for (const m of this.changedTables.values()) if (this.mapper.selected(m.source.database, m.source.name)) this.mapper.set(m);
             st.position = applied.position;
             probe = await connectMysql(h.source);
             await this.checkNotPurged(probe, applied.position);
