@@ -152,6 +152,14 @@ export class BinlogReader {
         this.lastActivity = Date.now();
         const name = ev.getEventName();
         switch (name) {
+            case "tablemap": {
+                // zongji decodes latin1 as cp1252, which has no characters for 0x81, 0x8D, 0x8F,
+                // 0x90 and 0x9D; MySQL's latin1 maps them to U+0081... Bytes come through as they
+                // are, and binlog-values.ts decodes them the way MySQL does.
+                const cols = (ev.tableMap?.[ev.tableId!] as { columns?: { charset?: string | null }[] } | undefined)?.columns ?? [];
+                for (const c of cols) if (c.charset === "latin1") c.charset = "binary";
+                return;
+            }
             case "heartbeat":
                 if (ev.binlogName) this.serverPosition = { file: ev.binlogName, position: ev.nextPosition || this.serverPosition.position };
                 return;

@@ -10,6 +10,8 @@ import { qualified, quoteIdent } from "./identifiers";
 
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
 const STRICT_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
+/** For a row strict mode cannot write as the source holds it (ENUM error values, see errorValueEnums). */
+const LENIENT_MODE = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 const dataErrnos = new Set([1048, 1062, 1264, 1265, 1292, 1366, 1406, 1451, 1452, 1690, 3140, 4025]);
 const isDataError = (err: unknown) => dataErrnos.has(Number((err as { errno?: number }).errno));
 
@@ -23,8 +25,20 @@ function literalFor(col: SourceColumn): (v: SourceValue) => string {
     return (v) => escape(v);
 }
 
+/**
+ * Writable ENUM columns without a '' member: there '' is the error value (index 0), which
+ * strict mode refuses to write back (as bulk-sink.ts errorValueColumns).
+ */
+function errorValueEnums(m: TableMapping, writable: number[]): { i: number; target: string }[] {
+    return writable
+        .filter((i) => m.columns[i].source.dataType === "enum" && !(m.columns[i].source.enumValues ?? []).includes(""))
+        .map((i) => ({ i, target: m.columns[i].target }));
+}
+
 interface TablePlan {
     table: string;
+    /** Writable ENUM columns whose '' is the error value. */
+    enumErrors: { i: number; target: string }[];
     /** Indexes (into the mapping's columns) of the columns written: generated columns are computed by the destination. */
     writable: number[];
     literals: ((v: SourceValue) => string)[];
@@ -155,6 +169,7 @@ export class MysqlChangeSink implements ChangeSink {
         const first = quoteIdent(m.columns[writable[0]].target);
         p = {
             table: qualified(m.targetSchema, m.targetTable),
+            enumErrors: errorValueEnums(m, writable),
             writable,
             literals: m.columns.map((c) => literalFor(c.source)),
             keyIndexes,
@@ -197,7 +212,7 @@ export class MysqlChangeSink implements ChangeSink {
         const p = this.plan(run[0].mapping);
         const kind = run[0].kind;
         if (kind === "insert") {
-            await this.batched(run.map((c) => this.tuple(p, c.row)), p.insertHead, "");
+            await this.write(p, run.map((c) => c.row), "");
             return;
         }
         if (kind === "delete" && !p.keyIndexes) {
@@ -216,10 +231,42 @@ export class MysqlChangeSink implements ChangeSink {
         }
         const rows = [...byKey.values()];
         if (kind === "upsert") {
-            await this.batched(rows.map((r) => this.tuple(p, r)), p.insertHead, p.upsertTail);
+            await this.write(p, rows, p.upsertTail);
         } else {
             const keys = p.keyColumns.length === 1 ? p.keyColumns[0] : `(${p.keyColumns.join(", ")})`;
             await this.batched(rows.map((r) => this.keyTuple(p, r)), `DELETE FROM ${p.table} WHERE ${keys} IN (`, ")");
+        }
+    }
+
+    /** Multi-row INSERTs; a row holding an ENUM error value goes alone through writeLenient. */
+    private async write(p: TablePlan, rows: SourceRow[], tail: string): Promise<void> {
+        const lenient = (r: SourceRow) => p.enumErrors.filter(({ i }) => r[i] === "").map((c) => c.target);
+        const strict = p.enumErrors.length ? rows.filter((r) => lenient(r).length === 0) : rows;
+        await this.batched(strict.map((r) => this.tuple(p, r)), p.insertHead, tail);
+        if (strict.length === rows.length) return;
+        for (const r of rows) {
+            const cols = lenient(r);
+            if (cols.length) await this.writeLenient(p.insertHead + this.tuple(p, r) + tail, cols);
+        }
+    }
+
+    /** Written with strict mode off inside a savepoint; undone unless every warning is ER 1265 on one of `columns`. */
+    private async writeLenient(sql: string, columns: string[]): Promise<void> {
+        await this.conn.query("SAVEPOINT dts_lenient_row");
+        await this.conn.query(`SET SESSION sql_mode = '${LENIENT_MODE}'`);
+        try {
+            await this.conn.query(sql);
+            const [warnings] = await this.conn.query<RowDataPacket[]>("SHOW WARNINGS");
+            const unexpected = warnings.find((w) => {
+                const column = /column '(.*)' at row \d+$/.exec(String(w.Message))?.[1];
+                return !(Number(w.Code) === 1265 && column !== undefined && columns.includes(column));
+            });
+            if (unexpected) {
+                await this.conn.query("ROLLBACK TO SAVEPOINT dts_lenient_row");
+                throw Object.assign(new Error(String(unexpected.Message)), { errno: Number(unexpected.Code) });
+            }
+        } finally {
+            await this.conn.query(`SET SESSION sql_mode = '${STRICT_MODE}'`);
         }
     }
 

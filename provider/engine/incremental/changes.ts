@@ -1,6 +1,6 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
 import type { BinlogRowEvent, BinlogTransaction, RowImage } from "../../connectors/mysql/binlog-reader";
-import { type BinlogValueConverter, binlogValueConverter } from "../../connectors/mysql/binlog-values";
+import { type BinlogValueConverter, binlogValueConverter, UndecodableValueError } from "../../connectors/mysql/binlog-values";
 import type { SourceRow, SourceValue, TableMapping } from "../model";
 
 /**
@@ -41,7 +41,11 @@ export function dmlSelection(task: TaskSpec, mapping: TableMapping): Set<DmlKind
 export class ChangeMapper {
     private readonly tables = new Map<string, TableStream>();
 
-    constructor(mappings: TableMapping[], private readonly task: TaskSpec) {
+    /**
+     * @param onRejected called for a row image with a value that cannot be represented
+     * exactly (dirty data: throws under the "block" policy); `keyRow` holds the key columns.
+     */
+    constructor(mappings: TableMapping[], private readonly task: TaskSpec, private readonly onRejected?: (mapping: TableMapping, keyRow: SourceRow, reason: string) => void) {
         for (const m of mappings) this.set(m);
     }
 
@@ -85,23 +89,43 @@ export class ChangeMapper {
         const row = (img: RowImage): SourceRow => m.columns.map((c, i) => t.converters[i](img[c.source.name]));
         const image = (img: RowImage): SourceRow | undefined => t.imageConverters?.map((f, i) => f(img[m.source.columns[i].name]));
         for (const r of ev.rows) {
-            if (ev.kind === "insert") {
-                out.push({ mapping: m, kind: t.keyIndexes ? "upsert" : "insert", row: row(r.after!), image: image(r.after!) });
-            } else if (ev.kind === "delete") {
-                out.push({ mapping: m, kind: "delete", row: row(r.before!) });
-            } else {
-                const before = row(r.before!);
-                const after = row(r.after!);
-                const img = image(r.after!);
-                if (!t.keyIndexes) {
-                    out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "insert", row: after, image: img });
-                } else if (!t.keyIndexes.every((i) => sameValue(before[i], after[i]))) {
-                    // The key changed: the old key disappears, the new one appears (seed 002).
-                    out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "upsert", row: after, image: img });
-                } else {
-                    out.push({ mapping: m, kind: "upsert", row: after, image: img });
-                }
+            try {
+                this.rowChanges(t, ev.kind, r, row, image, out);
+            } catch (err) {
+                if (!(err instanceof UndecodableValueError) || !this.onRejected) throw err;
+                const img = r.after ?? r.before!;
+                const keyRow = m.columns.map((c, i) => {
+                    if (!t.keyIndexes?.includes(i)) return null;
+                    try { return t.converters[i](img[c.source.name]); } catch { return null; }
+                });
+                this.onRejected(m, keyRow, err.message);
             }
+        }
+    }
+
+    private rowChanges(
+        t: TableStream, kind: BinlogRowEvent["kind"], r: BinlogRowEvent["rows"][number],
+        row: (img: RowImage) => SourceRow, image: (img: RowImage) => SourceRow | undefined, out: RowChange[],
+    ): void {
+        const m = t.mapping;
+        if (kind === "insert") {
+            out.push({ mapping: m, kind: t.keyIndexes ? "upsert" : "insert", row: row(r.after!), image: image(r.after!) });
+            return;
+        }
+        if (kind === "delete") {
+            out.push({ mapping: m, kind: "delete", row: row(r.before!) });
+            return;
+        }
+        const before = row(r.before!);
+        const after = row(r.after!);
+        const img = image(r.after!);
+        if (!t.keyIndexes) {
+            out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "insert", row: after, image: img });
+        } else if (!t.keyIndexes.every((i) => sameValue(before[i], after[i]))) {
+            // The key changed: the old key disappears, the new one appears (seed 002).
+            out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "upsert", row: after, image: img });
+        } else {
+            out.push({ mapping: m, kind: "upsert", row: after, image: img });
         }
     }
 }

@@ -93,7 +93,7 @@ export class IncrementalStream {
     private changedTables = new Map<string, TableMapping>();
 
     constructor(private readonly host: StreamHost) {
-        this.mapper = new ChangeMapper(host.mappings, host.task());
+        this.mapper = new ChangeMapper(host.mappings, host.task(), (m, keyRow, reason) => host.rejected(m, keyRow, reason));
         const inc = () => host.task().throttle.incremental;
         this.rowLimiter = new RateLimiter(() => inc()?.rps);
         this.byteLimiter = new RateLimiter(() => (inc()?.mbps !== undefined ? inc()!.mbps! * 1024 * 1024 : undefined));

@@ -3,7 +3,7 @@ import type { ConnectionFacts } from "../../connectors/facts";
 import type { Destination } from "../destination";
 import type { TableMapping } from "../model";
 import type { PrecheckItem, PrecheckReport } from "../status";
-import { binlogSettings, invisibleColumns, primaryKeys, sourcePrivileges, tableLimit, whereFilters } from "./source-items";
+import { binlogSettings, invisibleColumns, primaryKeys, sourcePrivileges, streamableColumns, tableLimit, whereFilters } from "./source-items";
 
 async function conflictingTables(dest: Destination, task: TaskSpec, mappings: TableMapping[]): Promise<PrecheckItem[]> {
     const items: PrecheckItem[] = [];
@@ -81,6 +81,7 @@ export async function runPrecheck(p: PrecheckInputs): Promise<PrecheckReport> {
         ...invisibleColumns(p.mappings),
         ...tableLimit(p.task, p.mappings),
         ...whereFilters(p.mappings, p.filterErrors),
+        ...streamableColumns(p.task, p.mappings),
     ];
     const destFacts = await p.destination.facts();
     items.push({ id: "destination-connectivity", title: "Destination is reachable", outcome: "passed", detail: `${destFacts.flavour} ${destFacts.serverVersion}` });

@@ -1,3 +1,4 @@
+import { isStreamableColumn } from "../../connectors/mysql/binlog-values";
 import type { TaskSpec } from "../../../sdk/schema/task";
 import type { ConnectionFacts, MysqlFacts } from "../../connectors/facts";
 import type { TableMapping } from "../model";
@@ -193,6 +194,19 @@ export function tableLimit(task: TaskSpec, mappings: TableMapping[]): PrecheckIt
         }];
     }
     return [passed("table-limit", "At most 1,000 mapped tables per task")];
+}
+
+/** Columns the binlog reader cannot decode exactly (spatial: the SRID is lost) cannot be streamed. */
+export function streamableColumns(task: TaskSpec, mappings: TableMapping[]): PrecheckItem[] {
+    if (!task.migrationTypes.includes("incremental")) return [];
+    const hits = mappings.flatMap((m) => m.columns.filter((c) => !isStreamableColumn(c.source)).map((c) => ({ m, c })));
+    if (hits.length === 0) return [passed("streamable-columns", "Every migrated column can be read from the binlog exactly")];
+    return hits.map(({ m, c }) => ({
+        id: "streamable-columns", title: "Every migrated column can be read from the binlog exactly", outcome: "failed" as const,
+        object: `${m.source.database}.${m.source.name}.${c.source.name}`,
+        detail: `${c.source.dataType} values lose their SRID in the binlog reader, so changes to this column would be written wrong`,
+        fix: `leave the column out with the table's columns: [...], or remove "incremental" from migrationTypes`,
+    }));
 }
 
 /** Row filters must be valid SQL for the table; checked by asking the source to plan them. */
