@@ -15,6 +15,7 @@ export interface DatabaseObjects {
 }
 import type { BulkSink } from "./sink";
 import type { ChangeSink } from "./change-sink";
+import type { DdlTranslator } from "./ddl-translator";
 import type { PrecheckItem } from "./status";
 
 /**
@@ -38,6 +39,8 @@ export interface Destination {
     openSink(): Promise<BulkSink>;
     /** The applier of incremental changes (one per running stream). */
     openChangeSink(): Promise<ChangeSink>;
+    /** How this destination follows the source's DDL during incremental migration. */
+    readonly ddl: DdlTranslator;
     /** Removes a released task's stream checkpoint from the destination. */
     forgetStream(taskId: string): Promise<void>;
     close(): Promise<void>;

@@ -174,7 +174,16 @@ export class TaskRunner {
         try {
             const family: DestinationFamily = dest.family;
             const tables = await source.tables(task.objects.map((o) => o.database));
-            const { mappings, problems } = buildMappings(task, family, tables);
+            const built = buildMappings(task, family, tables);
+            let { mappings, problems } = built;
+            const streamed = this.checkpoint.streamDatabases;
+            if (streamed) {
+                // The stream is ahead of nothing and behind the source: tables the source gained or
+                // renamed since its position are the stream's to create; tables it follows that the
+                // source no longer has are the stream's to rename or drop when it gets there.
+                mappings = mappings.filter((m) => this.checkpoint.tables[tableKey(m)] || !streamed.includes(m.source.database));
+                problems = problems.filter((p) => !(p.id === "objects-exist" && p.object !== undefined && this.checkpoint.tables[p.object]));
+            }
             this.syncTableProgress(mappings);
 
             // Tables already prechecked (and perhaps already migrated: their destination tables are
@@ -247,7 +256,7 @@ export class TaskRunner {
             if (incremental) {
                 const start = this.checkpoint.snapshotPosition;
                 if (!start) throw new Error("the full load recorded no binlog position (the source had no binary log), so incremental migration cannot start");
-                await this.streamChanges(mappings, dest, start);
+                await this.streamChanges(mappings, source, dest, start);
                 return;
             }
             this.status.finishedAt = new Date().toISOString();
@@ -260,8 +269,14 @@ export class TaskRunner {
     }
 
     /** Incremental migration: runs until the task is stopped or released. */
-    private async streamChanges(mappings: TableMapping[], dest: Destination, start: BinlogPosition): Promise<void> {
+    private async streamChanges(mappings: TableMapping[], source: MysqlSource, dest: Destination, start: BinlogPosition): Promise<void> {
         this.status.incremental ??= emptyIncrementalStatus();
+        const whole = this.spec.task.objects.filter((o) => !o.tables).map((o) => o.database);
+        const known = this.checkpoint.streamDatabases ?? [];
+        // Databases selected whole from now on: tables they gain on the source are created by the stream.
+        // (A database newly added to the selection was just loaded in full with its current tables.)
+        this.checkpoint.streamDatabases = [...new Set([...known.filter((d) => whole.includes(d)), ...whole])];
+        this.persist();
         this.setPhase("running");
         const stream = new IncrementalStream({
             taskId: this.spec.taskId,
@@ -275,6 +290,26 @@ export class TaskRunner {
             log: (line) => this.log(line),
             note: (line) => this.note([line]),
             rejected: (m, row, reason) => this.rejected(m, row, reason),
+            introspect: async (db, table) => (await source.tables([db])).get(db)?.find((t) => t.name === table) ?? null,
+            mappingFor: (table) => buildMappings(this.spec.task, dest.family, new Map([[table.database, [table]]])).mappings
+                .find((m) => m.source.database === table.database && m.source.name === table.name) ?? null,
+            tableOwnership: (adopt, release) => {
+                if (release) {
+                    const key = `${release.database}.${release.name}`;
+                    const cp = this.checkpoint.tables[key];
+                    delete this.checkpoint.tables[key];
+                    if (adopt) this.checkpoint.tables[tableKey(adopt)] = cp ?? { schemaDone: true, chunks: [], indexesDone: true };
+                } else if (adopt) {
+                    this.checkpoint.tables[tableKey(adopt)] = { schemaDone: true, chunks: [], indexesDone: true };
+                }
+                this.persist();
+            },
+            createTable: async (m) => {
+                // Replayed after a crash: the table is there already (with the rows the stream wrote).
+                if (await dest.tableExists(m.targetSchema, m.targetTable)) return [];
+                const notes = await dest.createTable(m, this.spec.task, await source.charset(m.source.database));
+                return [...notes, ...(await dest.createIndexes(m, [m], this.spec.task))];
+            },
         });
         await stream.run();
     }

@@ -38,6 +38,12 @@ export interface Checkpoint {
     snapshotPosition?: BinlogPosition;
     tables: Record<string, TableCheckpoint>;
     objectsDone: boolean;
+    /**
+     * Whole databases the incremental stream follows, set when it first starts: a table of
+     * these that is not in `tables` was created on the source after the stream's position,
+     * and the stream creates it when it reaches the CREATE TABLE (no precheck, no full load).
+     */
+    streamDatabases?: string[];
 }
 
 /**

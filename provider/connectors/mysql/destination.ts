@@ -8,6 +8,7 @@ import type { PrecheckItem } from "../../engine/status";
 import type { ConnectionFacts } from "../facts";
 import { MysqlBulkSink } from "./bulk-sink";
 import { forgetMysqlStream, MysqlChangeSink } from "./change-sink";
+import { mysqlDdlTranslator } from "./ddl-translator";
 import { connectMysql } from "./connect";
 import { createDatabaseSql, createTableSql, foreignKeySqls, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "./ddl";
 import { qualified, quoteIdent } from "./identifiers";
@@ -22,6 +23,8 @@ const fourByteCharsets = new Set(["utf8mb4"]);
  */
 export class MysqlDestination implements Destination {
     readonly family = "mysql" as const;
+
+    readonly ddl = mysqlDdlTranslator;
 
     private constructor(private readonly spec: MysqlConnectionSpec, private readonly conn: Connection) {}
 

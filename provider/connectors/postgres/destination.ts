@@ -7,6 +7,7 @@ import type { PrecheckItem } from "../../engine/status";
 import type { ConnectionFacts } from "../facts";
 import { PostgresBulkSink } from "./bulk-sink";
 import { forgetPostgresStream, PostgresChangeSink } from "./change-sink";
+import { postgresDdlTranslator } from "./ddl-translator";
 import { connectPostgres } from "./connect";
 import { createIndexSqls, createSchemaSql, createTableSql } from "./ddl";
 import { exceedsIdentifierLimit, qualified } from "./identifiers";
@@ -22,6 +23,8 @@ const sourceName = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
  */
 export class PostgresDestination implements Destination {
     readonly family = "postgres" as const;
+
+    readonly ddl = postgresDdlTranslator;
 
     private constructor(private readonly spec: PostgresConnectionSpec, private readonly client: Client) {}
 

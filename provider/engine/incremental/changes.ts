@@ -61,15 +61,27 @@ export class ChangeMapper {
         });
     }
 
+    /** Every table the stream follows. */
+    all(): TableMapping[] {
+        return [...this.tables.values()].map((t) => t.mapping);
+    }
+
     /** Stops following a table (DROP TABLE, or renamed away). */
     remove(database: string, table: string): void {
         this.tables.delete(`${database}\u0000${table}`);
     }
 
     /** The zongji schema filter: only selected tables' rows are decoded. */
-    include(): Record<string, string[]> {
-        const out: Record<string, string[]> = {};
-        for (const t of this.tables.values()) (out[t.mapping.source.database] ??= []).push(t.mapping.source.name);
+    include(): Record<string, string[] | true> {
+        const out: Record<string, string[] | true> = {};
+        for (const t of this.tables.values()) {
+            const db = t.mapping.source.database;
+            const list = out[db];
+            if (list !== true) out[db] = [...(list ?? []), t.mapping.source.name];
+        }
+        // Whole databases: tables created later are decoded from their first row on, before
+        // the stream reaches their CREATE TABLE (the reader runs ahead of the applier).
+        for (const o of this.task.objects) if (!o.tables) out[o.database] = true;
         return out;
     }
 

@@ -3,18 +3,23 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { TaskSpec } from "../../../sdk/schema/task";
 import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
-import { classifyStatement } from "../../connectors/mysql/ddl-statement";
+import { DdlParseError, manualRecovery, parseAlterTable, parseCreateTable, parseIndexStatement, UntranslatableDdlError } from "../../connectors/mysql/alter-parser";
+import { type ClassifiedStatement, classifyStatement, type NamedTable } from "../../connectors/mysql/ddl-statement";
 import { connectMysql } from "../../connectors/mysql/connect";
 import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
+import type { DdlTranslation } from "../ddl-translator";
 import type { Destination } from "../destination";
-import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "../model";
+import { type BinlogPosition, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "../model";
 import { isConnectionFailure, RetryWindow } from "../retry";
 import { DataRejectedError, RowRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
 import { filterHolds } from "../../connectors/mysql/filter-eval";
 import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "./changes";
+
+/** Statements about views and routines (whole-database selections). */
+const objectOperations = new Set(["create-view", "alter-view", "create-function", "create-procedure"]);
 
 /** Row changes per destination transaction: large enough to batch, small enough to commit often. */
 const BATCH_ROWS = 5000;
@@ -26,10 +31,11 @@ const HEARTBEAT_SECONDS = 5;
 
 /** A statement the stream must not pass over silently; the task stops with it in its error. */
 export class UnappliedStatementError extends Error {
-    constructor(readonly statement: string, readonly operation: string, readonly position: BinlogPosition) {
+    constructor(readonly statement: string, readonly operation: string, readonly position: BinlogPosition, reason?: string) {
         super(
             `incremental migration stopped at ${formatPosition(position)} on ${operation} statement: ${statement.slice(0, 500)}. ` +
-            `pulumi-dts cannot apply ${operation} to the destination yet. Apply the equivalent change at the destination yourself, ` +
+            (reason ? `${reason}. ` : `pulumi-dts cannot apply ${operation} to the destination. `) +
+            `Apply the equivalent change at the destination yourself, ` +
             `then leave "${operation}" out of the task's ddl selection (ddl: [...] at task, database or table level) and run pulumi up; ` +
             `the stream then skips such statements and the task's status lists each one it skipped.`,
         );
@@ -74,6 +80,18 @@ export interface StreamHost {
     note(line: string): void;
     /** Applies the dirty-data policy to a refused change (throws under "block"). */
     rejected(mapping: TableMapping, row: SourceRow, reason: string): void;
+    /** A table as the source has it now (CREATE TABLE … LIKE / SELECT); null when it is gone. */
+    introspect(database: string, table: string): Promise<SourceTable | null>;
+    /** The mapping the task's selection gives a new source table, or null when it is not selected. */
+    mappingFor(table: SourceTable): TableMapping | null;
+    /** Creates a new table (with its indexes) at the destination unless it exists; returns notes. */
+    createTable(mapping: TableMapping): Promise<string[]>;
+    /**
+     * Records, durably and before the stream's checkpoint moves past the statement, that the
+     * stream now owns a table created or renamed on the source (no precheck, no full load when
+     * the task restarts), or no longer follows one (dropped, renamed away).
+     */
+    tableOwnership(adopt: TableMapping | null, release: NamedTable | null): void;
 }
 
 /**
@@ -89,8 +107,6 @@ export class IncrementalStream {
     private readonly byteLimiter: RateLimiter;
     private rate: { t: number; n: number }[] = [];
     private heartbeatTable: { database: string; table: string } | undefined;
-    /** Mappings DDL has changed since the task's start, saved with each DDL's checkpoint. */
-    private changedTables = new Map<string, TableMapping>();
 
     constructor(private readonly host: StreamHost) {
         this.mapper = new ChangeMapper(host.mappings, host.task(), (m, keyRow, reason) => host.rejected(m, keyRow, reason));
@@ -134,9 +150,16 @@ export class IncrementalStream {
             sink = await h.destination.openChangeSink();
             const saved = await sink.readCheckpoint(h.taskId);
             let applied: StreamCheckpoint = saved ?? { position: h.start, sourceTime: 0 };
-            // Tables whose schema applied DDL changed: as of the checkpoint, not as the source is now.
-            this.changedTables = new Map((saved?.tables ?? []).map((m) => [`${m.source.database}.${m.source.name}`, m]));
-            for (const m of this.changedTables.values()) if (this.mapper.selected(m.source.database, m.source.name)) this.mapper.set(m);
+            // The streamed tables as of the checkpoint (DDL since then has not been replayed yet),
+            // not as the source is now; tables the task no longer selects are dropped, tables it
+            // newly selects (just loaded) join.
+            for (const m of saved?.tables ?? []) {
+                if (this.wantsTable({ database: m.source.database, name: m.source.name })) this.mapper.set(m);
+                else this.mapper.remove(m.source.database, m.source.name);
+            }
+            if (!saved || saved.tables === undefined || saved.tables.length !== this.mapper.all().length) {
+                await sink.advance(h.taskId, { ...applied, tables: this.mapper.all() });
+            }
             st.position = applied.position;
             probe = await connectMysql(h.source);
             await this.checkNotPurged(probe, applied.position);
@@ -144,9 +167,10 @@ export class IncrementalStream {
             h.log(`incremental: reading the binlog from ${formatPosition(applied.position)} as server_id ${serverId}`);
             const hb = h.task().heartbeat;
             const [hbDb, hbTable] = hb.table.split(".");
-            const include: Record<string, string[]> = this.mapper.include();
+            const include = this.mapper.include();
             if (hb.enabled) {
-                (include[hbDb] ??= []).push(hbTable);
+                const cur = include[hbDb];
+                if (cur !== true) include[hbDb] = [...(cur ?? []), hbTable];
                 try {
                     heartbeatConn = await connectMysql(h.source);
                     heartbeat = await HeartbeatWriter.start(heartbeatConn, hbDb, hbTable, h.taskId, hb.intervalSeconds);
@@ -321,43 +345,141 @@ export class IncrementalStream {
         }
     }
 
-    /** What to do with a transaction's logged statements: pass over, truncate, skip by selection, or stop. */
+    /** Whether a transaction's logged statements concern the task (selected tables, new tables of whole-database selections, their views and routines). */
     private statementAction(tx: BinlogTransaction): "ignore" | "apply" {
         for (const s of tx.statements) {
             const c = classifyStatement(s.sql, s.database);
             if (c.operation === "other" || c.temporary) continue;
-            if (c.tables.some((t) => this.mapper.selected(t.database, t.name)) || (c.operation === "create-table" && this.wholeDatabase(c.tables[0]?.database))) return "apply";
+            if (this.concerns(c, s.database)) return "apply";
         }
         return "ignore";
+    }
+
+    private concerns(c: ClassifiedStatement, defaultDb: string): boolean {
+        if (c.tables.some((t) => this.mapper.selected(t.database, t.name))) return true;
+        if (c.operation === "create-table") return this.wantsTable(c.tables[0]);
+        if (objectOperations.has(c.operation)) return this.wholeDatabase(defaultDb);
+        return false;
     }
 
     private wholeDatabase(db: string | undefined): boolean {
         return db !== undefined && this.host.task().objects.some((o) => o.database === db && !o.tables);
     }
 
+    /** A table created on the source that the task's selection takes in. */
+    private wantsTable(t: NamedTable | undefined): boolean {
+        if (!t) return false;
+        const db = this.host.task().objects.find((o) => o.database === t.database);
+        return db !== undefined && (!db.tables || db.tables.some((x) => x.name === t.name));
+    }
+
     private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, _action: "apply", applied: StreamCheckpoint): Promise<StreamCheckpoint> {
         const end: StreamCheckpoint = { position: tx.end, sourceTime: tx.timestamp };
         for (const s of tx.statements) {
             const c = classifyStatement(s.sql, s.database);
-            if (c.operation === "other" || c.temporary) continue;
-            const mappings = c.tables.map((t) => this.mapper.selected(t.database, t.name)).filter((m): m is TableMapping => m !== undefined);
-            if (mappings.length === 0 && !(c.operation === "create-table" && this.wholeDatabase(c.tables[0]?.database))) continue;
-            const allowed = this.ddlSelected(c.operation, mappings[0]);
-            if (!allowed) {
-                const line = `skipped ${c.operation} (not in the ddl selection) at ${formatPosition(tx.end)}: ${s.sql.slice(0, 300)}`;
-                this.host.status.skippedStatements.push(line);
-                this.host.log(`incremental: ${line}`);
+            if (c.operation === "other" || c.temporary || !this.concerns(c, s.database)) continue;
+            const op = c.operation;
+            const first = c.tables.map((t) => this.mapper.selected(t.database, t.name)).find((m) => m !== undefined);
+            if (!this.ddlSelected(op, first)) {
+                this.skipped(`skipped ${op} (not in the ddl selection) at ${formatPosition(tx.end)}: ${s.sql.slice(0, 300)}`);
                 continue;
             }
-            if (c.operation === "truncate-table" && mappings.length === 1) {
-                await sink.truncate(this.host.taskId, mappings[0], end);
-                this.host.log(`incremental: ${s.sql} applied`);
-                continue;
+            try {
+                await this.applyOne(sink, s.sql, s.database, c, end);
+            } catch (err) {
+                if (err instanceof UntranslatableDdlError || err instanceof DdlParseError) {
+                    throw new UnappliedStatementError(s.sql, op, applied.position, err.message);
+                }
+                throw err;
             }
-            throw new UnappliedStatementError(s.sql, c.operation, applied.position);
+            this.host.log(`incremental: applied ${op} at ${formatPosition(tx.end)}: ${s.sql.slice(0, 200)}`);
         }
         await sink.advance(this.host.taskId, end);
         return end;
+    }
+
+    private skipped(line: string): void {
+        this.host.status.skippedStatements.push(line);
+        if (this.host.status.skippedStatements.length > 100) this.host.status.skippedStatements.shift();
+        this.host.log(`incremental: ${line}`);
+    }
+
+    private async applyOne(sink: ChangeSink, sql: string, defaultDb: string, c: ClassifiedStatement, end: StreamCheckpoint): Promise<void> {
+        const h = this.host;
+        const selected = (t: NamedTable) => this.mapper.selected(t.database, t.name);
+        switch (c.operation) {
+            case "truncate-table":
+                for (const t of c.tables) {
+                    const m = selected(t);
+                    if (m) await sink.truncate(h.taskId, m, end);
+                }
+                return;
+            case "alter-table": {
+                const parsed = parseAlterTable(sql, defaultDb);
+                const m = selected(parsed.table)!;
+                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task()), end);
+                return;
+            }
+            case "create-index": case "drop-index": {
+                const parsed = parseIndexStatement(sql, defaultDb);
+                if (!parsed) throw new DdlParseError(sql, "not a CREATE INDEX / DROP INDEX statement this version can read");
+                const m = selected(parsed.table)!;
+                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task()), end);
+                return;
+            }
+            case "rename-table":
+                for (let i = 0; i + 1 < c.tables.length; i += 2) {
+                    const m = selected(c.tables[i]);
+                    if (m) await this.applyTranslation(sink, m, h.destination.ddl.renameTable(m, c.tables[i + 1], h.task(), sql), end);
+                }
+                return;
+            case "drop-table":
+                for (const t of c.tables) {
+                    const m = selected(t);
+                    if (!m) continue;
+                    this.mapper.remove(t.database, t.name);
+                    h.tableOwnership(null, t);
+                    await sink.applyDdl(h.taskId, h.destination.ddl.dropTable(m), { ...end, tables: this.mapper.all() });
+                }
+                return;
+            case "create-table": {
+                const t = c.tables[0];
+                if (selected(t)) return; // replayed: the table is streaming already
+                // The statement's own definition is the schema in force at this position; CREATE … LIKE / SELECT read the source.
+                const table = parseCreateTable(sql, defaultDb) ?? (await h.introspect(t.database, t.name));
+                if (!table) {
+                    this.skipped(`skipped create-table of ${t.database}.${t.name}: the table no longer exists on the source (a later DROP follows)`);
+                    return;
+                }
+                const m = h.mappingFor(table);
+                if (!m) return;
+                for (const n of await h.createTable(m)) h.note(n);
+                h.tableOwnership(m, null);
+                this.mapper.set(m);
+                await sink.advance(h.taskId, { ...end, tables: this.mapper.all() });
+                return;
+            }
+            default:
+                // Views, functions and procedures of whole-database selections.
+                if (h.destination.family === "postgres") {
+                    this.skipped(`skipped ${c.operation}: views and routines are not migrated to PostgreSQL (their SQL is MySQL's), as in schema migration: ${sql.slice(0, 200)}`);
+                    return;
+                }
+                throw new UntranslatableDdlError(sql, `${c.operation} is not applied to MySQL destinations during incremental migration yet`, manualRecovery(c.operation));
+        }
+    }
+
+    /** Runs a translation with the checkpoint, then follows the table under its new mapping. */
+    private async applyTranslation(sink: ChangeSink, before: TableMapping, tr: DdlTranslation, end: StreamCheckpoint): Promise<void> {
+        const oldKey = `${before.source.database}.${before.source.name}`;
+        const newKey = `${tr.mapping.source.database}.${tr.mapping.source.name}`;
+        if (oldKey !== newKey) {
+            this.host.tableOwnership(tr.mapping, { database: before.source.database, name: before.source.name });
+            this.mapper.remove(before.source.database, before.source.name);
+        }
+        this.mapper.set(tr.mapping);
+        await sink.applyDdl(this.host.taskId, tr.statements, { ...end, tables: this.mapper.all() });
+        for (const n of tr.notes) this.host.note(n);
     }
 
     /** The ddl selection for a table: table, then database, then task level; all operations when none is given. */

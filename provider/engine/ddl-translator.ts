@@ -1,0 +1,22 @@
+import type { TaskSpec } from "../../sdk/schema/task";
+import type { ParsedAlter } from "../connectors/mysql/alter-parser";
+import type { NamedTable } from "../connectors/mysql/ddl-statement";
+import type { TableMapping } from "./model";
+
+/** Destination statements for one source DDL statement, and the table's mapping after it. */
+export interface DdlTranslation {
+    statements: string[];
+    mapping: TableMapping;
+    notes: string[];
+}
+
+/**
+ * How a destination follows the source's DDL during incremental migration. Each connector
+ * implements it in its own dialect; translations that cannot be exact throw
+ * UntranslatableDdlError (with the recovery steps), never return something close.
+ */
+export interface DdlTranslator {
+    alterTable(mapping: TableMapping, parsed: ParsedAlter, task: TaskSpec): DdlTranslation;
+    renameTable(mapping: TableMapping, to: NamedTable, task: TaskSpec, statement: string): DdlTranslation;
+    dropTable(mapping: TableMapping): string[];
+}
