@@ -156,6 +156,27 @@ describe("incremental migration under a write load", () => {
         }, 120_000);
     }
 
+    it("two tasks stream from one source side by side, each with its own server_id", async () => {
+        const db = `inc_two_${process.pid}`;
+        dbs.push(db);
+        await createSource(maria, db, 1000);
+        const load = writeLoad(maria, db, 1000);
+        try {
+            const a = startTask(mariaConnection(maria), postgresConnection(pg), { migrationTypes: ["schema", "full", "incremental"], objects: [{ database: db, renameTo: `${db}_a` }] });
+            const b = startTask(mariaConnection(maria), postgresConnection(pg), { migrationTypes: ["schema", "full", "incremental"], objects: [{ database: db, renameTo: `${db}_b` }] });
+            runners.push(a.runner, b.runner);
+            homes.push(a.home, b.home);
+            await Promise.all([a.runner, b.runner].map((r) => waitForStatus(r, (s) => s.phase === "running" && (s.incremental?.changesApplied ?? 0) > 0)));
+            await new Promise((r) => setTimeout(r, 1000));
+            await load.stop();
+            await Promise.all([a.runner, b.runner].map((r) => waitForStatus(r, caughtUp, 60_000)));
+            for (const schema of [`${db}_a`, `${db}_b`]) await expectSame(db, { kind: "postgres", conn: pg, schema });
+        } finally {
+            await load.stop();
+        }
+        for (const schema of [`${db}_a`, `${db}_b`]) await dropPostgresSchema(schema);
+    }, 180_000);
+
     it("TRUNCATE on the source empties the destination table; DDL on unselected tables passes by", async () => {
         const db = `inc_ddl_${process.pid}`;
         dbs.push(db);
@@ -254,7 +275,7 @@ describe("incremental migration under a write load", () => {
         const db = `inc_ddl3_${process.pid}`;
         dbs.push(db);
         await createSource(maria, db, 10);
-        const { runner, home } = startTask(mariaConnection(maria), postgresConnection(pg), {
+        const { runner, home, spec } = startTask(mariaConnection(maria), postgresConnection(pg), {
             migrationTypes: ["schema", "full", "incremental"], objects: [{ database: db, tables: [{ name: "accounts" }] }],
         });
         runners.push(runner);
@@ -263,9 +284,19 @@ describe("incremental migration under a write load", () => {
         const c = await mysqlAdmin(db);
         // DATETIME -> text: MySQL prints the values, PostgreSQL would print them its own way.
         await c.query("ALTER TABLE accounts MODIFY seen VARCHAR(40)");
-        await c.end();
         const failed = await waitForStatus(runner, (s) => s.phase === "failed");
         expect(failed.error).toContain("ALTER TABLE accounts MODIFY seen VARCHAR(40)");
         expect(failed.error).toContain("leave \"alter-table\" out of the task's ddl selection");
+        // The user's way out: change the column at the destination, leave alter-table out, pulumi up.
+        const p = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
+        await p.connect();
+        await p.query(`ALTER TABLE ${db}.accounts ALTER COLUMN seen TYPE varchar(40) USING to_char(seen, 'YYYY-MM-DD HH24:MI:SS.US')`);
+        await runner.update({ ...spec, task: { ...spec.task, ddl: ["create-table", "drop-table", "truncate-table"] } });
+        await c.query("UPDATE accounts SET seen = 'later' WHERE id = 1");
+        const s = await waitForStatus(runner, (x) => caughtUp(x) && x.incremental!.changesApplied >= 1);
+        expect(s.incremental!.skippedStatements.join("\n")).toContain("skipped alter-table (not in the ddl selection)");
+        expect((await p.query(`SELECT seen FROM ${db}.accounts WHERE id = 1`)).rows).toEqual([{ seen: "later" }]);
+        await p.end();
+        await c.end();
     }, 120_000);
 });
