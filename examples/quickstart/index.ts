@@ -34,3 +34,19 @@ export const sourceBinlog = source.facts.apply((f) => ({
 export const sourcePrivileges = source.facts.apply((f) => f.mysql?.privileges);
 export const destinationServer = pulumi.interpolate`${destination.flavour} ${destination.serverVersion} at ${destination.endpoint}`;
 export const destinationFacts = destination.facts.apply((f) => f.postgres);
+
+// The migration: the source's `shop` database becomes the PostgreSQL schema `shop`. Schema,
+// full load, then the binlog stream that keeps the copy in step until `pulumi destroy`.
+// `pulumi up` returns once the copy has caught up with the source.
+const task = new dts.MigrationTask("shop", {
+    source,
+    destination,
+    migrationTypes: ["schema", "full", "incremental"],
+    objects: [{ database: "shop" }],
+    waitFor: "caught-up",
+});
+
+export const taskStatus = task.status;
+export const tablesCopied = task.tables.apply((ts) => ts.map((t) => `${t.source} -> ${t.target}: ${t.rowsCopied} rows`));
+export const snapshotPosition = task.snapshotBinlogPosition;
+export const latencySeconds = task.latencySeconds;
