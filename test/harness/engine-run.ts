@@ -26,20 +26,7 @@ export async function runTask(
     task: Omit<TaskArgsInput, "source" | "destination">,
     opts: { home?: string; taskId?: string; timeoutMs?: number } = {},
 ): Promise<{ status: TaskStatus; home: string; runner: TaskRunner }> {
-    const home = opts.home ?? mkdtempSync(join(tmpdir(), "dts-home-"));
-    const h = engineHome(home);
-    ensureHome(h);
-    const taskId = opts.taskId ?? "t1";
-    const spec: EngineTaskSpec = {
-        taskId,
-        task: taskArgsSchema.parse({ ...task, source: { connectionId: "src", engine: source.engine }, destination: { connectionId: "dst", engine: destination.engine } }),
-        source,
-        destination,
-    };
-    const store = new TaskStore(h, taskId);
-    store.writeSpec(spec);
-    const runner = new TaskRunner(store, spec);
-    runner.start();
+    const { home, runner } = startTask(source, destination, task, { home: opts.home, taskId: opts.taskId ?? "t1" });
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
     while (runner.isRunning() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (runner.isRunning()) {

@@ -2,7 +2,7 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import { escape } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
-import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
+import { keyIndexesOf, keyString, type RowChange, runsOf } from "../../engine/incremental/changes";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { DataRejectedError } from "../../engine/sink";
 import { connectMysql } from "./connect";
@@ -133,14 +133,7 @@ export class MysqlChangeSink implements ChangeSink {
                     }
                 }
             } else {
-                let start = 0;
-                const cs = batch.changes;
-                for (let i = 1; i <= cs.length; i++) {
-                    if (i === cs.length || cs[i].mapping !== cs[start].mapping || cs[i].kind !== cs[start].kind) {
-                        await this.applyRun(cs.slice(start, i));
-                        start = i;
-                    }
-                }
+                for (const run of runsOf(batch.changes)) await this.applyRun(run);
             }
             await this.writeCheckpoint(taskId, batch.checkpoint);
         });

@@ -4,7 +4,7 @@ import type { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
 import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
-import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
+import { keyIndexesOf, keyString, type RowChange, runsOf } from "../../engine/incremental/changes";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { DataRejectedError } from "../../engine/sink";
 import { connectPostgres } from "./connect";
@@ -112,14 +112,7 @@ export class PostgresChangeSink implements ChangeSink {
                     }
                 }
             } else {
-                let start = 0;
-                const cs = batch.changes;
-                for (let i = 1; i <= cs.length; i++) {
-                    if (i === cs.length || cs[i].mapping !== cs[start].mapping || cs[i].kind !== cs[start].kind) {
-                        await this.applyRun(cs.slice(start, i));
-                        start = i;
-                    }
-                }
+                for (const run of runsOf(batch.changes)) await this.applyRun(run);
             }
             await this.writeCheckpoint(taskId, batch.checkpoint);
         });

@@ -158,6 +158,19 @@ export function keyString(row: SourceRow, keyIndexes: number[]): string {
     return s;
 }
 
+/** Consecutive changes of one kind to one table: what a sink writes with one set-based statement. */
+export function runsOf(changes: RowChange[]): RowChange[][] {
+    const runs: RowChange[][] = [];
+    let start = 0;
+    for (let i = 1; i <= changes.length; i++) {
+        if (i === changes.length || changes[i].mapping !== changes[start].mapping || changes[i].kind !== changes[start].kind) {
+            runs.push(changes.slice(start, i));
+            start = i;
+        }
+    }
+    return runs;
+}
+
 export function keyIndexesOf(m: TableMapping): number[] | null {
     if (!m.key) return null;
     const idx = m.key.map((k) => m.columns.findIndex((c) => c.source.name === k));
