@@ -162,9 +162,10 @@ function exitProblem(what: string, m: Measured): string | null {
 }
 
 /** Our engine in a child process (dist/bench/run-task.js), so its wall time and peak RSS are its own. */
-async function ours(ctx: Ctx, pair: RunResult["pair"]): Promise<RunResult> {
+async function ours(ctx: Ctx, pair: RunResult["pair"], variant?: Record<string, string>): Promise<RunResult> {
     const toPg = pair === "mysql-to-postgres";
-    const r = base(ctx, toPg ? "ours (MySQL->PostgreSQL)" : "ours (MySQL->MySQL)", pair, true);
+    const label = variant ? ` [${Object.entries(variant).map(([k, v]) => `${k}=${v}`).join(" ")}]` : "";
+    const r = base(ctx, (toPg ? "ours (MySQL->PostgreSQL)" : "ours (MySQL->MySQL)") + label, pair, true, !variant);
     const pgDb = "bench_ours";
     if (toPg) await freshPgDatabase(ctx.pg, pgDb);
     else await dropMysqlDatabase(ctx.dst, SOURCE_DB);
@@ -184,7 +185,7 @@ async function ours(ctx: Ctx, pair: RunResult["pair"]): Promise<RunResult> {
         const mark = await beforeRun(ctx);
         const srcMark = mysqldCpu(ctx.src);
         const dstMark = mysqldCpu(ctx.dst);
-        const m = await measure(process.execPath, [...nodeArgs, join(__dirname, "run-task.js"), specFile], { cwd: repoRoot });
+        const m = await measure(process.execPath, [...nodeArgs, join(__dirname, "run-task.js"), specFile], { cwd: repoRoot, env: { ...process.env, ...variant } });
         r.wallSeconds = m.wallSeconds;
         r.otherLoadCores = otherLoad(ctx, mark, [m.cpuSeconds], m.wallSeconds);
         const serverCpu = serversCpu(ctx) - mark.servers;
@@ -244,13 +245,18 @@ async function dumpLoad(ctx: Ctx, peers: Peers, enableBinlog: boolean): Promise<
     await dropMysqlDatabase(ctx.dst, SOURCE_DB);
     try {
         const mark = await beforeRun(ctx);
+        const srcMark = mysqldCpu(ctx.src);
+        const dstMark = mysqldCpu(ctx.dst);
         const { dump, load } = await runDumpLoad(peers.mydumper!, peers.myloader!, ctx.src, ctx.dst, SOURCE_DB, enableBinlog);
         r.wallSeconds = dump.wallSeconds + (load?.wallSeconds ?? 0);
         // Wall time here is the two commands' only (not the temp-dir handling between them).
         r.otherLoadCores = otherLoad(ctx, mark, [dump.cpuSeconds, load?.cpuSeconds ?? 0], r.wallSeconds);
         const rss = [dump.maxRssKb, load?.maxRssKb ?? null].filter((x): x is number => x !== null);
         r.maxRssKb = rss.length ? Math.max(...rss) : null;
-        r.details.push(`mydumper ${dump.wallSeconds.toFixed(2)} s + myloader ${load ? load.wallSeconds.toFixed(2) : "-"} s`);
+        const cpu = (x: number | null | undefined) => (x === null || x === undefined ? "?" : x.toFixed(2));
+        r.details.push(`mydumper ${dump.wallSeconds.toFixed(2)} s + myloader ${load ? load.wallSeconds.toFixed(2) : "-"} s; ` +
+            `CPU mydumper ${cpu(dump.cpuSeconds)} s, myloader ${cpu(load?.cpuSeconds)} s, ` +
+            `source ${cpu(mysqldCpu(ctx.src) - srcMark)} s, MySQL destination ${cpu(mysqldCpu(ctx.dst) - dstMark)} s`);
         const p = exitProblem("mydumper", dump) ?? (load ? exitProblem("myloader", load) : null);
         if (p) r.problems.push(p);
         else await verify(ctx, r, () => mysqlFingerprints(ctx.dst, SOURCE_DB, ctx.size));
@@ -374,6 +380,10 @@ async function main(): Promise<number> {
                 if (process.env.BENCH_MYLOADER_DEFAULT !== "0") collect(3, await dumpLoad(ctx, peers, false));
             }
             if (toMy) collect(4, await ours(ctx, "mysql-to-mysql"));
+            // BENCH_VARIANTS="A=1;A=0,B=2": extra runs of ours (MySQL->MySQL), each with its environment, for A/B comparisons.
+            const variants = (process.env.BENCH_VARIANTS ?? "").split(";").filter(Boolean)
+                .map((v) => Object.fromEntries(v.split(",").map((kv) => kv.split("=") as [string, string])));
+            for (const [j, v] of variants.entries()) if (toMy) collect(5 + j, await ours(ctx, "mysql-to-mysql", v));
         }
         const results = all.filter(Boolean).map(median);
 

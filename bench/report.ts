@@ -65,7 +65,7 @@ export function resultsTable(results: RunResult[]): string {
 
 export function targets(results: RunResult[]): Target[] {
     const ratioTarget = (pair: RunResult["pair"], name: string, limit: number, peerName: string): Target => {
-        const ours = results.find((r) => r.pair === pair && r.ours);
+        const ours = results.find((r) => r.pair === pair && r.ours && r.primary);
         const peer = results.find((r) => r.pair === pair && !r.ours && r.primary);
         if (!ours || !peer) return { name, met: null, detail: `not measured (${!peer ? `${peerName} not available` : "our run missing"})` };
         if (ours.problems.length || peer.problems.length) return { name, met: null, detail: "not measured (a run failed)" };

@@ -1,4 +1,5 @@
 import type { SourceColumn, SourceRow } from "../../engine/model";
+import { LOAD_TEXT_WASM } from "./load-text-wasm";
 import type { RawRowBatch, RowPacketHandler } from "./snapshot";
 
 /**
@@ -72,7 +73,10 @@ export class LoadTextEncoder implements RowPacketHandler<LoadTextBatch> {
     private valueBytes = 0;
     private setAside: SourceRow[] = [];
 
-    constructor(columns: LoadColumn[], private readonly batchBytes = LOAD_BATCH_BYTES, private readonly batchRows = LOAD_BATCH_ROWS) {
+    /** The same loop in WebAssembly (load-text.c), when the runtime has it; null: the JS loop below. */
+    private readonly wasm: WasmEncoder | null;
+
+    constructor(columns: LoadColumn[], private readonly batchBytes = LOAD_BATCH_BYTES, private readonly batchRows = LOAD_BATCH_ROWS, useWasm = true) {
         this.kinds = Uint8Array.from(columns, (c) =>
             !c.written ? Kind.Skip
                 : c.binary ? Kind.Binary
@@ -82,10 +86,24 @@ export class LoadTextEncoder implements RowPacketHandler<LoadTextBatch> {
         const firstWritten = columns.findIndex((c) => c.written);
         this.tabBefore = Uint8Array.from(columns, (c, i) => (c.written && i > firstWritten ? 1 : 0));
         this.binary = columns.map((c) => c.binary);
-        this.out = Buffer.allocUnsafe(batchBytes + 64 * 1024);
+        const module = useWasm ? wasmModule() : null;
+        this.wasm = module ? new WasmEncoder(module, this.kinds, this.tabBefore, batchBytes + 64 * 1024) : null;
+        this.out = this.wasm ? Buffer.alloc(0) : Buffer.allocUnsafe(batchBytes + 64 * 1024);
     }
 
     row(buf: Buffer, start: number, end: number): boolean {
+        if (this.wasm) {
+            const n = this.wasm.row(buf, start, end, this.pos);
+            if (n < 0) {
+                this.setAside.push(this.decode(buf, start, end));
+                this.valueBytes += end - start;
+            } else {
+                this.pos += n;
+                this.loaded++;
+            }
+            this.rows++;
+            return this.full();
+        }
         // Worst case: every byte doubles (escapes, hex); '-0' (3 bytes with its length) becomes 7 with its tab.
         const need = 3 * (end - start) + 1;
         if (this.pos + need > this.out.length) this.grow(need);
@@ -205,9 +223,10 @@ export class LoadTextEncoder implements RowPacketHandler<LoadTextBatch> {
     take(): LoadTextBatch | null {
         if (this.rows === 0) return null;
         const batch: LoadTextBatch = {
-            data: this.out.subarray(0, this.pos), rows: this.rows, loaded: this.loaded, valueBytes: this.valueBytes, setAside: this.setAside,
+            data: this.wasm ? this.wasm.output(this.pos) : this.out.subarray(0, this.pos),
+            rows: this.rows, loaded: this.loaded, valueBytes: this.valueBytes + (this.wasm?.takeValueBytes() ?? 0), setAside: this.setAside,
         };
-        this.out = Buffer.allocUnsafe(this.batchBytes + 64 * 1024);
+        if (!this.wasm) this.out = Buffer.allocUnsafe(this.batchBytes + 64 * 1024);
         this.pos = 0;
         this.rows = 0;
         this.loaded = 0;
@@ -216,3 +235,103 @@ export class LoadTextEncoder implements RowPacketHandler<LoadTextBatch> {
         return batch;
     }
 }
+
+/* ---------- the WebAssembly loop (load-text.c) ---------- */
+
+interface WasmMemory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+}
+interface WasmApi {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+    Memory: new (d: { initial: number }) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+const PAGE = 65536;
+
+let compiled: object | null | undefined;
+/** Compiled once per process; null where WebAssembly (with SIMD) is not available, e.g. node --jitless. */
+function wasmModule(): object | null {
+    if (compiled === undefined) {
+        try {
+            compiled = WA ? new WA.Module(Buffer.from(LOAD_TEXT_WASM, "base64")) : null;
+        } catch {
+            compiled = null;
+        }
+    }
+    return compiled;
+}
+
+/**
+ * One instance of load-text.c with its own memory: the column tables, then a copy of the
+ * packet buffer the rows are read from (mysql2 hands each row as a range of the socket
+ * chunk it arrived in, so a chunk is copied in once for all its rows), then the output.
+ */
+class WasmEncoder {
+    private readonly memory: WasmMemory;
+    private u8: Uint8Array;
+    private readonly encodeRow: (kinds: number, tabs: number, ncols: number, inStart: number, inEnd: number, out: number) => number;
+    readonly takeValueBytes: () => number;
+    private readonly kindsAt: number;
+    private readonly tabsAt: number;
+    private readonly ncols: number;
+    private inAt: number;
+    private inCap: number;
+    private outAt: number;
+    private lastBuf: Buffer | null = null;
+
+    constructor(module: object, kinds: Uint8Array, tabs: Uint8Array, outBytes: number) {
+        const base = 64 * 1024; // above the module's data and stack (__heap_base is about 11 KB)
+        this.ncols = kinds.length;
+        this.kindsAt = base;
+        this.tabsAt = base + this.ncols;
+        this.inAt = align(this.tabsAt + this.ncols);
+        this.inCap = 128 * 1024;
+        this.outAt = this.inAt + this.inCap;
+        this.memory = new WA!.Memory({ initial: Math.ceil((this.outAt + outBytes) / PAGE) });
+        const { exports } = new WA!.Instance(module, { env: { memory: this.memory } });
+        if (Number((exports.__heap_base as { value: number }).value) > base) throw new Error("load-text.wasm: data above the reserved area");
+        this.encodeRow = exports.encode_row as WasmEncoder["encodeRow"];
+        this.takeValueBytes = exports.take_value_bytes as () => number;
+        this.u8 = new Uint8Array(this.memory.buffer);
+        this.u8.set(kinds, this.kindsAt);
+        this.u8.set(tabs, this.tabsAt);
+    }
+
+    /** Encodes one row at output offset `pos`: bytes written, or -1 for a row to set aside. */
+    row(buf: Buffer, start: number, end: number, pos: number): number {
+        if (buf !== this.lastBuf) this.load(buf, pos);
+        const need = this.outAt + pos + 3 * (end - start) + 1;
+        if (need > this.u8.length) this.grow(need);
+        return this.encodeRow(this.kindsAt, this.tabsAt, this.ncols, this.inAt + start, this.inAt + end, this.outAt + pos);
+    }
+
+    /** A copy of the first `length` output bytes. */
+    output(length: number): Buffer {
+        return Buffer.from(this.u8.subarray(this.outAt, this.outAt + length));
+    }
+
+    private load(buf: Buffer, pos: number): void {
+        if (buf.length > this.inCap) {
+            // A larger input area: the output (pos bytes so far) moves up behind it.
+            const inCap = align(buf.length);
+            const outAt = this.inAt + inCap;
+            this.grow(outAt + pos + 64 * 1024);
+            this.u8.copyWithin(outAt, this.outAt, this.outAt + pos);
+            this.inCap = inCap;
+            this.outAt = outAt;
+        }
+        this.u8.set(buf, this.inAt);
+        this.lastBuf = buf;
+    }
+
+    private grow(bytes: number): void {
+        if (bytes > this.u8.length) {
+            this.memory.grow(Math.ceil((bytes - this.u8.length) / PAGE));
+            this.u8 = new Uint8Array(this.memory.buffer);
+        }
+    }
+}
+
+const align = (n: number) => (n + 15) & ~15;
