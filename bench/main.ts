@@ -7,6 +7,11 @@
  *   MySQL -> PostgreSQL: our schema+full task   vs  pgloader
  *   MySQL -> MySQL:      our schema+full task   vs  mydumper + myloader (4 threads each)
  *
+ *   Incremental (bench/incremental.ts): backlog drain of BENCH_CHANGES (default 500,000) row
+ *   changes into each destination, and latency p50/p99 at a steady BENCH_RATE (default 5,000)
+ *   changes/s for BENCH_STEADY_SECONDS (default 30). BENCH_ONLY=incremental runs only these;
+ *   BENCH_ONLY=full only the full loads.
+ *
  * Each run starts from an empty destination and is verified afterwards (row counts and
  * column sums per table); a wrong result fails the benchmark. Times are reported, never
  * asserted: the exit code is 0 when every run worked, whether or not the targets are met.
@@ -19,6 +24,7 @@ import type * as mysql from "mysql2/promise";
 import { connectionArgsSchema } from "../sdk/schema/connection";
 import { mariaConnection, postgresConnection } from "../test/harness/engine-run";
 import { destroyMariaDb, type MariaDbInfo, startMariaDb, stopMariaDb } from "../test/harness/mariadb";
+import { incrementalLines, runIncrementalBench } from "./incremental";
 import { destroyPostgres, type PostgresInfo, startPostgres, stopPostgres } from "../test/harness/postgres";
 import {
     compareFingerprints, datasetSize, type DatasetSize, type Fingerprints, mysqlAdmin, mysqlFingerprints, pgAdmin,
@@ -370,8 +376,9 @@ async function main(): Promise<number> {
         };
         // BENCH_ONLY=mysql or BENCH_ONLY=postgres runs one pair only (quicker comparisons while tuning).
         const only = process.env.BENCH_ONLY ?? "";
-        const toPg = only === "" || only === "postgres";
-        const toMy = only === "" || only === "mysql";
+        const toPg = only === "" || only === "postgres" || only === "full";
+        const toMy = only === "" || only === "mysql" || only === "full";
+        const incremental = only === "" || only === "incremental";
         for (let i = 0; i < repeat; i++) {
             if (toPg && peers.pgloader) collect(0, await pgloader(ctx, peers.pgloader));
             if (toPg) collect(1, await ours(ctx, "mysql-to-postgres"));
@@ -386,6 +393,14 @@ async function main(): Promise<number> {
             for (const [j, v] of variants.entries()) if (toMy) collect(5 + j, await ours(ctx, "mysql-to-mysql", v));
         }
         const results = all.filter(Boolean).map(median);
+        const incResults = incremental
+            ? await runIncrementalBench(src, dst, pg, {
+                changes: Number(process.env.BENCH_CHANGES ?? 500_000),
+                rate: Number(process.env.BENCH_RATE ?? 5_000),
+                seconds: Number(process.env.BENCH_STEADY_SECONDS ?? 30),
+                log,
+            })
+            : [];
 
         const mariaVersion = versionOf("mariadbd", ["--version"]);
         console.log("");
@@ -419,7 +434,16 @@ async function main(): Promise<number> {
         }
         const disturbed = results.filter(contended);
         if (disturbed.length) console.log(`  WARNING: every run of ${disturbed.map((r) => r.tool).join(", ")} shared the machine with other work; rerun on a quiet machine.`);
-        const failed = results.filter((r) => r.problems.length);
+        if (incResults.length) {
+            console.log("");
+            console.log("=== incremental (binlog stream) ===");
+            console.log("method:      4 sysbench-shaped tables x 50,000 rows streamed; drain = task stopped, backlog written to the source");
+            console.log("             (transactions of ~100 changes: range updates, inserts, updates + deletes), task started, time until");
+            console.log("             every logged transaction is applied; steady = constant write rate, latency per transaction from its");
+            console.log("             commit on the source to its visibility at the destination (polled every 20 ms). Verified by counts and sums.");
+            for (const line of incrementalLines(incResults)) console.log(line);
+        }
+        const failed = [...results.filter((r) => r.problems.length), ...incResults.filter((r) => r.problems.length).map((r) => ({ tool: `incremental -> ${r.destination}` }))];
         console.log("");
         console.log(failed.length ? `RESULT: ${failed.length} run(s) FAILED: ${failed.map((r) => r.tool).join(", ")}` : `RESULT: all runs verified (total ${since()})`);
         return failed.length ? 1 : 0;
