@@ -7,7 +7,7 @@ import type { DatabaseObjects, Destination } from "./destination";
 import { openDestination } from "./destinations";
 import { planChunks } from "./full/chunks";
 import { chunkQuery, readChunk } from "./full/copy-chunk";
-import { buildMappings, type DestinationFamily } from "./mapping";
+import { applyCase, buildMappings, type DestinationFamily } from "./mapping";
 import { IncrementalStream } from "./incremental/stream";
 import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "./model";
 import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
@@ -293,6 +293,12 @@ export class TaskRunner {
             introspect: async (db, table) => (await source.tables([db])).get(db)?.find((t) => t.name === table) ?? null,
             mappingFor: (table) => buildMappings(this.spec.task, dest.family, new Map([[table.database, [table]]])).mappings
                 .find((m) => m.source.database === table.database && m.source.name === table.name) ?? null,
+            migrateObjects: async (database) => {
+                const sel = this.spec.task.objects.find((o) => o.database === database && !o.tables);
+                if (!sel || !dest.migrateObjects) return null;
+                const target = mappings.find((m) => m.source.database === database)?.targetSchema ?? applyCase(sel.renameTo ?? database, this.spec.task.nameCase, dest.family);
+                return dest.migrateObjects([await source.objects(database, target, this.spec.task.migrateEvents)], this.spec.task);
+            },
             tableOwnership: (adopt, release) => {
                 if (release) {
                     const key = `${release.database}.${release.name}`;

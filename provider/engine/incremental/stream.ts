@@ -86,6 +86,8 @@ export interface StreamHost {
     mappingFor(table: SourceTable): TableMapping | null;
     /** Creates a new table (with its indexes) at the destination unless it exists; returns notes. */
     createTable(mapping: TableMapping): Promise<string[]>;
+    /** Recreates a whole-database selection's views and routines at the destination (MySQL); null when `database` is not one. */
+    migrateObjects(database: string): Promise<string[] | null>;
     /**
      * Records, durably and before the stream's checkpoint moves past the statement, that the
      * stream now owns a table created or renamed on the source (no precheck, no full load when
@@ -459,13 +461,19 @@ export class IncrementalStream {
                 await sink.advance(h.taskId, { ...end, tables: this.mapper.all() });
                 return;
             }
-            default:
+            default: {
                 // Views, functions and procedures of whole-database selections.
                 if (h.destination.family === "postgres") {
                     this.skipped(`skipped ${c.operation}: views and routines are not migrated to PostgreSQL (their SQL is MySQL's), as in schema migration: ${sql.slice(0, 200)}`);
                     return;
                 }
-                throw new UntranslatableDdlError(sql, `${c.operation} is not applied to MySQL destinations during incremental migration yet`, manualRecovery(c.operation));
+                // As schema migration does: the database's views and routines as the source has them now,
+                // DEFINER rewritten, dropped and created again (so a replay changes nothing).
+                const notes = await h.migrateObjects(defaultDb);
+                if (notes === null) throw new UntranslatableDdlError(sql, `${c.operation} on a database the task does not migrate whole`, manualRecovery(c.operation));
+                for (const n of notes) h.note(n);
+                return;
+            }
         }
     }
 
