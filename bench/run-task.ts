@@ -10,6 +10,8 @@
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import { MysqlBulkSink } from "../provider/connectors/mysql/bulk-sink";
+import * as snapshot from "../provider/connectors/mysql/snapshot";
+import * as chunks from "../provider/engine/full/chunks";
 import { MysqlDestination } from "../provider/connectors/mysql/destination";
 import { PostgresBulkSink } from "../provider/connectors/postgres/bulk-sink";
 import { PostgresDestination } from "../provider/connectors/postgres/destination";
@@ -60,7 +62,11 @@ function traceTo(file: string, t0: bigint): void {
         wrap(d.prototype as never, "createIndexes", (a) => (a[0] as M).targetTable);
         wrap(d.prototype as never, "createTable", (a) => (a[0] as M).targetTable);
     }
-    line("task start");
+    // Module functions are looked up on their module object at each call, so they can be wrapped too.
+    wrap(chunks as never, "planChunks", (a) => (a[1] as { source: { name: string } }).source.name);
+    wrap(snapshot as never, "openSnapshot", () => "");
+    wrap(snapshot as never, "openReadSnapshot", () => "");
+    line(`task start (epoch ms ${Date.now()})`);
 }
 
 async function main(): Promise<void> {

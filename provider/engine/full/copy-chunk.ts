@@ -1,7 +1,7 @@
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import { qualified, quoteIdent } from "../../connectors/mysql/identifiers";
 import {
-    destroySnapshot, isBinaryColumn, openSnapshot, RAW_ROWS, type RawRowBatch, type RawRows, type RowPacketHandler, selectExpression, streamRowPackets, streamRows,
+    destroySnapshot, isBinaryColumn, openReadSnapshot, RAW_ROWS, type RawRowBatch, type RawRows, type RowPacketHandler, selectExpression, streamRowPackets, streamRows,
 } from "../../connectors/mysql/snapshot";
 import type { SourceRow, TableMapping } from "../model";
 import { type KeyRange, rangeConditions } from "../sink";
@@ -28,14 +28,15 @@ export function chunkQuery(mapping: TableMapping, range: KeyRange | null, precis
  */
 export function readChunk(
     spec: MysqlConnectionSpec,
-    flavour: string,
+    // The source's flavour: a chunk's snapshot needs no binlog position, whose method depends on it.
+    _flavour: string,
     mapping: TableMapping,
     sql: string,
     throttle: (rows: SourceRow[]) => Promise<void>,
 ): AsyncIterable<SourceRow[]> & { [RAW_ROWS]: RawRows } {
     const binary = mapping.columns.map((c) => isBinaryColumn(c.source));
     async function* rows(): AsyncGenerator<SourceRow[]> {
-        const snap = await openSnapshot(spec, flavour);
+        const snap = await openReadSnapshot(spec);
         try {
             for await (const batch of streamRows(snap.conn, sql, binary)) {
                 await throttle(batch);
@@ -46,7 +47,7 @@ export function readChunk(
         }
     }
     async function* raw<T extends RawRowBatch>(handler: RowPacketHandler<T>): AsyncGenerator<T> {
-        const snap = await openSnapshot(spec, flavour);
+        const snap = await openReadSnapshot(spec);
         try {
             for await (const batch of streamRowPackets(snap.conn, sql, handler)) {
                 await throttle(throttleRows(batch));
