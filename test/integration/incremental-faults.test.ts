@@ -121,6 +121,12 @@ describe("incremental migration survives kills, restarts and rotation", () => {
             await c2.end();
             await killEngine();
             await sleep(1500);
+            // And at random moments: wherever a kill lands (mid-batch, mid-DDL-free commit, mid-reconnect), nothing is lost or doubled.
+            for (let i = 0; i < 4; i++) {
+                await until("f1", (x) => x.phase === "running", 60_000);
+                await sleep(200 + Math.floor(Math.random() * 1500));
+                await killEngine();
+            }
 
             const transactions = await load.stop();
             expect(transactions).toBeGreaterThan(100);
