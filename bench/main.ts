@@ -205,7 +205,7 @@ async function ours(ctx: Ctx, pair: RunResult["pair"], variant?: Record<string, 
             if (res.phase !== "completed" || res.error) r.problems.push(`task ended in phase ${res.phase}${res.error ? `: ${res.error}` : ""}`);
             r.details.push(`engine reported ${res.rowsCopied} rows in ${res.taskSeconds.toFixed(2)} s inside runTask, ` +
                 `${res.tables.map((t) => t.chunksTotal).reduce((a, b) => a + b, 0)} chunks` +
-                `${m.cpuSeconds === null ? "" : `; engine CPU ${m.cpuSeconds.toFixed(2)} s`}, servers CPU ${serverCpu.toFixed(2)} s (source ${srcCpu.toFixed(2)}, MySQL destination ${dstCpu.toFixed(2)})`);
+                `${m.cpuSeconds === null ? "" : `; engine CPU ${m.cpuSeconds.toFixed(2)} s`}, servers CPU ${serverCpu.toFixed(2)} s (source ${srcCpu.toFixed(2)}, ${toPg ? `PostgreSQL ${(serverCpu - srcCpu - dstCpu).toFixed(2)}` : `MySQL destination ${dstCpu.toFixed(2)}`})`);
         }
         if (!r.problems.length) await verify(ctx, r, toPg ? () => pgFingerprints(ctx.pg, pgDb, ctx.size) : () => mysqlFingerprints(ctx.dst, SOURCE_DB, ctx.size));
     } finally {
@@ -387,10 +387,13 @@ async function main(): Promise<number> {
                 if (process.env.BENCH_MYLOADER_DEFAULT !== "0") collect(3, await dumpLoad(ctx, peers, false));
             }
             if (toMy) collect(4, await ours(ctx, "mysql-to-mysql"));
-            // BENCH_VARIANTS="A=1;A=0,B=2": extra runs of ours (MySQL->MySQL), each with its environment, for A/B comparisons.
+            // BENCH_VARIANTS="A=1;A=0,B=2": extra runs of ours (each pair run), each with its environment, for A/B comparisons.
             const variants = (process.env.BENCH_VARIANTS ?? "").split(";").filter(Boolean)
                 .map((v) => Object.fromEntries(v.split(",").map((kv) => kv.split("=") as [string, string])));
-            for (const [j, v] of variants.entries()) if (toMy) collect(5 + j, await ours(ctx, "mysql-to-mysql", v));
+            for (const [j, v] of variants.entries()) {
+                if (toPg) collect(100 + j, await ours(ctx, "mysql-to-postgres", v));
+                if (toMy) collect(200 + j, await ours(ctx, "mysql-to-mysql", v));
+            }
         }
         const results = all.filter(Boolean).map(median);
         const incResults = incremental
