@@ -38,6 +38,17 @@ const textTypes = new Set(["char", "varchar", "tinytext", "text", "mediumtext", 
 const utf8Charsets = new Set(["utf8mb4", "utf8mb3", "utf8"]);
 const plainTypes = new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "float", "double", "real", "date", "datetime", "timestamp", "time", "year"]);
 
+/**
+ * LOAD DATA LOCAL's file travels as a byte stream in packets the server reads one by one,
+ * each at most max_allowed_packet (16 MiB by default on MariaDB and MySQL 8); a packet
+ * boundary may fall anywhere, even inside a value. Pieces of at most 1 MiB keep a single
+ * large row (a 10 MB text escaped, a blob as hex) within any server's limit.
+ */
+const MAX_FILE_PACKET = 1024 * 1024;
+function* packets(data: Buffer): Generator<Buffer> {
+    for (let o = 0; o < data.length; o += MAX_FILE_PACKET) yield data.subarray(o, o + MAX_FILE_PACKET);
+}
+
 const STRICT_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 /** For the rare row strict mode cannot write as it is on the source (see errorValueColumns). */
 const LENIENT_MODE = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
@@ -139,7 +150,7 @@ export class MysqlBulkSink implements BulkSink {
                     for (const row of batch.setAside) lenientRows.push({ row, columns: lenientFor(row) });
                     loaded += batch.loaded;
                     w.onProgress(batch.loaded, batch.data.length);
-                    if (batch.loaded) yield batch.data;
+                    yield* packets(batch.data);
                 }
                 return;
             }
@@ -159,7 +170,7 @@ export class MysqlBulkSink implements BulkSink {
                 }
                 loaded += n;
                 w.onProgress(n, out.length);
-                yield Buffer.from(out, "utf8");
+                yield* packets(Buffer.from(out, "utf8"));
             }
         }
         // The source stream's errors surface here, not as an unhandled stream error.
