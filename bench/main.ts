@@ -15,6 +15,12 @@
  * Each run starts from an empty destination and is verified afterwards (row counts and
  * column sums per table); a wrong result fails the benchmark. Times are reported, never
  * asserted: the exit code is 0 when every run worked, whether or not the targets are met.
+ *
+ * Tuning aids: each run's details give the CPU seconds of the tools and of each server;
+ * BENCH_VARIANTS="A=1;A=2,B=x" adds runs of ours with that environment, interleaved with
+ * the others (for A/B comparisons in one session, whose noise is smaller than between
+ * sessions); BENCH_TRACE=FILE appends each run's timeline (bench/run-task.ts);
+ * BENCH_NODE_ARGS passes node flags to our runs (e.g. --cpu-prof).
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
