@@ -423,25 +423,41 @@ export class TaskRunner {
                     sink = await this.copyChunk(job.m, job.i, sink, dest, source.facts.flavour);
                     const left = remaining.get(tableKey(job.m))! - 1;
                     remaining.set(tableKey(job.m), left);
-                    if (left === 0) await this.finishTable(job.m, mappings, dest);
+                    if (left === 0) {
+                        // Indexes are built on a connection of their own while this worker copies the
+                        // next chunk, so tables that finish together build theirs side by side (and no
+                        // two workers share the destination's one connection).
+                        const built = this.finishTable(job.m, mappings, dest, true);
+                        built.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+                        indexing.push(built);
+                    }
                 }
             } finally {
                 await sink?.close();
             }
         };
+        const indexing: Promise<void>[] = [];
         const workers = Array.from({ length: Math.min(WORKERS, Math.max(1, queue.length)) }, worker);
         const results = await Promise.allSettled(workers);
+        results.push(...(await Promise.allSettled(indexing)));
         const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
         if (failed) throw failed.reason;
     }
 
     /** Secondary indexes and foreign keys once a table's data is in. */
-    private async finishTable(m: TableMapping, all: TableMapping[], dest: Destination): Promise<void> {
+    private async finishTable(m: TableMapping, all: TableMapping[], dest: Destination, ownConnection = false): Promise<void> {
         const cp = this.checkpoint.tables[tableKey(m)];
         const p = this.progress(m);
         if (!cp.indexesDone && this.spec.task.migrationTypes.includes("schema")) {
             p.state = "indexing";
-            this.note(await this.withRetry(`indexes of ${p.target}`, () => dest.createIndexes(m, all, this.spec.task)));
+            this.note(await this.withRetry(`indexes of ${p.target}`, async () => {
+                const d = ownConnection ? await openDestination(this.spec.destination) : dest;
+                try {
+                    return await d.createIndexes(m, all, this.spec.task);
+                } finally {
+                    if (d !== dest) await d.close();
+                }
+            }));
         }
         cp.indexesDone = true;
         p.state = "done";
