@@ -44,9 +44,13 @@ export async function startMariaDb(opts: { serverId?: number; extraConfig?: stri
     };
     mkdirSync(join(dir, "data"));
     mkdirSync(join(dir, "binlog"));
+    mkdirSync(join(dir, "tmp"));
     writeFileSync(cnf(info), [
         "[mysqld]",
         `datadir=${join(dir, "data")}`,
+        // A tmpdir of its own: a starting server (and mariadb-install-db) deletes every #sql*
+        // file in its tmpdir, which would pull temporary tables from under another test server.
+        `tmpdir=${join(dir, "tmp")}`,
         `socket=${info.socket}`,
         `port=${info.port}`,
         "bind-address=127.0.0.1",
@@ -68,7 +72,7 @@ export async function startMariaDb(opts: { serverId?: number; extraConfig?: stri
         ...(opts.extraConfig ?? []),
         "",
     ].join("\n"));
-    giveTo(runAs, dir, join(dir, "data"), join(dir, "binlog"), cnf(info));
+    giveTo(runAs, dir, join(dir, "data"), join(dir, "binlog"), join(dir, "tmp"), cnf(info));
     const userArgs = runAs.uid !== undefined ? [`--user=${runAs.name}`] : [];
     execFileSync(binary("mariadb-install-db", "mysql_install_db"), [
         `--defaults-file=${cnf(info)}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...userArgs,

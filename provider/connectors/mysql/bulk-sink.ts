@@ -5,6 +5,7 @@ import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { type BulkSink, type ChunkWrite, DataRejectedError, targetRangeCondition } from "../../engine/sink";
 import { connectMysql } from "./connect";
+import { insertLenient, isDataError, STRICT_MODE } from "./write-modes";
 import { qualified, quoteIdent } from "./identifiers";
 import { LoadTextEncoder } from "./load-text";
 import { isBinaryColumn, RAW_ROWS, type RawRows } from "./snapshot";
@@ -49,9 +50,6 @@ function* packets(data: Buffer): Generator<Buffer> {
     for (let o = 0; o < data.length; o += MAX_FILE_PACKET) yield data.subarray(o, o + MAX_FILE_PACKET);
 }
 
-const STRICT_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
-/** For the rare row strict mode cannot write as it is on the source (see errorValueColumns). */
-const LENIENT_MODE = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 
 /**
  * How a value is written. A FLOAT holding -0 (the reader sends '-0') is written as a
@@ -76,11 +74,6 @@ function errorValueColumns(writable: { c: { source: SourceColumn; target: string
         .map(({ c, i }) => ({ i, target: c.target }));
 }
 
-/** Errors about the data (bad value, duplicate key, constraint), not the connection. */
-const dataErrnos = new Set([1048, 1062, 1264, 1265, 1292, 1366, 1406, 1451, 1452, 1690, 3140, 4025]);
-function isDataError(err: unknown): boolean {
-    return dataErrnos.has(Number((err as { errno?: number }).errno));
-}
 
 
 /**
@@ -296,30 +289,8 @@ export class MysqlBulkSink implements BulkSink {
         }
     }
 
-    /**
-     * One row whose ENUM error values strict mode would refuse: written with strict mode
-     * off, inside a savepoint, then undone unless every warning is the expected truncation
-     * of one of `columns` (or, under INSERT IGNORE, a duplicate key left alone).
-     */
-    private async insertLenient(sql: string, columns: string[], ignoreDuplicates: boolean): Promise<void> {
-        await this.conn.query("SAVEPOINT dts_lenient_row");
-        await this.conn.query(`SET SESSION sql_mode = '${LENIENT_MODE}'`);
-        try {
-            await this.conn.query(sql);
-            const [warnings] = await this.conn.query<RowDataPacket[]>("SHOW WARNINGS");
-            const unexpected = warnings.find((w) => {
-                const code = Number(w.Code);
-                if (ignoreDuplicates && code === 1062) return false;
-                const column = /column '(.*)' at row \d+$/.exec(String(w.Message))?.[1];
-                return !(code === 1265 && column !== undefined && columns.includes(column));
-            });
-            if (unexpected) {
-                await this.conn.query("ROLLBACK TO SAVEPOINT dts_lenient_row");
-                throw Object.assign(new Error(String(unexpected.Message)), { errno: Number(unexpected.Code) });
-            }
-        } finally {
-            await this.conn.query(`SET SESSION sql_mode = '${STRICT_MODE}'`);
-        }
+    private insertLenient(sql: string, columns: string[], ignoreDuplicates: boolean): Promise<void> {
+        return insertLenient(this.conn, sql, columns, ignoreDuplicates);
     }
 
     async close(): Promise<void> {

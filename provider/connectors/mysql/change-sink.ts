@@ -6,14 +6,10 @@ import { keyIndexesOf, keyString, type RowChange, runsOf } from "../../engine/in
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { DataRejectedError } from "../../engine/sink";
 import { connectMysql } from "./connect";
+import { insertLenient, isDataError, STRICT_MODE } from "./write-modes";
 import { qualified, quoteIdent } from "./identifiers";
 
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
-const STRICT_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
-/** For a row strict mode cannot write as the source holds it (ENUM error values, see errorValueEnums). */
-const LENIENT_MODE = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
-const dataErrnos = new Set([1048, 1062, 1264, 1265, 1292, 1366, 1406, 1451, 1452, 1690, 3140, 4025]);
-const isDataError = (err: unknown) => dataErrnos.has(Number((err as { errno?: number }).errno));
 
 const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
 /** ER_DUP_FIELDNAME, ER_DUP_KEYNAME, ER_TABLE_EXISTS_ERROR, ER_CANT_DROP_FIELD_OR_KEY, ER_BAD_TABLE_ERROR, ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR. */
@@ -231,7 +227,7 @@ export class MysqlChangeSink implements ChangeSink {
         }
     }
 
-    /** Multi-row INSERTs; a row holding an ENUM error value goes alone through writeLenient. */
+    /** Multi-row INSERTs; a row holding an ENUM error value goes alone through insertLenient. */
     private async write(p: TablePlan, rows: SourceRow[], tail: string): Promise<void> {
         const lenient = (r: SourceRow) => p.enumErrors.filter(({ i }) => r[i] === "").map((c) => c.target);
         const strict = p.enumErrors.length ? rows.filter((r) => lenient(r).length === 0) : rows;
@@ -239,27 +235,7 @@ export class MysqlChangeSink implements ChangeSink {
         if (strict.length === rows.length) return;
         for (const r of rows) {
             const cols = lenient(r);
-            if (cols.length) await this.writeLenient(p.insertHead + this.tuple(p, r) + tail, cols);
-        }
-    }
-
-    /** Written with strict mode off inside a savepoint; undone unless every warning is ER 1265 on one of `columns`. */
-    private async writeLenient(sql: string, columns: string[]): Promise<void> {
-        await this.conn.query("SAVEPOINT dts_lenient_row");
-        await this.conn.query(`SET SESSION sql_mode = '${LENIENT_MODE}'`);
-        try {
-            await this.conn.query(sql);
-            const [warnings] = await this.conn.query<RowDataPacket[]>("SHOW WARNINGS");
-            const unexpected = warnings.find((w) => {
-                const column = /column '(.*)' at row \d+$/.exec(String(w.Message))?.[1];
-                return !(Number(w.Code) === 1265 && column !== undefined && columns.includes(column));
-            });
-            if (unexpected) {
-                await this.conn.query("ROLLBACK TO SAVEPOINT dts_lenient_row");
-                throw Object.assign(new Error(String(unexpected.Message)), { errno: Number(unexpected.Code) });
-            }
-        } finally {
-            await this.conn.query(`SET SESSION sql_mode = '${STRICT_MODE}'`);
+            if (cols.length) await insertLenient(this.conn, p.insertHead + this.tuple(p, r) + tail, cols);
         }
     }
 
