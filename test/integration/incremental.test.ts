@@ -303,6 +303,36 @@ describe("incremental migration under a write load", () => {
         }, 180_000);
     }
 
+    it("a listed table renamed on the source while the task is stopped: the resumed stream stops at the RENAME, saying what to do", async () => {
+        const db = `inc_ren_${process.pid}`;
+        dbs.push(db);
+        await createSource(maria, db, 10);
+        const { runner, home } = startTask(mariaConnection(maria), postgresConnection(pg), {
+            migrationTypes: ["schema", "full", "incremental"], objects: [{ database: db, tables: [{ name: "codes" }] }],
+        });
+        runners.push(runner);
+        homes.push(home);
+        await waitForStatus(runner, caughtUp);
+        await runner.stop();
+        const c = await mysqlAdmin(db);
+        await c.query("INSERT INTO codes VALUES ('before-rename', 1)");
+        await c.query("RENAME TABLE codes TO codes_old");
+        await c.end();
+        const resumed = resumeTask(home, runner.taskId);
+        runners.push(resumed);
+        const failed = await waitForStatus(resumed, (s) => s.phase === "failed" || s.phase === "precheck-failed", 60_000).catch((e) => {
+            throw new Error(`${(e as Error).message}\n${readFileSync(join(home, "tasks", runner.taskId, "task.log"), "utf8").slice(-3000)}`);
+        });
+        expect(failed.phase).toBe("failed");
+        expect(failed.error).toContain("RENAME TABLE codes TO codes_old");
+        expect(failed.error).toContain("which the task does not migrate");
+        // The row written before the rename arrived first.
+        const p = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
+        await p.connect();
+        expect((await p.query(`SELECT count(*)::int AS n FROM ${db}.codes WHERE code = 'before-rename'`)).rows[0].n).toBe(1);
+        await p.end();
+    }, 120_000);
+
     it("a column type change PostgreSQL cannot follow stops the task with seed 002's recovery steps", async () => {
         const db = `inc_ddl3_${process.pid}`;
         dbs.push(db);

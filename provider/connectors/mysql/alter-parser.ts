@@ -1736,6 +1736,10 @@ export function defaultTableTarget(
     family: DestinationFamily,
 ): { schema: string; table: string } | null {
     let schema: string;
+    // A database selected table by table takes in only the tables it lists: a new name it does
+    // not list is a table the task does not migrate (as a restart's selection would see it).
+    const listed = task.objects.find((o) => o.database === to.database);
+    if (listed?.tables && !listed.tables.some((t) => t.name === to.name)) return null;
     if (to.database === mapping.source.database) {
         schema = mapping.targetSchema;
     } else {
