@@ -1,5 +1,5 @@
 import type { TaskSpec } from "../../sdk/schema/task";
-import type { ParsedAlter } from "../connectors/mysql/alter-parser";
+import type { ParsedAlter } from "../connectors/mysql/ddl-actions";
 import type { NamedTable } from "../connectors/mysql/ddl-statement";
 import type { TableMapping } from "./model";
 

@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
-import {
-    type AlterAction,
-    applyAlterAction,
-    applyAlterToTable,
-    columnFromDefinition,
-    DdlParseError,
-    normalizeDefault,
-    parseAlterTable,
-    parseColumnDefinition,
-    parseCreateTable,
-    parseIndexStatement,
-    unwrapExecutableComments,
-} from "../../provider/connectors/mysql/alter-parser";
+import { type AlterAction, DdlParseError } from "../../provider/connectors/mysql/ddl-actions";
+import { applyAlterAction, applyAlterToTable } from "../../provider/connectors/mysql/alter-apply";
+import { columnFromDefinition, normalizeDefault, parseColumnDefinition } from "../../provider/connectors/mysql/column-definition";
+import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../provider/connectors/mysql/alter-parser";
+import { unwrapExecutableComments } from "../../provider/connectors/mysql/ddl-tokens";
 import type { SourceColumn, SourceTable } from "../../provider/engine/model";
 import { col, index } from "./pg-fixtures";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseAlterTable, parseCreateTable, parseIndexStatement, UntranslatableDdlError as ParserError } from "../../provider/connectors/mysql/alter-parser";
+import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../provider/connectors/mysql/alter-parser";
+import { UntranslatableDdlError as ParserError } from "../../provider/connectors/mysql/ddl-actions";
 import { alterForMysql, renameTableForMysql, rewriteTableNames } from "../../provider/connectors/mysql/ddl-translate";
 import { createIndexSqls, createTableSql } from "../../provider/connectors/postgres/ddl";
 import {

@@ -1,30 +1,17 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
 import { applyCase } from "../../engine/mapping";
 import type { SourceIndex, SourceTable, TableMapping } from "../../engine/model";
-import {
-    type AlterAction,
-    applyAlterAction,
-    type ColumnTargets,
-    columnKey,
-    columnTargets,
-    defaultTableTarget,
-    findColumn,
-    isUserRenamed,
-    manualRecovery,
-    type ParsedAlter,
-    remapTable,
-    selectsExplicitColumns,
-    type TableResolver,
-    UntranslatableDdlError,
-    unwrapExecutableComments,
-} from "./alter-parser";
+import { type AlterAction, manualRecovery, type ParsedAlter, UntranslatableDdlError } from "./ddl-actions";
+import { applyAlterAction, findColumn } from "./alter-apply";
+import { type ColumnTargets, columnKey, columnTargets, isUserRenamed, remapTable, renameTarget, selectsExplicitColumns, type TableResolver } from "./ddl-mapping";
+import { unwrapExecutableComments } from "./ddl-tokens";
 import type { ReferenceResolver } from "./ddl";
 import type { NamedTable } from "./ddl-statement";
 import { qualified, quoteIdent } from "./identifiers";
 import { isPunct, isSignificant, isWord, lexSql, type Token } from "./sql-lexer";
 
-export { UntranslatableDdlError } from "./alter-parser";
-export type { TableResolver } from "./alter-parser";
+export { UntranslatableDdlError } from "./ddl-actions";
+export type { TableResolver } from "./ddl-mapping";
 
 /**
  * Source DDL re-rendered for a MySQL-family destination (seed 001: the destination follows
@@ -119,7 +106,7 @@ export function renameTableForMysql(
     options: Pick<MysqlTranslateOptions, "resolveTable"> = {},
     statement = `RENAME TABLE ${mapping.source.database}.${mapping.source.name} TO ${to.database}.${to.name}`,
 ): MysqlDdlTranslation {
-    const target = resolveRename(mapping, to, task, options, statement);
+    const target = renameTarget(mapping, to, task, family, options.resolveTable, statement);
     const next = { ...mapping, source: { ...mapping.source, database: to.database, name: to.name }, targetSchema: target.schema, targetTable: target.table };
     const same = target.schema === mapping.targetSchema && target.table === mapping.targetTable;
     return {
@@ -127,21 +114,6 @@ export function renameTableForMysql(
         mapping: next,
         notes: [],
     };
-}
-
-function resolveRename(
-    mapping: TableMapping,
-    to: NamedTable,
-    task: Pick<TaskSpec, "objects" | "nameCase">,
-    options: Pick<MysqlTranslateOptions, "resolveTable">,
-    statement: string,
-): { schema: string; table: string } {
-    const target = options.resolveTable ? options.resolveTable(to.database, to.name) : defaultTableTarget(mapping, to, task, family);
-    if (target === null) {
-        throw new UntranslatableDdlError(statement, `the table is renamed to ${to.database}.${to.name}, which the task does not migrate`,
-            "To recover: select the new name in the task's objects (or rename or drop the destination table yourself), then leave \"rename-table\" out of the ddl selection and run pulumi up");
-    }
-    return target;
 }
 
 /**
@@ -348,7 +320,7 @@ export function alterForMysql(mapping: TableMapping, parsed: ParsedAlter, task: 
                 break;
             }
             case "rename-table": {
-                const target = resolveRename(before, a.to, task, options, parsed.sql);
+                const target = renameTarget(before, a.to, task, family, options.resolveTable, parsed.sql);
                 if (target.schema !== current.targetSchema || target.table !== current.targetTable) {
                     clauses.push(`RENAME TO ${qualified(target.schema, target.table)}`);
                 }

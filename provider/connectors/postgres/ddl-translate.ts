@@ -1,30 +1,17 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
 import { applyCase } from "../../engine/mapping";
 import type { SourceColumn, SourceIndex, TableMapping } from "../../engine/model";
-import {
-    type AlterAction,
-    applyAlterAction,
-    columnKey,
-    columnTargets,
-    defaultTableTarget,
-    findColumn,
-    isUserRenamed,
-    manualRecovery,
-    mentionsColumn,
-    type ParsedAlter,
-    remapTable,
-    selectsExplicitColumns,
-    type TableResolver,
-    UntranslatableDdlError,
-} from "../mysql/alter-parser";
+import { type AlterAction, manualRecovery, type ParsedAlter, UntranslatableDdlError } from "../mysql/ddl-actions";
+import { applyAlterAction, findColumn } from "../mysql/alter-apply";
+import { columnKey, columnTargets, isUserRenamed, mentionsColumn, remapTable, renameTarget, selectsExplicitColumns, type TableResolver } from "../mysql/ddl-mapping";
 import type { NamedTable } from "../mysql/ddl-statement";
 import { createIndexSqls, createSchemaSql } from "./ddl";
 import { translateDefault, unescapeMysqlLiteral } from "./defaults";
 import { derivedName, qualified, quoteIdent, quoteLiteral } from "./identifiers";
 import { bitWidth, checkPostgresCompatibility, pgType, type ValueKind, valueKind } from "./type-map";
 
-export { UntranslatableDdlError } from "../mysql/alter-parser";
-export type { TableResolver } from "../mysql/alter-parser";
+export { UntranslatableDdlError } from "../mysql/ddl-actions";
+export type { TableResolver } from "../mysql/ddl-mapping";
 
 /**
  * Source DDL (parsed by mysql/alter-parser.ts) as PostgreSQL statements for a mapped table,
@@ -156,11 +143,7 @@ export function renameTableForPostgres(
     options: Pick<PgTranslateOptions, "resolveTable"> = {},
     statement = `RENAME TABLE ${mapping.source.database}.${mapping.source.name} TO ${to.database}.${to.name}`,
 ): PgDdlTranslation {
-    const target = options.resolveTable ? options.resolveTable(to.database, to.name) : defaultTableTarget(mapping, to, task, family);
-    if (target === null) {
-        throw new UntranslatableDdlError(statement, `the table is renamed to ${to.database}.${to.name}, which the task does not migrate`,
-            "To recover: select the new name in the task's objects (or drop the destination table yourself), then leave \"rename-table\" out of the ddl selection and run pulumi up");
-    }
+    const target = renameTarget(mapping, to, task, family, options.resolveTable, statement);
     const statements: string[] = [];
     const notes: string[] = [];
     let schema = mapping.targetSchema;

@@ -3,7 +3,8 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { TaskSpec } from "../../../sdk/schema/task";
 import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
-import { DdlParseError, manualRecovery, parseAlterTable, parseCreateTable, parseIndexStatement, UntranslatableDdlError } from "../../connectors/mysql/alter-parser";
+import { DdlParseError, manualRecovery, UntranslatableDdlError } from "../../connectors/mysql/ddl-actions";
+import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../connectors/mysql/alter-parser";
 import { type ClassifiedStatement, classifyStatement, type NamedTable } from "../../connectors/mysql/ddl-statement";
 import { connectMysql } from "../../connectors/mysql/connect";
 import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
@@ -231,11 +232,10 @@ export class IncrementalStream {
                 for (let i = 0; i < txs.length; i++) {
                     const stmts = txs[i].statements;
                     if (stmts.length === 0) continue;
-                    const action = this.statementAction(txs[i]);
-                    if (action === "ignore") continue;
+                    if (!this.concernsTask(txs[i])) continue;
                     if (i > from || pendingAdvance) applied = await this.applyBatch(sink, txs.slice(from, i), applied, onProgress, probe);
                     pendingAdvance = undefined;
-                    applied = await this.applyStatement(sink, txs[i], action, applied);
+                    applied = await this.applyStatement(sink, txs[i], applied);
                     from = i + 1;
                 }
                 const rest = txs.slice(from);
@@ -348,13 +348,11 @@ export class IncrementalStream {
     }
 
     /** Whether a transaction's logged statements concern the task (selected tables, new tables of whole-database selections, their views and routines). */
-    private statementAction(tx: BinlogTransaction): "ignore" | "apply" {
-        for (const s of tx.statements) {
+    private concernsTask(tx: BinlogTransaction): boolean {
+        return tx.statements.some((s) => {
             const c = classifyStatement(s.sql, s.database);
-            if (c.operation === "other" || c.temporary) continue;
-            if (this.concerns(c, s.database)) return "apply";
-        }
-        return "ignore";
+            return c.operation !== "other" && !c.temporary && this.concerns(c, s.database);
+        });
     }
 
     private concerns(c: ClassifiedStatement, defaultDb: string): boolean {
@@ -375,7 +373,7 @@ export class IncrementalStream {
         return db !== undefined && (!db.tables || db.tables.some((x) => x.name === t.name));
     }
 
-    private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, _action: "apply", applied: StreamCheckpoint): Promise<StreamCheckpoint> {
+    private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, applied: StreamCheckpoint): Promise<StreamCheckpoint> {
         const end: StreamCheckpoint = { position: tx.end, sourceTime: tx.timestamp };
         for (const s of tx.statements) {
             const c = classifyStatement(s.sql, s.database);
