@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
 import type { RowDataPacket } from "mysql2/promise";
 import { Client } from "pg";
+import type { IncrementalOutput } from "../../sdk/task";
 import { type PulumiEnv, pulumi, pulumiBin, pulumiEnv, repoRoot, writeProject } from "../harness/pulumi-cli";
 
 const maria = inject("mariadb");
@@ -20,14 +21,7 @@ const pg = inject("postgres");
 const TASK_TYPE = "pulumi-nodejs:dynamic/pulumi-dts:MigrationTask";
 const INITIAL = 500;
 
-interface IncrementalOut {
-    position: string;
-    latencySeconds: number;
-    caughtUp: boolean;
-    changesApplied: number;
-    transactionsApplied: number;
-    skippedStatements: string[];
-}
+type IncrementalOut = IncrementalOutput;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,8 @@
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { escape } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
-import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
-import { keyIndexesOf, keyString, type RowChange, runsOf } from "../../engine/incremental/changes";
+import { applyBatchChanges, CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
+import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { DataRejectedError } from "../../engine/sink";
 import { connectMysql } from "./connect";
@@ -117,20 +117,7 @@ export class MysqlChangeSink implements ChangeSink {
 
     async apply(taskId: string, batch: ChangeBatch): Promise<void> {
         await this.inTransaction(async () => {
-            if (batch.isolateRows) {
-                for (const c of batch.changes) {
-                    await this.conn.query("SAVEPOINT dts_change");
-                    try {
-                        await this.applyRun([c]);
-                    } catch (err) {
-                        await this.conn.query("ROLLBACK TO SAVEPOINT dts_change");
-                        if (!isDataError(err)) throw err;
-                        batch.onRejected(c.mapping, c.row, (err as Error).message);
-                    }
-                }
-            } else {
-                for (const run of runsOf(batch.changes)) await this.applyRun(run);
-            }
+            await applyBatchChanges(batch, (run) => this.applyRun(run), { query: (sql) => this.conn.query(sql), refused: isDataError });
             await this.writeCheckpoint(taskId, batch.checkpoint);
         });
     }

@@ -6,15 +6,9 @@ import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { type BulkSink, type ChunkWrite, DataRejectedError, targetRangeCondition } from "../../engine/sink";
 import { connectPostgres } from "./connect";
+import { isDataError } from "./errors";
 import { makeRowEncoder, UnencodableValueError } from "./copy-encoder";
 import { qualified, quoteIdent } from "./identifiers";
-
-/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the data, not the connection. */
-function isDataError(err: unknown): boolean {
-    const code = (err as { code?: string }).code ?? "";
-    return code.startsWith("22") || code.startsWith("23");
-}
-
 
 /**
  * Writes chunks with COPY ... FROM STDIN in text format, one transaction per chunk, so a

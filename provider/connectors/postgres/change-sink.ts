@@ -3,18 +3,14 @@ import { pipeline } from "node:stream/promises";
 import type { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
-import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
-import { keyIndexesOf, keyString, type RowChange, runsOf } from "../../engine/incremental/changes";
+import { applyBatchChanges, CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
+import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { DataRejectedError } from "../../engine/sink";
 import { connectPostgres } from "./connect";
+import { isDataError } from "./errors";
 import { makeRowEncoder, UnencodableValueError } from "./copy-encoder";
 import { qualified, quoteIdent } from "./identifiers";
-
-function isDataError(err: unknown): boolean {
-    const code = (err as { code?: string }).code ?? "";
-    return code.startsWith("22") || code.startsWith("23");
-}
 
 const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
 
@@ -97,23 +93,12 @@ export class PostgresChangeSink implements ChangeSink {
 
     async apply(taskId: string, batch: ChangeBatch): Promise<void> {
         await this.inTransaction(async () => {
-            if (batch.isolateRows) {
-                for (const c of batch.changes) {
-                    // Staging tables are created outside the savepoint, so a rollback to it keeps them.
-                    await this.plan(c.mapping);
-                    await this.client.query("SAVEPOINT dts_change");
-                    try {
-                        await this.applyRun([c]);
-                        await this.client.query("RELEASE SAVEPOINT dts_change");
-                    } catch (err) {
-                        await this.client.query("ROLLBACK TO SAVEPOINT dts_change");
-                        if (!(err instanceof UnencodableValueError) && !isDataError(err)) throw err;
-                        batch.onRejected(c.mapping, c.row, (err as Error).message);
-                    }
-                }
-            } else {
-                for (const run of runsOf(batch.changes)) await this.applyRun(run);
-            }
+            await applyBatchChanges(batch, (run) => this.applyRun(run), {
+                query: (sql) => this.client.query(sql),
+                refused: (err) => err instanceof UnencodableValueError || isDataError(err),
+                // Staging tables are created outside the savepoint, so a rollback to it keeps them.
+                prepare: async (c) => void (await this.plan(c.mapping)),
+            });
             await this.writeCheckpoint(taskId, batch.checkpoint);
         });
     }
