@@ -11,6 +11,12 @@ export interface StreamCheckpoint {
     /** Source commit time of that transaction, ms since the epoch. */
     sourceTime: number;
     /**
+     * Where a resumed stream must start reading when it is not `position`: the start of the
+     * oldest XA transaction prepared on the source and not yet committed or rolled back.
+     * Transactions up to `position` are applied already and skipped on the way.
+     */
+    resumeFrom?: BinlogPosition;
+    /**
      * The mappings of tables whose schema the stream has changed by applied DDL, as of this
      * position. Kept with the checkpoint (written with the DDL where the destination allows),
      * so a resumed stream decodes and writes with the schema in force at its position, not

@@ -153,3 +153,9 @@ export function formatPosition(p: BinlogPosition): string {
 /** A row as read from the source: one value per mapped column, in mapping order. */
 export type SourceValue = string | Buffer | null;
 export type SourceRow = SourceValue[];
+
+/** Orders binlog positions: file sequence number, then offset. */
+export function comparePositions(a: BinlogPosition, b: BinlogPosition): number {
+    const seq = (f: string) => Number(/(\d+)$/.exec(f)?.[1] ?? 0);
+    return seq(a.file) - seq(b.file) || a.position - b.position;
+}

@@ -28,7 +28,7 @@ import { binlogValueConverter, UndecodableValueError } from "../../provider/conn
 import { introspectTables } from "../../provider/connectors/mysql/introspect-tables";
 import { connectMysql } from "../../provider/connectors/mysql/connect";
 import { chunkQuery, readChunk } from "../../provider/engine/full/copy-chunk";
-import { comparePositions } from "../../provider/engine/incremental/stream";
+import { comparePositions } from "../../provider/engine/model";
 import type { BinlogPosition, SourceRow, SourceTable, SourceValue, TableMapping } from "../../provider/engine/model";
 import type { TaskRunner } from "../../provider/engine/task-runner";
 import type { TaskStatus } from "../../provider/engine/status";

@@ -3,7 +3,8 @@ import { taskArgsSchema } from "../../sdk/schema/task";
 import type { BinlogTransaction } from "../../provider/connectors/mysql/binlog-reader";
 import { classifyStatement } from "../../provider/connectors/mysql/ddl-statement";
 import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "../../provider/engine/incremental/changes";
-import { comparePositions, streamServerId } from "../../provider/engine/incremental/stream";
+import { streamServerId } from "../../provider/engine/incremental/stream";
+import { comparePositions } from "../../provider/engine/model";
 import { col, mapping } from "./pg-fixtures";
 
 const task = (extra: Record<string, unknown> = {}) => taskArgsSchema.parse({

@@ -2,6 +2,8 @@ import ZongJi from "@vlasky/zongji";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { BinlogPosition } from "../../engine/model";
 import { mysqlOptions } from "./connect";
+import { type BinlogTransaction, type RowEventKind, type RowImage, TransactionAssembler } from "./transaction-assembler";
+import { xidKey } from "./transaction-control";
 
 /**
  * The binlog as a sequence of source transactions. Protocol only: which tables matter,
@@ -10,43 +12,13 @@ import { mysqlOptions } from "./connect";
  * with the schema in force when it was written).
  */
 
-export type RowEventKind = "insert" | "update" | "delete";
-
-/** Row images as zongji decodes them: column name → value. */
-export type RowImage = Record<string, unknown>;
-
-export interface BinlogRowEvent {
-    database: string;
-    table: string;
-    kind: RowEventKind;
-    /** One entry per row: `before` for update/delete, `after` for insert/update. */
-    rows: { before?: RowImage; after?: RowImage }[];
-}
-
-/** A statement logged as text: DDL, or DML of a STATEMENT-logged session. */
-export interface BinlogStatement {
-    /** Default database of the session that ran it. */
-    database: string;
-    sql: string;
-}
-
-/** One committed source transaction (or a standalone statement such as DDL). */
-export interface BinlogTransaction {
-    /** GTID of the transaction, when the server assigns them. */
-    gtid?: string;
-    /** Where the stream resumes after this transaction. */
-    end: BinlogPosition;
-    /** Source commit time, ms since the epoch (binlog timestamps have second resolution). */
-    timestamp: number;
-    rows: BinlogRowEvent[];
-    statements: BinlogStatement[];
-    /** Row changes in `rows`, counted once. */
-    rowCount: number;
-}
+export type { BinlogRowEvent, BinlogStatement, BinlogTransaction, RowEventKind, RowImage } from "./transaction-assembler";
 
 export interface BinlogReaderOptions {
-    /** Where to start: the end of the last transaction already applied. */
+    /** Where to start: a group boundary (the end of the last transaction applied, or a checkpoint's holdFrom). */
     from: BinlogPosition;
+    /** Transactions ending at or before this are applied already and not returned (resuming from a holdFrom). */
+    appliedThrough?: BinlogPosition;
     serverId: number;
     /** Databases and tables whose row events are decoded (others are skipped by zongji). */
     include: Record<string, string[] | true>;
@@ -64,10 +36,6 @@ export class BinlogStreamError extends Error {
     }
 }
 
-const COMMIT = /^\s*(COMMIT|XA\s+COMMIT)\b/i;
-const BEGIN = /^\s*(BEGIN|START\s+TRANSACTION|XA\s+START)\b/i;
-const ROLLBACK = /^\s*ROLLBACK\b/i;
-
 interface Waiter {
     resolve(): void;
 }
@@ -84,17 +52,15 @@ export class BinlogReader {
     private paused = false;
     private waiter: Waiter | undefined;
     private failure: BinlogStreamError | undefined;
-    private open: BinlogTransaction | undefined;
+    private readonly assembler: TransactionAssembler;
     private readonly highWater: number;
     /** Last time anything (an event or a heartbeat) arrived: the stream is alive. */
     lastActivity = Date.now();
-    /** The server's position as of the last event or heartbeat seen. */
-    serverPosition: BinlogPosition;
     private stopped = false;
 
     private constructor(spec: MysqlConnectionSpec, private readonly options: BinlogReaderOptions) {
         this.highWater = options.highWater ?? 20_000;
-        this.serverPosition = { ...options.from };
+        this.assembler = new TransactionAssembler({ from: options.from, appliedThrough: options.appliedThrough }, (tx) => this.enqueue(tx));
         // Values as text where the text is exact (dates with microseconds, JSON with int64),
         // in UTC like the full load's reader.
         const conn = { ...mysqlOptions(spec), dateStrings: true, timezone: "Z", jsonStrings: true, decimalNumbers: false };
@@ -146,11 +112,12 @@ export class BinlogReader {
         getEventName(): string; timestamp: number; gtid?: string; nextPosition: number;
         query?: string; schema?: string; rows?: unknown[]; tableId?: number;
         tableMap?: Record<number, { parentSchema: string; tableName: string }>;
-        binlogName?: string; isDdl?: boolean; standalone?: boolean;
+        standalone?: boolean; onePhase?: boolean; xidFormatId?: number; xidGtrid?: Buffer; xidBqual?: Buffer;
     }): void {
         if (this.stopped) return;
         this.lastActivity = Date.now();
         const name = ev.getEventName();
+        const tx = this.assembler;
         switch (name) {
             case "tablemap": {
                 // zongji decodes latin1 as cp1252, which has no characters for 0x81, 0x8D, 0x8F,
@@ -160,40 +127,31 @@ export class BinlogReader {
                 for (const c of cols) if (c.charset === "latin1") c.charset = "binary";
                 return;
             }
-            case "heartbeat":
-                if (ev.binlogName) this.serverPosition = { file: ev.binlogName, position: ev.nextPosition || this.serverPosition.position };
-                return;
             case "rotate": case "format":
-                this.serverPosition = this.position();
+                tx.boundary(this.position());
                 return;
-            case "gtid": case "mariadbgtid":
-                this.openTx(ev.timestamp, ev.gtid);
+            case "gtid":
+                tx.gtid(ev.timestamp, ev.gtid, undefined);
                 return;
-            case "query": {
-                const sql = ev.query ?? "";
-                if (BEGIN.test(sql)) { this.openTx(ev.timestamp, ev.gtid); return; }
-                if (COMMIT.test(sql)) { this.commit(ev.timestamp); return; }
-                if (ROLLBACK.test(sql)) { this.open = undefined; return; }
-                const tx = this.open ?? this.openTx(ev.timestamp, ev.gtid);
-                tx.statements.push({ database: ev.schema ?? "", sql });
-                // A DDL statement is its own transaction: no commit marker follows it.
-                if (tx.rows.length === 0) this.commit(ev.timestamp);
+            case "mariadbgtid":
+                tx.gtid(ev.timestamp, ev.gtid, ev.standalone === undefined ? undefined : !ev.standalone);
                 return;
-            }
-            case "xid": case "xaprepare":
-                this.commit(ev.timestamp);
+            case "query":
+                tx.query(ev.query ?? "", ev.schema ?? "", ev.timestamp, this.position());
+                return;
+            case "xid":
+                tx.xid(ev.timestamp, this.position());
+                return;
+            case "xaprepare":
+                tx.xaPrepare(xidKey(ev.xidGtrid ?? Buffer.alloc(0), ev.xidBqual ?? Buffer.alloc(0), ev.xidFormatId ?? 1), ev.onePhase === true, ev.timestamp, this.position());
                 return;
             case "writerows": case "updaterows": case "deleterows": {
                 const meta = ev.tableMap?.[ev.tableId!];
                 if (!meta) return;
-                const tx = this.open ?? this.openTx(ev.timestamp, ev.gtid);
                 const kind: RowEventKind = name === "writerows" ? "insert" : name === "updaterows" ? "update" : "delete";
                 const rows = (ev.rows ?? []).map((r) =>
                     kind === "update" ? (r as { before: RowImage; after: RowImage }) : kind === "insert" ? { after: r as RowImage } : { before: r as RowImage });
-                const last = tx.rows[tx.rows.length - 1];
-                if (last && last.kind === kind && last.database === meta.parentSchema && last.table === meta.tableName) last.rows.push(...rows);
-                else tx.rows.push({ database: meta.parentSchema, table: meta.tableName, kind, rows });
-                tx.rowCount += rows.length;
+                tx.rows({ database: meta.parentSchema, table: meta.tableName, kind, rows }, ev.timestamp);
                 return;
             }
             default:
@@ -201,19 +159,8 @@ export class BinlogReader {
         }
     }
 
-    private openTx(timestamp: number, gtid: string | undefined): BinlogTransaction {
-        this.open = { gtid, end: this.position(), timestamp, rows: [], statements: [], rowCount: 0 };
-        return this.open;
-    }
-
-    private commit(timestamp: number): void {
-        const tx = this.open;
-        this.open = undefined;
-        const end = this.position();
-        this.serverPosition = end;
-        if (!tx) return;
-        tx.end = { ...end, ...(tx.gtid ? { gtid: tx.gtid } : {}) };
-        tx.timestamp = timestamp || tx.timestamp;
+    /** A committed transaction: queued for take(); the socket pauses while too many rows wait. */
+    private enqueue(tx: BinlogTransaction): void {
         // Transactions that touched nothing selected still move the position forward.
         this.queue.push(tx);
         this.queuedRows += tx.rowCount;
@@ -268,7 +215,7 @@ export class BinlogReader {
 
     /** Nothing decoded is waiting to be taken. */
     get drained(): boolean {
-        return this.queue.length === 0 && this.open === undefined;
+        return this.queue.length === 0 && !this.assembler.inTransaction;
     }
 
     async stop(): Promise<void> {

@@ -5,13 +5,13 @@ import type { TaskSpec } from "../../../sdk/schema/task";
 import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
 import { DdlParseError, manualRecovery, UntranslatableDdlError } from "../../connectors/mysql/ddl-actions";
 import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../connectors/mysql/alter-parser";
-import { type ClassifiedStatement, classifyStatement, type NamedTable } from "../../connectors/mysql/ddl-statement";
+import { type ClassifiedStatement, classifyStatement, loggedDmlTables, type NamedTable } from "../../connectors/mysql/ddl-statement";
 import { connectMysql } from "../../connectors/mysql/connect";
 import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
 import type { DdlTranslation } from "../ddl-translator";
 import type { Destination } from "../destination";
-import { type BinlogPosition, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "../model";
+import { type BinlogPosition, comparePositions, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "../model";
 import { isConnectionFailure, RetryWindow } from "../retry";
 import { DataRejectedError, RowRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
@@ -44,6 +44,19 @@ export class UnappliedStatementError extends Error {
     }
 }
 
+/** A session on the source logged DML as a statement (binlog_format STATEMENT/MIXED): its row images are not in the binlog. */
+export class StatementLoggedDmlError extends Error {
+    constructor(readonly statement: string, readonly table: NamedTable, readonly position: BinlogPosition) {
+        super(
+            `incremental migration stopped after ${formatPosition(position)}: the source logged a change to ${table.database}.${table.name} as a statement, not as rows ` +
+            `(the writing session used binlog_format STATEMENT or MIXED): ${statement.slice(0, 300)}. Its rows cannot be known exactly. ` +
+            `Make every session log rows (SET GLOBAL binlog_format = 'ROW', then reconnect the applications that write), ` +
+            `then migrate again: release the task (pulumi destroy, or npx pulumi-dts task release) and run pulumi up.`,
+        );
+        this.name = "StatementLoggedDmlError";
+    }
+}
+
 /** The start position has been purged from the source: only a new full migration can recover. */
 export class PositionPurgedError extends Error {
     constructor(readonly position: BinlogPosition, cause: string) {
@@ -55,16 +68,15 @@ export class PositionPurgedError extends Error {
     }
 }
 
+/** The checkpoint once `tx` is applied: its end, held back to the oldest prepared XA transaction's start. */
+function checkpointAfter(tx: BinlogTransaction): StreamCheckpoint {
+    return { position: tx.end, sourceTime: tx.timestamp, ...(tx.holdFrom ? { resumeFrom: tx.holdFrom } : {}) };
+}
+
 /** A source server_id for this task: stable across restarts, distinct between tasks, clear of small hand-picked ids. */
 export function streamServerId(taskId: string): number {
     const h = createHash("sha256").update(taskId).digest().readUInt32BE(0);
     return 0x40000000 + (h % 0xbfff_fff0);
-}
-
-/** Orders binlog positions: file sequence number, then offset. */
-export function comparePositions(a: BinlogPosition, b: BinlogPosition): number {
-    const seq = (f: string) => Number(/(\d+)$/.exec(f)?.[1] ?? 0);
-    return seq(a.file) - seq(b.file) || a.position - b.position;
 }
 
 export interface StreamHost {
@@ -130,7 +142,7 @@ export class IncrementalStream {
                 });
             } catch (err) {
                 if (this.host.stopped()) return;
-                if (err instanceof UnappliedStatementError || err instanceof PositionPurgedError || err instanceof RowRejectedError) throw err;
+                if (err instanceof UnappliedStatementError || err instanceof PositionPurgedError || err instanceof RowRejectedError || err instanceof StatementLoggedDmlError) throw err;
                 const wait = window.next(err);
                 if (wait === undefined) throw err;
                 this.host.status.caughtUp = false;
@@ -164,10 +176,13 @@ export class IncrementalStream {
                 await sink.advance(h.taskId, { ...applied, tables: this.mapper.all() });
             }
             st.position = applied.position;
+            // A prepared XA transaction held the checkpoint back: read from its start, skip what was applied.
+            const from = applied.resumeFrom ?? applied.position;
             probe = await connectMysql(h.source);
-            await this.checkNotPurged(probe, applied.position);
+            await this.checkNotPurged(probe, from);
             const serverId = streamServerId(h.taskId);
-            h.log(`incremental: reading the binlog from ${formatPosition(applied.position)} as server_id ${serverId}`);
+            h.log(`incremental: reading the binlog from ${formatPosition(from)}` +
+                (applied.resumeFrom ? ` (start of a prepared XA transaction; applied through ${formatPosition(applied.position)})` : "") + ` as server_id ${serverId}`);
             const hb = h.task().heartbeat;
             const [hbDb, hbTable] = hb.table.split(".");
             const include = this.mapper.include();
@@ -186,7 +201,7 @@ export class IncrementalStream {
             }
             this.heartbeatTable = hb.enabled ? { database: hbDb, table: hbTable } : undefined;
             reader = BinlogReader.start(h.source, {
-                from: applied.position, serverId, include, heartbeatSeconds: HEARTBEAT_SECONDS,
+                from, appliedThrough: applied.resumeFrom ? applied.position : undefined, serverId, include, heartbeatSeconds: HEARTBEAT_SECONDS,
             });
             const r = reader;
             let master: BinlogPosition | null = null;
@@ -227,11 +242,13 @@ export class IncrementalStream {
                     continue;
                 }
                 st.oldestPendingTime = txs[0].timestamp;
+                for (const tx of txs) if (tx.unknownXa) this.unknownXa(tx);
                 // Statements split the batch: what came before is applied first, then the statement.
                 let from = 0;
                 for (let i = 0; i < txs.length; i++) {
                     const stmts = txs[i].statements;
                     if (stmts.length === 0) continue;
+                    this.refuseLoggedDml(txs[i], applied.position);
                     if (!this.concernsTask(txs[i])) continue;
                     if (i > from || pendingAdvance) applied = await this.applyBatch(sink, txs.slice(from, i), applied, onProgress, probe);
                     pendingAdvance = undefined;
@@ -241,7 +258,7 @@ export class IncrementalStream {
                 const rest = txs.slice(from);
                 if (rest.length) {
                     const changes = await this.changes(rest, probe);
-                    const end: StreamCheckpoint = { position: rest[rest.length - 1].end, sourceTime: rest[rest.length - 1].timestamp };
+                    const end = checkpointAfter(rest[rest.length - 1]);
                     if (changes.length === 0) {
                         pendingAdvance = end;
                     } else {
@@ -285,6 +302,17 @@ export class IncrementalStream {
         }
     }
 
+    /**
+     * XA COMMIT of a transaction prepared before the stream's start: its rows were logged at
+     * its XA PREPARE, which the stream never read. Said loudly, as a note and in the log.
+     */
+    private unknownXa(tx: BinlogTransaction): void {
+        const line = `XA COMMIT at ${formatPosition(tx.end)} of a transaction prepared before the stream's start position (xid ${tx.unknownXa}): ` +
+            "its changes, if it wrote selected tables, are not in the destination. Compare those tables (or migrate them again) before switching over";
+        this.host.note(line);
+        this.host.log(`incremental: ${line}`);
+    }
+
     /** Fails clearly (no retries) when the file the stream must start in is gone from the source. */
     private async checkNotPurged(conn: Connection, from: BinlogPosition): Promise<void> {
         const [logs] = await conn.query<RowDataPacket[]>("SHOW BINARY LOGS");
@@ -301,7 +329,7 @@ export class IncrementalStream {
 
     private async applyBatch(sink: ChangeSink, txs: BinlogTransaction[], applied: StreamCheckpoint, onProgress: () => void, probe: Connection): Promise<StreamCheckpoint> {
         if (txs.length === 0) return applied;
-        const end: StreamCheckpoint = { position: txs[txs.length - 1].end, sourceTime: txs[txs.length - 1].timestamp };
+        const end = checkpointAfter(txs[txs.length - 1]);
         const changes = await this.changes(txs, probe);
         if (changes.length === 0) {
             await sink.advance(this.host.taskId, end);
@@ -347,6 +375,15 @@ export class IncrementalStream {
         }
     }
 
+    /** DML the source logged as text for a selected table: its rows are unknown, so the task stops. */
+    private refuseLoggedDml(tx: BinlogTransaction, applied: BinlogPosition): void {
+        for (const s of tx.statements) {
+            const tables = loggedDmlTables(s.sql, s.database);
+            const hit = tables?.find((t) => this.mapper.selected(t.database, t.name));
+            if (hit) throw new StatementLoggedDmlError(s.sql, hit, applied);
+        }
+    }
+
     /** Whether a transaction's logged statements concern the task (selected tables, new tables of whole-database selections, their views and routines). */
     private concernsTask(tx: BinlogTransaction): boolean {
         return tx.statements.some((s) => {
@@ -374,7 +411,7 @@ export class IncrementalStream {
     }
 
     private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, applied: StreamCheckpoint): Promise<StreamCheckpoint> {
-        const end: StreamCheckpoint = { position: tx.end, sourceTime: tx.timestamp };
+        const end = checkpointAfter(tx);
         for (const s of tx.statements) {
             const c = classifyStatement(s.sql, s.database);
             if (c.operation === "other" || c.temporary || !this.concerns(c, s.database)) continue;
