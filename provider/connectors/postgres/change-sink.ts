@@ -7,6 +7,7 @@ import { applyBatchChanges, CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink,
 import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { DataRejectedError } from "../../engine/sink";
+import { decodeStreamSchema, encodeStreamSchema } from "../../engine/incremental/stream-schema-format";
 import { connectPostgres } from "./connect";
 import { isDataError } from "./errors";
 import { makeRowEncoder, UnencodableValueError } from "./copy-encoder";
@@ -47,26 +48,32 @@ export class PostgresChangeSink implements ChangeSink {
         await client.query(`CREATE TABLE IF NOT EXISTS ${checkpointTable} (
             task_id text PRIMARY KEY, binlog_file text NOT NULL, binlog_position bigint NOT NULL,
             gtid text, source_time timestamptz, applied_at timestamptz NOT NULL DEFAULT now())`);
-        await client.query(`ALTER TABLE ${checkpointTable} ADD COLUMN IF NOT EXISTS stream_schema jsonb`);
+        // Columns added after the first release: checkpoint tables created by it lack them.
+        await client.query(`ALTER TABLE ${checkpointTable} ADD COLUMN IF NOT EXISTS stream_schema jsonb, ADD COLUMN IF NOT EXISTS resume_file text, ADD COLUMN IF NOT EXISTS resume_position bigint`);
         return new PostgresChangeSink(client);
     }
 
     async readCheckpoint(taskId: string): Promise<StreamCheckpoint | null> {
-        const r = await this.client.query(`SELECT binlog_file, binlog_position::text AS pos, gtid, extract(epoch from source_time) * 1000 AS ms, stream_schema::text AS tables FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
+        const r = await this.client.query(
+            `SELECT binlog_file, binlog_position::text AS pos, gtid, extract(epoch from source_time) * 1000 AS ms, stream_schema::text AS tables, resume_file, resume_position::text AS resume_pos
+             FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
         if (r.rows.length === 0) return null;
         const x = r.rows[0];
         return {
             position: { file: x.binlog_file, position: Number(x.pos), ...(x.gtid ? { gtid: x.gtid } : {}) }, sourceTime: Number(x.ms ?? 0),
-            ...(x.tables ? { tables: JSON.parse(x.tables) as TableMapping[] } : {}),
+            ...(x.resume_file ? { resumeFrom: { file: x.resume_file, position: Number(x.resume_pos) } } : {}),
+            ...(x.tables ? { tables: decodeStreamSchema(taskId, x.tables) } : {}),
         };
     }
 
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
         await this.client.query(
-            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at, stream_schema) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), now(), $6::jsonb)
+            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at, stream_schema, resume_file, resume_position)
+             VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), now(), $6::jsonb, $7, $8)
              ON CONFLICT (task_id) DO UPDATE SET binlog_file = EXCLUDED.binlog_file, binlog_position = EXCLUDED.binlog_position, gtid = EXCLUDED.gtid, source_time = EXCLUDED.source_time, applied_at = EXCLUDED.applied_at,
-             stream_schema = COALESCE(EXCLUDED.stream_schema, ${checkpointTable}.stream_schema)`,
-            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, c.sourceTime, c.tables ? JSON.stringify(c.tables) : null],
+             stream_schema = COALESCE(EXCLUDED.stream_schema, ${checkpointTable}.stream_schema), resume_file = EXCLUDED.resume_file, resume_position = EXCLUDED.resume_position`,
+            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, c.sourceTime, c.tables ? encodeStreamSchema(c.tables) : null,
+                c.resumeFrom?.file ?? null, c.resumeFrom?.position ?? null],
         );
     }
 
