@@ -5,7 +5,7 @@ import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { type BulkSink, type ChunkWrite, DataRejectedError, targetRangeCondition } from "../../engine/sink";
 import { connectMysql } from "./connect";
-import { insertLenient, isDataError, STRICT_MODE } from "./write-modes";
+import { insertLenient, isDataError, markEngineSession, STRICT_MODE } from "./write-modes";
 import { qualified, quoteIdent } from "./identifiers";
 import { LoadTextEncoder } from "./load-text";
 import { isBinaryColumn, RAW_ROWS, type RawRows } from "./snapshot";
@@ -90,6 +90,7 @@ export class MysqlBulkSink implements BulkSink {
     static async open(spec: MysqlConnectionSpec): Promise<MysqlBulkSink> {
         const conn = await connectMysql(spec);
         await conn.query(`SET SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00', SESSION sql_mode = '${STRICT_MODE}'`);
+        await markEngineSession(conn);
         // LOAD DATA LOCAL is the fast path; servers that refuse it (local_infile=OFF) get multi-row INSERTs.
         const [v] = await conn.query<RowDataPacket[]>("SELECT @@GLOBAL.local_infile AS on_");
         return new MysqlBulkSink(conn, Number(v[0].on_) === 1);

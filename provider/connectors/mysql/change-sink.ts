@@ -6,7 +6,7 @@ import { keyIndexesOf, keyString, type RowChange } from "../../engine/incrementa
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { DataRejectedError } from "../../engine/sink";
 import { connectMysql } from "./connect";
-import { insertLenient, isDataError, STRICT_MODE } from "./write-modes";
+import { insertLenient, isDataError, markEngineSession, STRICT_MODE } from "./write-modes";
 import { qualified, quoteIdent } from "./identifiers";
 
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
@@ -59,6 +59,7 @@ export class MysqlChangeSink implements ChangeSink {
         const conn = await connectMysql(spec);
         // Changes arrive in source order from a source that enforced its foreign keys already.
         await conn.query(`SET SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00', SESSION sql_mode = '${STRICT_MODE}'`);
+        await markEngineSession(conn);
         await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(METADATA_SCHEMA)}`);
         await conn.query(`CREATE TABLE IF NOT EXISTS ${checkpointTable} (
             task_id VARCHAR(64) NOT NULL PRIMARY KEY, binlog_file VARCHAR(255) NOT NULL, binlog_position BIGINT UNSIGNED NOT NULL,

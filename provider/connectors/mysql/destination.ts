@@ -11,8 +11,11 @@ import { forgetMysqlStream, MysqlChangeSink } from "./change-sink";
 import { mysqlDdlTranslator } from "./ddl-translator";
 import { connectMysql } from "./connect";
 import { createDatabaseSql, createTableSql, foreignKeySqls, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "./ddl";
+import { createEventDisabled } from "./event-status";
 import { qualified, quoteIdent } from "./identifiers";
 import { introspectMysqlServer } from "./introspect-server";
+import { guardTrigger } from "./trigger-guard";
+import { markEngineSession } from "./write-modes";
 
 const sourceName = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
 const fourByteCharsets = new Set(["utf8mb4"]);
@@ -32,6 +35,7 @@ export class MysqlDestination implements Destination {
         const conn = await connectMysql(spec);
         // UTC like the source reader, so TIMESTAMP literal defaults keep their instant.
         await conn.query("SET SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00', SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'");
+        await markEngineSession(conn);
         return new MysqlDestination(spec, conn);
     }
 
@@ -121,7 +125,9 @@ export class MysqlDestination implements Destination {
     /**
      * Views, procedures and functions, triggers (after the data, so they do not fire on
      * loaded rows) and, when asked, events. DEFINER becomes the destination account with
-     * SQL SECURITY INVOKER (seed 001). A statement the destination refuses does not stop the
+     * SQL SECURITY INVOKER (seed 001). Triggers are guarded so they skip the engine's writes
+     * (trigger-guard.ts) and events are created DISABLED (event-status.ts); the notes list
+     * the events to enable at cutover. A statement the destination refuses does not stop the
      * task, as in DTS, but is reported in the task's notes with the server's reason.
      */
     async migrateObjects(objects: DatabaseObjects[], task: TaskSpec): Promise<string[]> {
@@ -132,9 +138,9 @@ export class MysqlDestination implements Destination {
             for (const db of objects) {
                 await conn.query(`USE ${quoteIdent(db.target)}`);
                 const text = (sql: string) => rewriteDefiner(db.source === db.target ? sql : renameSchemaInCreate(sql, db.source, db.target));
-                const run = async (kind: string, name: string, sql: string, sqlMode?: string) => {
+                const run = async (kind: string, name: string, sql: string, sqlMode?: string, finish: (sql: string) => string = (x) => x) => {
                     if (sqlMode !== undefined) await conn.query("SET SESSION sql_mode = ?", [sqlMode]);
-                    await conn.query(text(sql));
+                    await conn.query(finish(text(sql)));
                 };
                 // Views may select from views: create what can be created until nothing more can.
                 let pending = db.views.map((v) => ({ v, err: "" }));
@@ -154,10 +160,22 @@ export class MysqlDestination implements Destination {
                     }
                     pending = next;
                 }
-                const items: { kind: string; name: string; sql: string; sqlMode?: string; timeZone?: string; drop: string }[] = [
+                // Events the source runs: created disabled here, to be enabled at cutover.
+                const toEnable = new Set<string>();
+                const items: { kind: string; name: string; sql: string; sqlMode?: string; timeZone?: string; drop: string; finish?: (sql: string) => string }[] = [
                     ...db.routines.map((r) => ({ kind: r.kind.toLowerCase(), name: r.name, sql: r.createSql, sqlMode: r.sqlMode, drop: `DROP ${r.kind} IF EXISTS ${quoteIdent(r.name)}` })),
-                    ...(task.triggers === "after-full" ? db.triggers.map((t) => ({ kind: "trigger", name: t.name, sql: t.createSql, sqlMode: t.sqlMode, drop: `DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}` })) : []),
-                    ...db.events.map((e) => ({ kind: "event", name: e.name, sql: e.createSql, sqlMode: e.sqlMode, timeZone: e.timeZone, drop: `DROP EVENT IF EXISTS ${quoteIdent(e.name)}` })),
+                    ...(task.triggers === "after-full" ? db.triggers.map((t) => ({
+                        kind: "trigger", name: t.name, sql: t.createSql, sqlMode: t.sqlMode, drop: `DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}`,
+                        finish: (sql: string) => guardTrigger(sql, { database: db.target, table: t.table, object: t.name }),
+                    })) : []),
+                    ...db.events.map((e) => ({
+                        kind: "event", name: e.name, sql: e.createSql, sqlMode: e.sqlMode, timeZone: e.timeZone, drop: `DROP EVENT IF EXISTS ${quoteIdent(e.name)}`,
+                        finish: (sql: string) => {
+                            const d = createEventDisabled(sql, { database: db.target, object: e.name });
+                            if (d.enabledAtSource) toEnable.add(e.name);
+                            return d.sql;
+                        },
+                    })),
                 ];
                 if (task.triggers === "skip" && db.triggers.length) notes.push(`${db.source}: ${db.triggers.length} trigger(s) not migrated (triggers: "skip")`);
                 for (const it of items) {
@@ -165,10 +183,16 @@ export class MysqlDestination implements Destination {
                         await conn.query(it.drop);
                         // An event's schedule is read in the time zone it was created under.
                         await conn.query("SET SESSION time_zone = ?", [it.timeZone && it.timeZone !== "SYSTEM" ? it.timeZone : "+00:00"]);
-                        await run(it.kind, it.name, it.sql, it.sqlMode);
+                        await run(it.kind, it.name, it.sql, it.sqlMode, it.finish);
                     } catch (err) {
+                        if (it.kind === "event") toEnable.delete(it.name);
                         notes.push(`${db.source}: ${it.kind} ${it.name} was not created: ${(err as Error).message}`);
                     }
+                }
+                if (toEnable.size) {
+                    const names = [...toEnable];
+                    notes.push(`${db.source}: event(s) ${names.join(", ")} created DISABLED at the destination so they do not run during the migration; ` +
+                        `at cutover enable them: ${names.map((n) => `ALTER EVENT ${qualified(db.target, n)} ENABLE`).join("; ")}`);
                 }
             }
         } finally {

@@ -40,3 +40,19 @@ export async function insertLenient(conn: Connection, sql: string, columns: stri
         await conn.query(`SET SESSION sql_mode = '${STRICT_MODE}'`);
     }
 }
+
+/**
+ * Session user variable that marks a connection as the engine's own. Triggers migrated to a
+ * MySQL destination are guarded by it (trigger-guard.ts): with ROW binlogs the rows a
+ * source trigger wrote arrive in the stream already, so the destination's copy of the
+ * trigger must stay quiet for the engine and fire for every other session (the
+ * application after cutover) without anyone dropping or editing it.
+ */
+export const ENGINE_SESSION_VARIABLE = "pulumi_dts_apply";
+
+/** Run once on every writer session the engine opens at a MySQL destination. */
+export const MARK_ENGINE_SESSION = `SET @${ENGINE_SESSION_VARIABLE} = 1`;
+
+export async function markEngineSession(conn: Connection): Promise<void> {
+    await conn.query(MARK_ENGINE_SESSION);
+}
