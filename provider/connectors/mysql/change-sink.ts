@@ -5,6 +5,7 @@ import { applyBatchChanges, CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink,
 import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { DataRejectedError } from "../../engine/sink";
+import { decodeStreamSchema, encodeStreamSchema } from "../../engine/incremental/stream-schema-format";
 import { connectMysql } from "./connect";
 import { insertLenient, isDataError, markEngineSession, STRICT_MODE } from "./write-modes";
 import { qualified, quoteIdent } from "./identifiers";
@@ -14,6 +15,22 @@ const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
 const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
 /** ER_DUP_FIELDNAME, ER_DUP_KEYNAME, ER_TABLE_EXISTS_ERROR, ER_CANT_DROP_FIELD_OR_KEY, ER_BAD_TABLE_ERROR, ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR. */
 const alreadyApplied = new Set([1060, 1061, 1050, 1091, 1051, 1146, 1054]);
+
+/**
+ * Columns added after the first release: checkpoint tables created by it lack them.
+ * MySQL has no ADD COLUMN IF NOT EXISTS (MariaDB has), so information_schema decides.
+ */
+async function addResumeColumns(conn: Connection): Promise<void> {
+    const [cols] = await conn.query<RowDataPacket[]>(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = 'resume_file'", [METADATA_SCHEMA, CHECKPOINT_TABLE]);
+    if (cols.length) return;
+    try {
+        await conn.query(`ALTER TABLE ${checkpointTable} ADD COLUMN resume_file VARCHAR(255) NULL, ADD COLUMN resume_position BIGINT UNSIGNED NULL`);
+    } catch (err) {
+        // Another stream of the same destination added them first.
+        if (Number((err as { errno?: number }).errno) !== 1060) throw err;
+    }
+}
 
 /** A FLOAT -0 is written as a negative value that underflows to -0 (see bulk-sink.ts). */
 function literalFor(col: SourceColumn): (v: SourceValue) => string {
@@ -64,25 +81,29 @@ export class MysqlChangeSink implements ChangeSink {
         await conn.query(`CREATE TABLE IF NOT EXISTS ${checkpointTable} (
             task_id VARCHAR(64) NOT NULL PRIMARY KEY, binlog_file VARCHAR(255) NOT NULL, binlog_position BIGINT UNSIGNED NOT NULL,
             gtid TEXT NULL, source_time BIGINT NULL, applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), stream_schema LONGTEXT NULL) ENGINE=InnoDB`);
+        await addResumeColumns(conn);
         return new MysqlChangeSink(conn);
     }
 
     async readCheckpoint(taskId: string): Promise<StreamCheckpoint | null> {
-        const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT binlog_file, binlog_position, gtid, source_time, stream_schema FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
+        const [rows] = await this.conn.query<RowDataPacket[]>(
+            `SELECT binlog_file, binlog_position, gtid, source_time, stream_schema, resume_file, resume_position FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
         if (rows.length === 0) return null;
         const r = rows[0];
         return {
             position: { file: String(r.binlog_file), position: Number(r.binlog_position), ...(r.gtid ? { gtid: String(r.gtid) } : {}) }, sourceTime: Number(r.source_time ?? 0),
-            ...(r.stream_schema ? { tables: JSON.parse(String(r.stream_schema)) as TableMapping[] } : {}),
+            ...(r.resume_file ? { resumeFrom: { file: String(r.resume_file), position: Number(r.resume_position) } } : {}),
+            ...(r.stream_schema ? { tables: decodeStreamSchema(taskId, String(r.stream_schema)) } : {}),
         };
     }
 
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
         await this.conn.query(
-            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at, stream_schema) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6), ?)
+            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at, stream_schema, resume_file, resume_position) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6), ?, ?, ?)
              ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position), gtid = VALUES(gtid), source_time = VALUES(source_time), applied_at = VALUES(applied_at),
-             stream_schema = COALESCE(VALUES(stream_schema), stream_schema)`,
-            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, Math.round(c.sourceTime), c.tables ? JSON.stringify(c.tables) : null],
+             stream_schema = COALESCE(VALUES(stream_schema), stream_schema), resume_file = VALUES(resume_file), resume_position = VALUES(resume_position)`,
+            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, Math.round(c.sourceTime), c.tables ? encodeStreamSchema(c.tables) : null,
+                c.resumeFrom?.file ?? null, c.resumeFrom?.position ?? null],
         );
     }
 
