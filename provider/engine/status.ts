@@ -55,7 +55,7 @@ export interface DirtyRecord {
 
 /** The incremental stream, as `pulumi-dts status` and the task's outputs show it. */
 export interface IncrementalStatus {
-    /** End of the last source transaction applied at the destination. */
+    /** End of the last source transaction applied at the destination, or passed over because it changed nothing selected. */
     position?: BinlogPosition;
     /** The source's current binlog position, as last polled. */
     sourcePosition?: BinlogPosition;

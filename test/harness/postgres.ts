@@ -148,3 +148,14 @@ export async function destroyPostgres(info: PostgresInfo): Promise<void> {
     await killPostgres(info).catch(() => undefined);
     rmSync(info.dir, { recursive: true, force: true });
 }
+
+/** Drops a test's schemas (MySQL databases migrated to PostgreSQL become schemas). */
+export async function dropSchemas(info: PostgresInfo, schemas: string[]): Promise<void> {
+    const c = new Client({ host: info.host, port: info.port, user: info.user, password: info.password, database: info.database });
+    await c.connect();
+    try {
+        for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS "${s.replace(/"/g, '""')}" CASCADE`);
+    } finally {
+        await c.end();
+    }
+}

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
 import { Client } from "pg";
+import { dropSchemas } from "../harness/postgres";
 import { compareDatabase, compareTable, formatMismatch, type CompareDestination } from "../harness/compare";
 import { mariaConnection, postgresConnection, removeHome, resumeTask, startTask, waitForStatus } from "../harness/engine-run";
 import { createSource, writeLoad } from "../harness/write-load";
@@ -22,12 +23,6 @@ async function mysqlAdmin(database?: string) {
     return mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, multipleStatements: true, database });
 }
 
-async function dropPostgresSchema(schema: string): Promise<void> {
-    const p = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
-    await p.connect();
-    await p.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await p.end();
-}
 
 const caughtUp = (s: TaskStatus) => s.phase === "running" && s.incremental?.caughtUp === true;
 
@@ -47,7 +42,7 @@ describe("incremental migration under a write load", () => {
         const c = await mysqlAdmin();
         for (const db of dbs) await c.query(`DROP DATABASE IF EXISTS ${db}; DROP DATABASE IF EXISTS ${db}_copy`);
         await c.end();
-        for (const db of dbs) await dropPostgresSchema(db);
+        await dropSchemas(pg, dbs);
         homes.forEach(removeHome);
     });
 
@@ -202,7 +197,7 @@ describe("incremental migration under a write load", () => {
         } finally {
             await load.stop();
         }
-        for (const schema of [`${db}_a`, `${db}_b`]) await dropPostgresSchema(schema);
+        await dropSchemas(pg, [`${db}_a`, `${db}_b`]);
     }, 180_000);
 
     it("TRUNCATE on the source empties the destination table; DDL on unselected tables passes by", async () => {

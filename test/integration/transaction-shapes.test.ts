@@ -8,9 +8,10 @@
  */
 import { afterAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
-import { Client } from "pg";
+import { dropSchemas } from "../harness/postgres";
 import { compareDatabase, formatMismatch, type CompareDestination } from "../harness/compare";
 import { mariaConnection, postgresConnection, removeHome, resumeTask, startTask, waitForStatus } from "../harness/engine-run";
+import { type BinlogPosition, comparePositions } from "../../provider/engine/model";
 import type { TaskRunner } from "../../provider/engine/task-runner";
 import type { TaskStatus } from "../../provider/engine/status";
 
@@ -19,7 +20,7 @@ const pg = inject("postgres");
 const connect = (database?: string) =>
     mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, multipleStatements: true, database });
 
-async function sourcePosition(): Promise<{ file: string; position: number }> {
+async function sourcePosition(): Promise<BinlogPosition> {
     const c = await connect();
     const [rows] = await c.query<mysql.RowDataPacket[]>("SHOW MASTER STATUS");
     await c.end();
@@ -29,11 +30,9 @@ async function sourcePosition(): Promise<{ file: string; position: number }> {
 /** Caught up with everything the source has logged by now (not just with what the stream saw). */
 async function waitCaughtUp(runner: TaskRunner): Promise<TaskStatus> {
     const target = await sourcePosition();
-    const seq = (f: string) => Number(/(\d+)$/.exec(f)?.[1] ?? 0);
     return waitForStatus(runner, (s) => {
         const p = s.incremental?.position;
-        return s.phase === "running" && s.incremental?.caughtUp === true && p !== undefined &&
-            (seq(p.file) > seq(target.file) || (p.file === target.file && p.position >= target.position));
+        return s.phase === "running" && s.incremental?.caughtUp === true && p !== undefined && comparePositions(p, target) >= 0;
     }, 60_000);
 }
 
@@ -108,6 +107,21 @@ async function writeSavepointShapes(c: mysql.Connection): Promise<void> {
 }
 
 /**
+ * Ends the session that prepared an XA transaction. The transaction survives it, detached
+ * (MariaDB 10.5+), but another session can commit it only once the server has finished the
+ * old one, which end() does not wait for.
+ */
+async function detach(session: mysql.Connection, observer: mysql.Connection): Promise<void> {
+    const id = session.threadId;
+    await session.end();
+    for (;;) {
+        const [rows] = await observer.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?", [id]);
+        if (Number(rows[0].n) === 0) return;
+        await new Promise((r) => setTimeout(r, 20));
+    }
+}
+
+/**
  * XA: committed and rolled back with other transactions in between; one-phase. Writes in
  * between go to another table: the prepared transaction keeps its row locks.
  */
@@ -118,10 +132,10 @@ async function writeXaShapes(db: string, x: string): Promise<void> {
     try {
         await xa.query(`XA START '${x}-commit'; INSERT INTO orders (customer, amount) VALUES ('xa-1', 7); UPDATE orders SET state = 'xa' WHERE customer = 'c-1'; XA END '${x}-commit'; XA PREPARE '${x}-commit'`);
         await other.query("INSERT INTO items VALUES (100, 1, 'between-1')");
-        await xa.end(); // a prepared XA transaction survives its session (MariaDB 10.5+)
+        await detach(xa, other);
         await other.query(`XA COMMIT '${x}-commit'`);
         await xb.query(`XA START '${x}-rollback'; INSERT INTO orders (customer, amount) VALUES ('xa-never', 8); DELETE FROM items WHERE order_id = 3; XA END '${x}-rollback'; XA PREPARE '${x}-rollback'`);
-        await xb.end(); // detached, so another session may roll it back
+        await detach(xb, other);
         await other.query("INSERT INTO items VALUES (100, 2, 'between-2')");
         await other.query(`XA ROLLBACK '${x}-rollback'`);
         await other.query(`XA START '${x}-one'; INSERT INTO orders (customer, amount) VALUES ('xa-one-phase', 9); XA END '${x}-one'; XA COMMIT '${x}-one' ONE PHASE`);
@@ -130,12 +144,6 @@ async function writeXaShapes(db: string, x: string): Promise<void> {
     }
 }
 
-async function dropPostgresSchema(schema: string): Promise<void> {
-    const p = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
-    await p.connect();
-    await p.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await p.end();
-}
 
 describe("application transaction shapes during incremental migration", () => {
     const runners: TaskRunner[] = [];
@@ -152,7 +160,7 @@ describe("application transaction shapes during incremental migration", () => {
         });
         for (const db of dbs) await c.query(`DROP DATABASE IF EXISTS ${db}; DROP DATABASE IF EXISTS ${db}_copy`);
         await c.end();
-        for (const db of dbs) await dropPostgresSchema(db);
+        await dropSchemas(pg, dbs);
         homes.forEach(removeHome);
     });
 
@@ -179,8 +187,8 @@ describe("application transaction shapes during incremental migration", () => {
             // An XA transaction prepared while the engine stops: its rows must survive the restart.
             const held = await connect(db);
             await held.query(`XA START '${db}-held'; INSERT INTO orders (customer, amount) VALUES ('held-1', 42); UPDATE orders SET amount = 43 WHERE customer = 'n-1'; XA END '${db}-held'; XA PREPARE '${db}-held'`);
-            await held.end();
             const w = await connect(db);
+            await detach(held, w);
             await w.query("INSERT INTO items VALUES (200, 1, 'while-held')");
             await waitCaughtUp(runner);
             await runner.stop();

@@ -145,6 +145,8 @@ export function classifyStatement(sql: string, defaultDb: string): ClassifiedSta
  * the stream cannot apply it exactly; the engine refuses it for selected tables.
  */
 export function loggedDmlTables(sql: string, defaultDb: string): NamedTable[] | null {
+    // Cheap exit before lexing: most logged statements are DDL, some of them large.
+    if (!/^(?:\s|\/\*[\s\S]*?\*\/|#[^\n]*\n|--\s[^\n]*\n)*(INSERT|REPLACE|UPDATE|DELETE|LOAD)\b/i.test(sql)) return null;
     const tokens = lexSql(sql).filter(isSignificant);
     const first = tokens[0];
     let i = 1;

@@ -544,6 +544,9 @@ export class IncrementalStream {
         const now = Date.now();
         const caughtUp = drained && master !== null && comparePositions(applied.position, master) >= 0;
         st.caughtUp = caughtUp;
+        // Transactions that changed nothing selected are done too: the position shown passes them,
+        // so it reaches the source's even when the last transactions touched other tables.
+        st.position = applied.position;
         st.sourcePosition = master ?? undefined;
         const oldest = st.oldestPendingTime ?? (caughtUp ? undefined : applied.sourceTime || undefined);
         st.latencySeconds = caughtUp || oldest === undefined ? 0 : Math.max(0, Math.round((now - oldest) / 100) / 10);
