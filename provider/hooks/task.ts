@@ -109,7 +109,11 @@ function reached(s: TaskStatus, waitFor: WaitFor, task: TaskSpec): boolean {
     if (s.phase !== "running") return false;
     // The full load is over once the stream runs; caught-up also wants the latency low.
     if (waitFor === "full-completed") return true;
-    return s.incremental !== undefined && (s.incremental.caughtUp || s.incremental.latencySeconds <= task.caughtUpLatencySeconds) && s.incremental.position !== undefined;
+    // Latency reads 0 before the stream has applied anything (no source time yet), so below the
+    // threshold counts only once a transaction has been applied; caughtUp is exact either way.
+    const inc = s.incremental;
+    return inc !== undefined && inc.position !== undefined &&
+        (inc.caughtUp || (inc.lastSourceTime !== undefined && inc.latencySeconds <= task.caughtUpLatencySeconds));
 }
 
 function progressLine(name: string, s: TaskStatus): string {
