@@ -133,9 +133,14 @@ describe("incremental migration survives kills, restarts and rotation", () => {
             const [m] = await (await admin()).query<mysql.RowDataPacket[]>("SHOW MASTER STATUS");
             const s = await until("f1", (x) => x.phase === "running" && x.incremental?.caughtUp === true, 120_000);
             expect(s.incremental!.position!.file).toBe(String(m[0].File));
-            // The metrics file a scraper reads.
-            await sleep(1200);
-            const metrics = readFileSync(join(home.dir, "metrics.prom"), "utf8");
+            // The metrics file a scraper reads, rewritten every second. Heartbeats keep arriving and
+            // binlog times have second resolution, so one read may catch a heartbeat in flight
+            // (latency up to 2 s): wait for a rewrite that shows the stream at rest.
+            let metrics = "";
+            for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(250)) {
+                metrics = readFileSync(join(home.dir, "metrics.prom"), "utf8");
+                if (metrics.includes('pulumi_dts_latency_seconds{task="f1",phase="running"} 0\n')) break;
+            }
             expect(metrics).toContain('pulumi_dts_latency_seconds{task="f1",phase="running"} 0');
             expect(metrics).toMatch(/pulumi_dts_changes_applied_total\{task="f1",phase="running"\} [1-9]\d*/);
             const results = await compareDatabase(src, db, { kind: "postgres", conn: dst, schema: db });
