@@ -7,6 +7,7 @@ export type ConnectionFailureKind =
     | "tls-required"
     | "tls-unsupported"
     | "tls-verify-failed"
+    | "tls-name-mismatch"
     | "unknown-database"
     | "not-implemented"
     | "other";
@@ -29,9 +30,10 @@ const hints: Record<ConnectionFailureKind, string> = {
     "unknown-host": "check the host name; it does not resolve from this machine",
     "refused": "nothing accepts connections on that port: check the port, and that the server runs and listens on this address",
     "timeout": "the server did not answer in time: check firewalls/whitelists, or raise connectTimeoutSeconds",
-    "tls-required": "the server only accepts encrypted connections: set tls.mode to \"required\" (or \"verify-ca\" with tls.ca)",
+    "tls-required": "the server only accepts encrypted connections: set tls.mode to \"required\" (or \"verify-ca\" / \"verify-full\" with tls.ca)",
     "tls-unsupported": "the server does not offer TLS: set tls.mode to \"disabled\", or enable TLS on the server",
     "tls-verify-failed": "the server certificate is not signed by tls.ca: pass the CA that signed it, or use tls.mode \"required\"",
+    "tls-name-mismatch": "set tls.serverName to a name the certificate lists, or connect with host set to one of them (tls.mode \"verify-ca\" checks the CA but not the name)",
     "unknown-database": "create the database first, or connect to one that exists",
     "not-implemented": "this engine is validated only; connecting to it arrives with its own connector",
     "other": "see the server's message above",
@@ -47,6 +49,30 @@ export class ConnectionError extends Error {
         super(`cannot connect to ${describeEndpoint(endpoint)}: ${detail} (${hints[kind]})`);
         this.name = "ConnectionError";
     }
+}
+
+/** What node's tls.checkServerIdentity leaves on its error (ERR_TLS_CERT_ALTNAME_INVALID); drivers may replace `code`. */
+interface NameCheckError {
+    code?: string;
+    message?: string;
+    host?: string;
+    cert?: { subject?: { CN?: string | string[] }; subjectaltname?: string };
+}
+
+/**
+ * The detail of a verify-full failure because the certificate does not name the server,
+ * or undefined for any other error: the name checked and the names the certificate has.
+ */
+export function nameMismatchDetail(err: unknown): string | undefined {
+    const e = (err ?? {}) as NameCheckError;
+    if (e.code !== "ERR_TLS_CERT_ALTNAME_INVALID" && !/does not match certificate's altnames/i.test(e.message ?? "")) return undefined;
+    const names = [
+        ...(e.cert?.subjectaltname ? e.cert.subjectaltname.split(/,\s*/) : []),
+        ...[e.cert?.subject?.CN ?? []].flat().map((cn) => `CN=${cn}`),
+    ];
+    const listed = names.length > 0 ? names.join(", ") : "none that could be read";
+    return `the server certificate does not name "${e.host ?? "?"}", the name tls.mode "verify-full" checks (tls.serverName, else host); ` +
+        `the certificate's names: ${listed}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { type CheckFailure, validate } from "../check";
 import { ConnectionError, redact } from "../errors/connection-error";
 import type { ConnectionFacts } from "../connectors/facts";
 import { connectionId, factDrift, testConnectivity } from "../connectors/probe";
+import { connectionFieldFailures } from "../unimplemented-fields";
 
 type Props = Record<string, unknown>;
 
@@ -28,8 +29,7 @@ export interface ConnectionOutputs {
 
 export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
     const result = validate(connectionArgsSchema, news);
-    if (result.ok) return { inputs: news, failures: [] };
-    return { inputs: news, failures: result.failures };
+    return { inputs: news, failures: [...(result.ok ? [] : result.failures), ...connectionFieldFailures(news)] };
 }
 
 function parse(inputs: Props): ConnectionSpec {

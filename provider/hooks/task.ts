@@ -13,6 +13,7 @@ import { formatPosition } from "../engine/model";
 import type { TaskStatus } from "../engine/status";
 import type { EngineTaskSpec } from "../engine/task-store";
 import { redact } from "../errors/connection-error";
+import { connectionFieldFailures, taskFieldFailures } from "../unimplemented-fields";
 
 type Props = Record<string, unknown>;
 
@@ -37,12 +38,13 @@ function capabilityFailures(news: Props): CheckFailure[] {
 
 export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
     const result = validate(taskArgsSchema, news);
-    const failures = [...(result.ok ? [] : result.failures), ...capabilityFailures(news)];
+    const failures = [...(result.ok ? [] : result.failures), ...capabilityFailures(news), ...taskFieldFailures(news)];
     for (const side of ["source", "destination"] as const) {
         const conn = news[side];
         if (conn && typeof conn === "object") {
             const r = validate(connectionArgsSchema, conn);
             if (!r.ok) failures.push(...r.failures.map((f) => ({ property: `${side}.${f.property}`, reason: `${side}.${f.reason}` })));
+            failures.push(...connectionFieldFailures(conn as Props, `${side}.`));
         }
     }
     return { inputs: news, failures };

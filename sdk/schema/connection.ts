@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { intInRange } from "./common";
 
@@ -16,18 +17,27 @@ export function isPostgresFamily(engine: Engine): boolean {
     return (postgresFamilyEngines as readonly string[]).includes(engine);
 }
 
-/** TLS as DTS's "Connection Method": non-encrypted, SSL-encrypted, or SSL with CA verification. */
+/**
+ * TLS as DTS's "Connection Method": non-encrypted, SSL-encrypted, or SSL with CA
+ * verification; `verify-full` also checks that the certificate names the server (as
+ * MySQL's VERIFY_IDENTITY and libpq's verify-full), which verify-ca does not.
+ */
 export const tlsSchema = z
     .object({
-        mode: z.enum(["disabled", "required", "verify-ca"]).default("disabled"),
-        /** PEM-encoded CA certificate(s); required for `verify-ca`. */
+        mode: z.enum(["disabled", "required", "verify-ca", "verify-full"]).default("disabled"),
+        /** PEM-encoded CA certificate(s); required for `verify-ca` and `verify-full`. */
         ca: z.string().optional(),
-        /** Host name to verify the certificate against (defaults to `host`). */
-        serverName: z.string().optional(),
+        /** `verify-full`: the name the certificate must carry (defaults to `host`), e.g. when connecting through a tunnel. */
+        serverName: z
+            .string()
+            .min(1, "must not be empty")
+            // An IP address is not sent as the TLS server name, so mysql2 would check the certificate against `host` instead.
+            .refine((s) => isIP(s) === 0, "must be a DNS name: to check an IP address in the certificate, connect with host set to that address and leave serverName out")
+            .optional(),
     })
     .superRefine((tls, ctx) => {
-        if (tls.mode === "verify-ca" && !tls.ca) {
-            ctx.addIssue({ code: "custom", path: ["ca"], message: "is required when tls.mode is \"verify-ca\": pass the PEM text of the CA that signed the server certificate" });
+        if ((tls.mode === "verify-ca" || tls.mode === "verify-full") && !tls.ca) {
+            ctx.addIssue({ code: "custom", path: ["ca"], message: `is required when tls.mode is "${tls.mode}": pass the PEM text of the CA that signed the server certificate` });
         }
         if (tls.ca !== undefined && !tls.ca.includes("-----BEGIN CERTIFICATE-----")) {
             ctx.addIssue({ code: "custom", path: ["ca"], message: "must be PEM text starting with -----BEGIN CERTIFICATE----- (the file's contents, not its path)" });

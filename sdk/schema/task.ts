@@ -147,7 +147,7 @@ export const alertingSchema = z.object({
 
 export const verificationSchema = z.object({
     /** none: no verification; checksum: per-table checksums; rows: row by row comparison. */
-    mode: z.enum(["none", "checksum", "rows"]).default("checksum"),
+    mode: z.enum(["none", "checksum", "rows"]).default("none"),
     /** Verify a sample of this percentage of rows (row mode), 1-100. */
     samplePercent: intInRange(1, 100).default(100),
     /** Re-verify incremental data every N minutes (0 turns it off). */
@@ -189,7 +189,7 @@ export const taskArgsSchema = z
         maxcompute: maxcomputeSchema.optional(),
         floatPrecision: floatPrecisionSchema.default({ float: 38, double: 308 }),
         alerting: alertingSchema.optional(),
-        verification: verificationSchema.default({ mode: "checksum", samplePercent: 100, incrementalIntervalMinutes: 0 }),
+        verification: verificationSchema.default({ mode: "none", samplePercent: 100, incrementalIntervalMinutes: 0 }),
         /** Precheck alerts to accept (item ids, or "all"); failed items always block. */
         ignorePrecheckAlerts: z.union([z.literal("all"), z.array(z.string().min(1))]).default([]),
         /** What `pulumi up` waits for before it returns. */

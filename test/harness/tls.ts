@@ -15,7 +15,16 @@ export interface TlsFiles {
     keyFile: string;
     /** File holding caPem. */
     caFile: string;
+    /**
+     * A second server certificate signed by caPem that names only `misnamedHost` (no IP,
+     * no localhost): a server using it fails tls.mode "verify-full" at 127.0.0.1.
+     */
+    misnamedCertFile: string;
+    misnamedKeyFile: string;
+    misnamedHost: string;
 }
+
+const misnamedHost = "db.example.test";
 
 const opensslConfig = [
     "[req]",
@@ -32,6 +41,13 @@ const opensslConfig = [
     "keyUsage = critical,digitalSignature,keyEncipherment",
     "extendedKeyUsage = serverAuth",
     "subjectAltName = IP:127.0.0.1,DNS:localhost",
+    "subjectKeyIdentifier = hash",
+    "authorityKeyIdentifier = keyid",
+    "[v3_misnamed]",
+    "basicConstraints = critical,CA:FALSE",
+    "keyUsage = critical,digitalSignature,keyEncipherment",
+    "extendedKeyUsage = serverAuth",
+    `subjectAltName = DNS:${misnamedHost}`,
     "subjectKeyIdentifier = hash",
     "authorityKeyIdentifier = keyid",
     "",
@@ -65,25 +81,35 @@ export function makeTlsFiles(dir: string, runAs: RunAs = serverUser()): TlsFiles
     makeCa(dir, cnf, "other-ca", "pulumi-dts unrelated test CA");
 
     const caFile = join(dir, "ca.pem");
-    const keyFile = join(dir, "server.key");
-    const certFile = join(dir, "server.pem");
-    const csr = join(dir, "server.csr");
-    openssl(dir, ["req", "-new", "-config", cnf, "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", csr, "-subj", "/CN=127.0.0.1"]);
-    const serial = "0x" + execFileSync("openssl", ["rand", "-hex", "8"]).toString().trim();
-    openssl(dir, [
-        "x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", join(dir, "ca.key"), "-set_serial", serial,
-        "-out", certFile, "-days", "2", "-extfile", cnf, "-extensions", "v3_server",
-    ]);
+    const server = issueServerCert(dir, cnf, "server", "127.0.0.1", "v3_server");
+    const misnamed = issueServerCert(dir, cnf, "misnamed", misnamedHost, "v3_misnamed");
 
-    // PostgreSQL refuses a key readable by group/others.
-    chmodSync(keyFile, 0o600);
     chmodSync(dir, 0o755);
-    giveTo(runAs, dir, caFile, certFile, keyFile);
+    giveTo(runAs, dir, caFile, server.certFile, server.keyFile, misnamed.certFile, misnamed.keyFile);
     return {
         caPem: readFileSync(caFile, "utf8"),
         otherCaPem: readFileSync(join(dir, "other-ca.pem"), "utf8"),
-        certFile,
-        keyFile,
+        certFile: server.certFile,
+        keyFile: server.keyFile,
         caFile,
+        misnamedCertFile: misnamed.certFile,
+        misnamedKeyFile: misnamed.keyFile,
+        misnamedHost,
     };
+}
+
+/** A server certificate signed by the CA in `dir`, with the subjectAltName of config section `extensions`. */
+function issueServerCert(dir: string, cnf: string, name: string, cn: string, extensions: string): { certFile: string; keyFile: string } {
+    const keyFile = join(dir, `${name}.key`);
+    const certFile = join(dir, `${name}.pem`);
+    const csr = join(dir, `${name}.csr`);
+    openssl(dir, ["req", "-new", "-config", cnf, "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", csr, "-subj", `/CN=${cn}`]);
+    const serial = "0x" + execFileSync("openssl", ["rand", "-hex", "8"]).toString().trim();
+    openssl(dir, [
+        "x509", "-req", "-in", csr, "-CA", join(dir, "ca.pem"), "-CAkey", join(dir, "ca.key"), "-set_serial", serial,
+        "-out", certFile, "-days", "2", "-extfile", cnf, "-extensions", extensions,
+    ]);
+    // PostgreSQL refuses a key readable by group/others.
+    chmodSync(keyFile, 0o600);
+    return { certFile, keyFile };
 }

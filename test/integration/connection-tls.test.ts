@@ -10,25 +10,30 @@ import { destroyMariaDb, type MariaDbInfo, startMariaDb } from "../harness/maria
 import { destroyPostgres, type PostgresInfo, startPostgres } from "../harness/postgres";
 import { makeTlsFiles, type TlsFiles } from "../harness/tls";
 
-type Tls = { mode: "disabled" | "required" | "verify-ca"; ca?: string };
+type Tls = { mode: "disabled" | "required" | "verify-ca" | "verify-full"; ca?: string; serverName?: string };
 
 let certDir: string | undefined;
 let tls: TlsFiles;
 let mariadb: MariaDbInfo | undefined;
 let postgres: PostgresInfo | undefined;
+/** Servers whose certificate (same CA) names only tls.misnamedHost, not 127.0.0.1. */
+let misnamedMariadb: MariaDbInfo | undefined;
+let misnamedPostgres: PostgresInfo | undefined;
 
 beforeAll(async () => {
     certDir = mkdtempSync(join(tmpdir(), "dts-tls-"));
     tls = makeTlsFiles(certDir);
-    [mariadb, postgres] = await Promise.all([
+    const pgTls = (cert: string, key: string) =>
+        ["ssl = on", `ssl_cert_file = '${cert}'`, `ssl_key_file = '${key}'`, `ssl_ca_file = '${tls.caFile}'`];
+    // TLS only over TCP; trust on the unix socket so the harness can bootstrap.
+    const hba = ["local all all trust", "hostssl all all 127.0.0.1/32 scram-sha-256"];
+    [mariadb, postgres, misnamedMariadb, misnamedPostgres] = await Promise.all([
         startMariaDb({
             extraConfig: [`ssl-ca=${tls.caFile}`, `ssl-cert=${tls.certFile}`, `ssl-key=${tls.keyFile}`, "require_secure_transport=ON"],
         }),
-        startPostgres({
-            extraConfig: ["ssl = on", `ssl_cert_file = '${tls.certFile}'`, `ssl_key_file = '${tls.keyFile}'`, `ssl_ca_file = '${tls.caFile}'`],
-            // TLS only over TCP; trust on the unix socket so the harness can bootstrap.
-            hba: ["local all all trust", "hostssl all all 127.0.0.1/32 scram-sha-256"],
-        }),
+        startPostgres({ extraConfig: pgTls(tls.certFile, tls.keyFile), hba }),
+        startMariaDb({ extraConfig: [`ssl-ca=${tls.caFile}`, `ssl-cert=${tls.misnamedCertFile}`, `ssl-key=${tls.misnamedKeyFile}`] }),
+        startPostgres({ extraConfig: pgTls(tls.misnamedCertFile, tls.misnamedKeyFile), hba }),
     ]);
 });
 
@@ -36,6 +41,8 @@ afterAll(async () => {
     await Promise.all([
         mariadb ? destroyMariaDb(mariadb) : undefined,
         postgres ? destroyPostgres(postgres) : undefined,
+        misnamedMariadb ? destroyMariaDb(misnamedMariadb) : undefined,
+        misnamedPostgres ? destroyPostgres(misnamedPostgres) : undefined,
     ]);
     if (certDir) rmSync(certDir, { recursive: true, force: true });
 });
@@ -97,7 +104,48 @@ describe("Test Connectivity over TLS: MariaDB with require_secure_transport=ON",
     it("rejects verify-ca with an unrelated CA as tls-verify-failed", async () => {
         await expectFailure(mariaSpec(mariadb!, { mode: "verify-ca", ca: tls.otherCaPem }), "tls-verify-failed", mariadb!.password);
     });
+
+    it("connects with tls.mode verify-full when the certificate names the host (IP 127.0.0.1)", async () => {
+        const r = await testConnectivity(mariaSpec(mariadb!, { mode: "verify-full", ca: tls.caPem }));
+        expect(r.connectivity).toBe("verified");
+    });
 });
+
+/**
+ * verify-full against a certificate of the right CA for another name: refused with the
+ * name checked, the certificate's names and the fix; serverName makes it pass, and
+ * verify-ca (chain only) is not affected.
+ */
+function describeNameCheck(label: string, server: () => { info: MariaDbInfo | PostgresInfo; spec: (t: Tls) => ConnectionSpec }): void {
+    describe(`Test Connectivity over TLS: ${label} whose certificate names only db.example.test`, () => {
+        it("rejects verify-full at 127.0.0.1 as tls-name-mismatch, naming both names and the fix", async () => {
+            const { info, spec: s } = server();
+            const e = await expectFailure(s({ mode: "verify-full", ca: tls.caPem }), "tls-name-mismatch", info.password);
+            expect(e.message).toContain(`does not name "127.0.0.1"`);
+            expect(e.message).toContain(`DNS:${tls.misnamedHost}`);
+            expect(e.message).toContain("set tls.serverName");
+        });
+
+        it("connects with verify-full when tls.serverName is the certificate's name", async () => {
+            const r = await testConnectivity(server().spec({ mode: "verify-full", ca: tls.caPem, serverName: tls.misnamedHost }));
+            expect(r.connectivity).toBe("verified");
+        });
+
+        it("rejects verify-full with a serverName the certificate does not list", async () => {
+            const { info, spec: s } = server();
+            const e = await expectFailure(s({ mode: "verify-full", ca: tls.caPem, serverName: "other.example.test" }), "tls-name-mismatch", info.password);
+            expect(e.message).toContain(`does not name "other.example.test"`);
+        });
+
+        it("still connects with verify-ca, which checks the chain but not the name", async () => {
+            const r = await testConnectivity(server().spec({ mode: "verify-ca", ca: tls.caPem }));
+            expect(r.connectivity).toBe("verified");
+        });
+    });
+}
+
+describeNameCheck("MariaDB", () => ({ info: misnamedMariadb!, spec: (t) => mariaSpec(misnamedMariadb!, t) }));
+describeNameCheck("PostgreSQL", () => ({ info: misnamedPostgres!, spec: (t) => pgSpec(misnamedPostgres!, t) }));
 
 describe("Test Connectivity over TLS: PostgreSQL with ssl=on and hostssl only", () => {
     it("rejects a non-encrypted connection as tls-required", async () => {
@@ -119,6 +167,11 @@ describe("Test Connectivity over TLS: PostgreSQL with ssl=on and hostssl only", 
 
     it("rejects verify-ca with an unrelated CA as tls-verify-failed", async () => {
         await expectFailure(pgSpec(postgres!, { mode: "verify-ca", ca: tls.otherCaPem }), "tls-verify-failed", postgres!.password);
+    });
+
+    it("connects with tls.mode verify-full when the certificate names the host (IP 127.0.0.1)", async () => {
+        const r = await testConnectivity(pgSpec(postgres!, { mode: "verify-full", ca: tls.caPem }));
+        expect(r.connectivity).toBe("verified");
     });
 });
 

@@ -1,7 +1,8 @@
+import * as net from "node:net";
 import * as mysql from "mysql2/promise";
 import type { ConnectionOptions } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
-import { ConnectionError, type ConnectionFailureKind, type Endpoint, redact } from "../../errors/connection-error";
+import { ConnectionError, type ConnectionFailureKind, type Endpoint, nameMismatchDetail, redact } from "../../errors/connection-error";
 
 export function mysqlEndpoint(spec: MysqlConnectionSpec): Endpoint {
     return { engine: spec.engine, host: spec.host, port: spec.port ?? 3306, user: spec.user };
@@ -27,12 +28,42 @@ export function mysqlOptions(spec: MysqlConnectionSpec, extra: Partial<Connectio
     if (spec.tls.mode !== "disabled") {
         opts.ssl = {
             ca: spec.tls.ca,
-            rejectUnauthorized: spec.tls.mode === "verify-ca",
-            // verify-ca checks the chain, not the host name (as MySQL's --ssl-mode=VERIFY_CA).
-            checkServerIdentity: () => undefined,
+            rejectUnauthorized: spec.tls.mode !== "required",
+            // verify-ca checks the chain, not the host name (as MySQL's --ssl-mode=VERIFY_CA);
+            // verify-full also checks the name (VERIFY_IDENTITY): mysql2 then runs node's
+            // tls.checkServerIdentity against its `host` option.
+            verifyIdentity: spec.tls.mode === "verify-full",
         } as ConnectionOptions["ssl"];
+        if (spec.tls.mode === "verify-full") {
+            const name = spec.tls.serverName ?? opts.host!;
+            if (name !== opts.host || net.isIP(name) !== 0) Object.assign(opts, connectByAddress(name, opts));
+        }
     }
     return opts;
+}
+
+/**
+ * mysql2 takes the name to check (and send as SNI) from `host` and has no option of its
+ * own for it, so with a serverName `host` becomes that name and the socket, opened here,
+ * goes to the real address. For an IP address mysql2 passes no name at all, and node then
+ * checks the certificate against "localhost" unless the socket carries the address it was
+ * opened to (`_host`, which node's net sets only after a DNS lookup): the socket opened here
+ * carries it, so the certificate must list that IP (test/integration/connection-tls.test.ts
+ * proves both cases against a certificate naming neither).
+ */
+function connectByAddress(name: string, opts: ConnectionOptions): Partial<ConnectionOptions> {
+    const address = { host: opts.host!, port: opts.port! };
+    return {
+        host: name,
+        stream: () => {
+            const socket = net.connect(address);
+            if (net.isIP(name) !== 0) (socket as net.Socket & { _host?: string })._host = name;
+            // What mysql2 does for the sockets it opens itself.
+            socket.setNoDelay(true);
+            if (opts.enableKeepAlive !== false) socket.on("connect", () => socket.setKeepAlive(true, opts.keepAliveInitialDelay));
+            return socket;
+        },
+    };
 }
 
 export async function connectMysql(spec: MysqlConnectionSpec, extra: Partial<ConnectionOptions> = {}): Promise<mysql.Connection> {
@@ -76,6 +107,8 @@ export function classifyMysqlError(
     /** tlsLoginAccepted: the same credentials were accepted over TLS after a plain login was refused. */
     context: { tlsLoginAccepted?: boolean } = {},
 ): ConnectionError {
+    const mismatch = nameMismatchDetail(err);
+    if (mismatch) return new ConnectionError("tls-name-mismatch", mysqlEndpoint(spec), mismatch);
     const e = (err ?? {}) as DriverError;
     let raw = redact(String(e.message ?? err), [spec.password]);
     const kind = mysqlFailureKind(e, spec, context.tlsLoginAccepted === true);

@@ -1,6 +1,8 @@
+import { isIP } from "node:net";
+import * as tls from "node:tls";
 import { Client, type ClientConfig } from "pg";
 import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
-import { ConnectionError, type ConnectionFailureKind, type Endpoint, redact } from "../../errors/connection-error";
+import { ConnectionError, type ConnectionFailureKind, type Endpoint, nameMismatchDetail, redact } from "../../errors/connection-error";
 
 export function postgresEndpoint(spec: PostgresConnectionSpec): Endpoint {
     return { engine: spec.engine, host: spec.host, port: spec.port ?? 5432, user: spec.user, database: spec.database };
@@ -18,10 +20,16 @@ export function postgresConfig(spec: PostgresConnectionSpec, extra: Partial<Clie
         ...extra,
     };
     if (spec.tls.mode !== "disabled") {
+        // verify-ca checks the chain, not the name; verify-full checks the name too, against
+        // serverName when given (pg itself would check `host`).
+        const name = spec.tls.serverName ?? spec.host;
+        const verifyFull = spec.tls.mode === "verify-full";
         cfg.ssl = {
             ca: spec.tls.ca,
-            rejectUnauthorized: spec.tls.mode === "verify-ca",
-            checkServerIdentity: () => undefined,
+            rejectUnauthorized: spec.tls.mode !== "required",
+            checkServerIdentity: verifyFull ? (_host, cert) => tls.checkServerIdentity(name, cert) : () => undefined,
+            // SNI; pg replaces it with `host` when that is a DNS name.
+            ...(verifyFull && isIP(name) === 0 ? { servername: name } : {}),
         };
     }
     return cfg;
@@ -46,6 +54,8 @@ interface PgDriverError {
 }
 
 export function classifyPostgresError(err: unknown, spec: PostgresConnectionSpec): ConnectionError {
+    const mismatch = nameMismatchDetail(err);
+    if (mismatch) return new ConnectionError("tls-name-mismatch", postgresEndpoint(spec), mismatch);
     const e = (err ?? {}) as PgDriverError;
     const raw = redact(String(e.message ?? err), [spec.password]);
     return new ConnectionError(postgresFailureKind(e), postgresEndpoint(spec), raw);
