@@ -23,6 +23,8 @@ export interface MysqlFacts {
     binlogRowValueOptions?: string | null;
     /** binlog_transaction_compression where the server has it (MySQL ≥ 8.0.20); null on MariaDB and older MySQL. */
     binlogTransactionCompression?: boolean | null;
+    /** binlog_order_commits where the server has it (MySQL ≥ 5.6.6; not MariaDB): the snapshot's commit barrier relies on it being ON. */
+    binlogOrderCommits?: boolean | null;
     /** Hours binary logs are kept; null when they are never purged automatically. */
     binlogRetentionHours: number | null;
     /** MySQL's gtid_mode, or "MARIADB" (domain-based GTIDs, always available). */

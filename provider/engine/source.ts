@@ -4,6 +4,7 @@ import type { ConnectionFacts } from "../connectors/facts";
 import { connectMysql } from "../connectors/mysql/connect";
 import { qualified } from "../connectors/mysql/identifiers";
 import { introspectMysqlServer } from "../connectors/mysql/introspect-server";
+import { dialectOf, type ServerDialect } from "../connectors/mysql/server-dialect";
 import { databaseCharset, introspectEvents, introspectRoutines, introspectTables, introspectTriggers, introspectViews, listBaseTables } from "../connectors/mysql/introspect-tables";
 import type { DatabaseObjects } from "./destination";
 import type { SourceTable, TableMapping } from "./model";
@@ -16,6 +17,11 @@ export class MysqlSource {
         const conn = await connectMysql(spec);
         await conn.query("SET SESSION time_zone = '+00:00'");
         return new MysqlSource(spec, conn, await introspectMysqlServer(conn, spec));
+    }
+
+    /** The statements this source's flavour and version understand. */
+    get dialect(): ServerDialect {
+        return dialectOf(this.facts);
     }
 
     async databaseExists(db: string): Promise<boolean> {

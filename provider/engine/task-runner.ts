@@ -2,7 +2,7 @@ import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
 import { ConnectionError, redact } from "../errors/connection-error";
 import { openSnapshot, closeSnapshot } from "../connectors/mysql/snapshot";
 import { connectMysql } from "../connectors/mysql/connect";
-import { removeHeartbeat } from "../connectors/mysql/heartbeat";
+import { heartbeatBarrier, removeHeartbeat } from "../connectors/mysql/heartbeat";
 import type { DatabaseObjects, Destination } from "./destination";
 import { openDestination } from "./destinations";
 import { planChunks } from "./full/chunks";
@@ -364,8 +364,12 @@ export class TaskRunner {
         const sourceSpec = this.spec.source as MysqlConnectionSpec;
         // The task's position: taken before any chunk snapshot, so every chunk is at or after it.
         if (!this.checkpoint.snapshotTaken) {
-            const snap = await this.withRetry("open snapshot", () => openSnapshot(sourceSpec, source.facts.flavour));
+            // On MySQL the position is proven by a barrier commit to the task's heartbeat row (snapshot-position.ts).
+            const barrier = heartbeatBarrier(this.spec.task.heartbeat, this.spec.taskId);
+            const snap = await this.withRetry("open snapshot", () =>
+                openSnapshot(sourceSpec, source.facts.flavour, { serverVersion: source.facts.serverVersion, barrier }));
             try {
+                if (snap.risk && this.spec.task.migrationTypes.includes("incremental")) this.note([snap.risk]);
                 if (snap.position.file) {
                     this.checkpoint.snapshotPosition = snap.position;
                     this.status.snapshotPosition = snap.position;

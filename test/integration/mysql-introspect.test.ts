@@ -10,6 +10,7 @@ import {
 } from "../../provider/connectors/mysql/introspect-tables";
 import { IntrospectionError } from "../../provider/connectors/mysql/schema-errors";
 import type { SourceTable, TableMapping } from "../../provider/engine/model";
+import { invisibleColumns, primaryKeys } from "../../provider/engine/precheck/source-items";
 
 const maria = inject("mariadb");
 const tag = `${process.pid}_${Date.now() % 100000}`;
@@ -19,6 +20,7 @@ const INL = `dts_is_inl_${tag}`;
 const REN = `dts_is_ren_${tag}`;
 const OBJ = `dts_is_obj_${tag}`;
 const PERF = `dts_is_perf_${tag}`;
+const GIPK = `dts_is_gipk_${tag}`;
 
 /** The options the engine's connections use (connect.ts): exact numbers and dates as text. */
 const connect = (database?: string) =>
@@ -164,7 +166,7 @@ describe("MySQL-family introspection and DDL against MariaDB", () => {
     });
 
     afterAll(async () => {
-        for (const db of [SRC, DST, INL, REN, OBJ, PERF]) await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)}`);
+        for (const db of [SRC, DST, INL, REN, OBJ, PERF, GIPK, `${GIPK}_copy`]) await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)}`);
         await conn.end();
     });
 
@@ -364,6 +366,25 @@ describe("MySQL-family introspection and DDL against MariaDB", () => {
         } finally {
             await dst.end();
         }
+    });
+
+    it("keys a table by its invisible my_row_id, as MySQL 8.0.30+ generates it (GIPK), and reads it by name", async () => {
+        // MariaDB has no sql_generate_invisible_primary_key: the table is written as MySQL shows a GIPK
+        // once show_gipk_in_create_table_and_information_schema is ON (introspection sets it there).
+        await conn.query(createDatabaseSql(GIPK, "utf8mb4", "utf8mb4_general_ci"));
+        await conn.query(`CREATE TABLE ${qualified(GIPK, "events")} (my_row_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT INVISIBLE, note VARCHAR(20), PRIMARY KEY (my_row_id)) ENGINE=InnoDB`);
+        await conn.query(`INSERT INTO ${qualified(GIPK, "events")} (note) VALUES ('a'), ('b')`);
+        const [t] = await introspectTables(conn, GIPK);
+        expect(t.primaryKey).toEqual(["my_row_id"]);
+        expect(t.columns[0]).toMatchObject({ name: "my_row_id", invisible: true, extra: expect.stringMatching(/auto_increment/) });
+        const m = identity(t, `${GIPK}_copy`);
+        expect(primaryKeys([m])[0]).toMatchObject({ outcome: "passed" });
+        expect(invisibleColumns([m])[0].detail).toMatch(/events\.my_row_id is a generated invisible primary key/);
+        // SELECT * skips it; naming it reads it.
+        const [star] = await conn.query<Row[]>(`SELECT * FROM ${qualified(GIPK, "events")}`);
+        expect(Object.keys(star[0])).toEqual(["note"]);
+        const [named] = await conn.query<Row[]>(`SELECT ${t.columns.map((c) => quoteIdent(c.name)).join(", ")} FROM ${qualified(GIPK, "events")} ORDER BY my_row_id`);
+        expect(named.map((r) => [String(r.my_row_id), r.note])).toEqual([["1", "a"], ["2", "b"]]);
     });
 
     it("introspects 1,000 tables in a handful of statements", async () => {

@@ -102,7 +102,8 @@ describe("incremental precheck: binlog decoding and source server", () => {
     it("passes a read-only 5.7+ / MariaDB source and says whether replicated changes are logged", () => {
         const i = item(facts({ readOnly: true, logSlaveUpdates: false }, { serverVersion: "8.0.36" }), "source-read-only");
         expect(i.outcome).toBe("passed");
-        expect(i.detail).toMatch(/log_slave_updates ON, which is OFF here/);
+        expect(i.detail).toMatch(/log_replica_updates ON, which is OFF here/); // the 8.0.26+ name
+        expect(item(facts({ readOnly: true, logSlaveUpdates: true }, { serverVersion: "5.7.44-log" }), "source-read-only").detail).toMatch(/log_slave_updates ON, which is ON here/);
         expect(item(facts({ readOnly: true, gtidMode: "MARIADB" }, { flavour: "MariaDB", serverVersion: "10.11.6-MariaDB" }), "source-read-only").outcome).toBe("passed");
     });
 
@@ -140,6 +141,23 @@ describe("incremental precheck: binlog decoding and source server", () => {
     it("passes binlog_row_image on servers that always log full rows", () => {
         expect(item(facts({ binlogRowImage: "" }, { flavour: "MariaDB", serverVersion: "10.0.38-MariaDB" }), "binlog-row-image").outcome).toBe("passed");
         expect(item(facts({ binlogRowImage: "MINIMAL" }), "binlog-row-image").outcome).toBe("failed");
+    });
+
+    it("alerts when a MySQL source has binlog_order_commits OFF (the snapshot's barrier proves nothing then), with the SET GLOBAL fix", () => {
+        const i = item(facts({ binlogOrderCommits: false }), "binlog-order-commits");
+        expect(i).toMatchObject({ outcome: "alert", object: "source" });
+        expect(i.detail).toMatch(/binlog_order_commits is OFF.*missing at the destination/);
+        expect(i.fix).toContain("SET GLOBAL binlog_order_commits = ON");
+        expect(blocking(facts({ binlogOrderCommits: false }))).toEqual(["binlog-order-commits"]);
+        expect(item(facts({ binlogOrderCommits: true }), "binlog-order-commits").outcome).toBe("passed");
+        expect(item(facts({ binlogOrderCommits: false }, { flavour: "PolarDB", serverVersion: "8.0.18" }), "binlog-order-commits").outcome).toBe("alert");
+    });
+
+    it("asks nothing about binlog_order_commits of MariaDB, of servers that did not report it, or without a full load", () => {
+        const ids = (f: ConnectionFacts, task: TaskSpec = incremental) => items(f, task).map((i) => i.id);
+        expect(ids(facts({ binlogOrderCommits: null, gtidMode: "MARIADB" }, { flavour: "MariaDB", serverVersion: "10.11.6-MariaDB" }))).not.toContain("binlog-order-commits");
+        expect(ids(facts({ binlogOrderCommits: undefined }))).not.toContain("binlog-order-commits");
+        expect(ids(facts({ binlogOrderCommits: false }), spec(["incremental"]))).not.toContain("binlog-order-commits");
     });
 
     it("parses server versions", () => {

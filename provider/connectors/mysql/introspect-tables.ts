@@ -5,6 +5,7 @@ import { mariadbStyleDefault, parseEnumMembers } from "./column-types";
 import { qualified, quoteIdent } from "./identifiers";
 import { parseCreateTableExpressions } from "./show-create-table";
 import { IntrospectionError } from "./schema-errors";
+import { atLeast, detectDialect, type ServerDialect } from "./server-dialect";
 
 export { databaseCharset, introspectEvents, introspectRoutines, introspectTriggers, introspectViews, type SourceEvent } from "./introspect-objects";
 
@@ -20,15 +21,25 @@ interface ServerFlavour {
     mariadb: boolean;
     /** MariaDB ≥10.2.7 prints COLUMN_DEFAULT in the format SourceColumn.defaultValue uses. */
     quotedDefaults: boolean;
+    dialect: ServerDialect;
 }
 
 async function serverFlavour(conn: Connection): Promise<ServerFlavour> {
-    const [rows] = await conn.query<Row[]>("SELECT VERSION() AS v");
-    const version = text(rows[0]?.v);
-    const mariadb = /mariadb/i.test(version);
-    const [maj, min, patch] = (/^(\d+)\.(\d+)\.(\d+)/.exec(version) ?? ["", "0", "0", "0"]).slice(1).map(Number);
-    const atLeast = (a: number, b: number, c: number) => maj > a || (maj === a && (min > b || (min === b && patch >= c)));
-    return { mariadb, quotedDefaults: mariadb && atLeast(10, 2, 7) };
+    const dialect = await detectDialect(conn);
+    const mariadb = dialect.flavour === "MariaDB";
+    return { mariadb, quotedDefaults: mariadb && atLeast(dialect.version, 10, 2, 7), dialect };
+}
+
+/**
+ * A MySQL ≥ 8.0.30 table created without a primary key while sql_generate_invisible_primary_key
+ * was ON has one: the invisible my_row_id. With show_gipk_in_create_table_and_information_schema
+ * OFF, information_schema hides that column and its key, so the table would look keyless (copied
+ * in one piece, changes matched by every column). The variable is not among MySQL's restricted
+ * session variables, so any account may set it; if a server refuses anyway, tables read as shown.
+ */
+async function showGeneratedKeys(conn: Connection, dialect: ServerDialect): Promise<void> {
+    if (dialect.showGipk === null) return;
+    await conn.query(dialect.showGipk).catch(() => undefined);
 }
 
 /**
@@ -55,6 +66,7 @@ function tableFilter(tables: string[] | undefined, column = "TABLE_NAME"): { sql
 export async function introspectTables(conn: Connection, database: string, tables?: string[]): Promise<SourceTable[]> {
     if (tables !== undefined && tables.length === 0) return [];
     const flavour = await serverFlavour(conn);
+    await showGeneratedKeys(conn, flavour.dialect);
     const f = tableFilter(tables);
     const q = async (sql: string) => (await conn.query<Row[]>(sql + f.sql, [database, ...f.params]))[0];
 
@@ -252,6 +264,7 @@ function column(r: Row, checks: CheckRow[], flavour: ServerFlavour, database: st
         collation: textOrNull(r.collation),
         enumValues,
         comment: text(r.comment),
+        // EXTRA's word on every server that has them (a GIPK reads "auto_increment INVISIBLE"), so no version test.
         invisible: /\bINVISIBLE\b/i.test(extra),
         isJson,
     };

@@ -8,6 +8,7 @@ import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../co
 import { type ClassifiedStatement, classifyStatement, loggedDmlTables, type NamedTable } from "../../connectors/mysql/ddl-statement";
 import { connectMysql } from "../../connectors/mysql/connect";
 import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
+import { detectDialect, readBinlogStatus } from "../../connectors/mysql/server-dialect";
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
 import type { DdlTranslation } from "../ddl-translator";
 import type { Destination } from "../destination";
@@ -206,10 +207,11 @@ export class IncrementalStream {
             const r = reader;
             let master: BinlogPosition | null = null;
             let probeError: unknown;
+            const dialect = await detectDialect(probe);
             const poll = async () => {
                 try {
-                    const [rows] = await probe!.query<RowDataPacket[]>("SHOW MASTER STATUS");
-                    master = rows.length ? { file: String(rows[0].File), position: Number(rows[0].Position) } : null;
+                    const status = await readBinlogStatus(probe!, dialect);
+                    master = status && { file: status.file, position: status.position };
                 } catch (err) {
                     probeError = err;
                 }

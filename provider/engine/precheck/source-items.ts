@@ -1,4 +1,5 @@
 import { isStreamableColumn } from "../../connectors/mysql/binlog-values";
+import { dialectOf, isGeneratedInvisiblePrimaryKey, parseServerVersion, type ServerVersion } from "../../connectors/mysql/server-dialect";
 import type { TaskSpec } from "../../../sdk/schema/task";
 import type { ConnectionFacts, MysqlFacts } from "../../connectors/facts";
 import type { TableMapping } from "../model";
@@ -30,18 +31,10 @@ export function sourcePrivileges(facts: ConnectionFacts, task: TaskSpec, databas
     return items;
 }
 
-/**
- * Major, minor and patch of a server version ("5.6.51-log", "8.0.36", "10.11.6-MariaDB-0+deb12u1"; MariaDB's
- * replication-protocol prefix "5.5.5-" is skipped); null when the string starts with no version.
- */
-export function parseServerVersion(version: string): [number, number, number] | null {
-    const s = version.trim().replace(/^5\.5\.5-(?=\d+\.\d+\.\d+.*mariadb)/i, "");
-    const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(s);
-    return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? "0")] : null;
-}
+export { parseServerVersion } from "../../connectors/mysql/server-dialect";
 
-const atMost56 = (v: [number, number, number]) => v[0] < 5 || (v[0] === 5 && v[1] <= 6);
-const before56 = (v: [number, number, number]) => v[0] < 5 || (v[0] === 5 && v[1] < 6);
+const atMost56 = (v: ServerVersion) => v[0] < 5 || (v[0] === 5 && v[1] <= 6);
+const before56 = (v: ServerVersion) => v[0] < 5 || (v[0] === 5 && v[1] < 6);
 
 /** Server version and read-only state (seed 001: read-only RDS MySQL 5.6 cannot be an incremental source; seed 003: PolarDB read-only nodes). */
 function sourceServer(facts: ConnectionFacts, m: MysqlFacts): PrecheckItem[] {
@@ -56,6 +49,7 @@ function sourceServer(facts: ConnectionFacts, m: MysqlFacts): PrecheckItem[] {
             fix: "upgrade the source to MySQL 5.6 or later, or remove \"incremental\" from migrationTypes",
         });
     const flag = "read_only (or super_read_only)";
+    const replicaUpdates = dialectOf(facts).logReplicaUpdates;
     if (!m.readOnly) {
         items.push(passed("source-read-only", "Source is not a read-only instance that lacks transaction logs"));
     } else if (facts.flavour === "PolarDB") {
@@ -72,7 +66,7 @@ function sourceServer(facts: ConnectionFacts, m: MysqlFacts): PrecheckItem[] {
         });
     } else {
         items.push(passed("source-read-only", "Source is not a read-only instance that lacks transaction logs",
-            `${flag} is ON; the server still writes its binary log (on a replica, the changes it applies are logged only with log_slave_updates ON, which is ${m.logSlaveUpdates ? "ON" : "OFF"} here)`));
+            `${flag} is ON; the server still writes its binary log (on a replica, the changes it applies are logged only with ${replicaUpdates} ON, which is ${m.logSlaveUpdates ? "ON" : "OFF"} here)`));
     }
     items.push(m.serverId !== 0 ? passed("server-id", "server_id is set", `server_id is ${m.serverId}`) : {
         id: "server-id", title: "server_id is set", outcome: "failed", object: "source",
@@ -120,6 +114,23 @@ function binlogDecoding(facts: ConnectionFacts, m: MysqlFacts): PrecheckItem[] {
     return items;
 }
 
+/**
+ * MySQL has no binlog_snapshot_position: the full load's position is read before a commit
+ * barrier that proves every transaction logged before it is in the snapshot, which holds only
+ * when InnoDB commits in binlog order (snapshot-position.ts). Only MySQL-style sources that
+ * report the variable get the item; MariaDB reports its snapshot's own position.
+ */
+function binlogOrderCommits(facts: ConnectionFacts, m: MysqlFacts, task: TaskSpec): PrecheckItem[] {
+    const value = m.binlogOrderCommits;
+    if (!task.migrationTypes.includes("full") || dialectOf(facts).snapshotPosition !== "binlog-status-barrier" || value === null || value === undefined) return [];
+    const title = "binlog_order_commits is ON";
+    return [value ? passed("binlog-order-commits", title, "transactions commit in binary log order, so the full load's binlog position is exact") : {
+        id: "binlog-order-commits", title, outcome: "alert", object: "source",
+        detail: "binlog_order_commits is OFF: InnoDB may commit transactions in another order than the binary log's, so a transaction already logged but not yet committed when the full load's snapshot is opened may be neither in the snapshot nor replayed by the incremental stream (it starts after that transaction), and be missing at the destination",
+        fix: "SET GLOBAL binlog_order_commits = ON (and binlog_order_commits = ON in the server configuration) before the task starts, or accept the alert with ignorePrecheckAlerts: [\"binlog-order-commits\"]",
+    }];
+}
+
 /** GTIDs are optional: without them changes are followed by binlog file and position. */
 function gtidMode(facts: ConnectionFacts, m: MysqlFacts): PrecheckItem {
     const mode = m.gtidMode.toUpperCase();
@@ -151,6 +162,7 @@ export function binlogSettings(facts: ConnectionFacts, task: TaskSpec): Precheck
         detail: `binlog_row_image is ${m.binlogRowImage}`, fix: "SET GLOBAL binlog_row_image = 'FULL' and in the server configuration",
     });
     items.push(...binlogDecoding(facts, m));
+    items.push(...binlogOrderCommits(facts, m, task));
     const hours = m.binlogRetentionHours;
     items.push(hours === null || hours >= 168 ? passed("binlog-retention", "Binary logs are kept long enough") : {
         id: "binlog-retention", title: "Binary logs are kept long enough", outcome: "alert", object: "source",
@@ -175,11 +187,15 @@ export function primaryKeys(mappings: TableMapping[]): PrecheckItem[] {
 
 /** MySQL ≥ 8.0.23 (and MariaDB) invisible columns: DTS loses them; we read them by name. */
 export function invisibleColumns(mappings: TableMapping[]): PrecheckItem[] {
-    const hits = mappings.flatMap((m) => m.columns.filter((c) => c.source.invisible).map((c) => `${m.source.database}.${m.source.name}.${c.source.name}`));
-    if (hits.length === 0) return [passed("invisible-columns", "No invisible columns")];
+    const invisible = mappings.flatMap((m) => m.columns.filter((c) => c.source.invisible).map((c) => ({ m, c })));
+    if (invisible.length === 0) return [passed("invisible-columns", "No invisible columns")];
+    const name = ({ m, c }: (typeof invisible)[number]) => `${m.source.database}.${m.source.name}.${c.source.name}`;
+    const gipks = invisible.filter(({ m, c }) => isGeneratedInvisiblePrimaryKey(c.source, m.source.primaryKey));
+    const gipkNote = gipks.length === 0 ? "" :
+        `; ${gipks.map(name).join(", ")} ${gipks.length === 1 ? "is a generated invisible primary key" : "are generated invisible primary keys"} (sql_generate_invisible_primary_key), migrated as the table's key`;
     return [{
-        id: "invisible-columns", title: "No invisible columns", outcome: "passed", object: hits.join(", "),
-        detail: "invisible columns are selected by name, so their data is migrated (DTS would lose it); they are visible at the destination",
+        id: "invisible-columns", title: "No invisible columns", outcome: "passed", object: invisible.map(name).join(", "),
+        detail: `invisible columns are selected by name, so their data is migrated (DTS would lose it); they are visible at the destination${gipkNote}`,
     }];
 }
 
