@@ -15,8 +15,12 @@ export interface DdlTranslation {
  * implements it in its own dialect; translations that cannot be exact throw
  * UntranslatableDdlError (with the recovery steps), never return something close.
  */
+/** The stream's current mapping of a source table, or null when the task does not migrate it. */
+export type TableLookup = (database: string, table: string) => TableMapping | null;
+
 export interface DdlTranslator {
-    alterTable(mapping: TableMapping, parsed: ParsedAlter, task: TaskSpec): DdlTranslation;
+    /** `tables` resolves the tables a statement refers to (a foreign key's referenced table). */
+    alterTable(mapping: TableMapping, parsed: ParsedAlter, task: TaskSpec, tables: TableLookup): DdlTranslation;
     renameTable(mapping: TableMapping, to: NamedTable, task: TaskSpec, statement: string): DdlTranslation;
     dropTable(mapping: TableMapping): string[];
 }

@@ -17,6 +17,7 @@ import { isConnectionFailure, RetryWindow } from "../retry";
 import { DataRejectedError, RowRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
+import type { TableLookup } from "../ddl-translator";
 import { filterHolds } from "../../connectors/mysql/filter-eval";
 import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "./changes";
 
@@ -123,6 +124,7 @@ export class IncrementalStream {
     private readonly byteLimiter: RateLimiter;
     private rate: { t: number; n: number }[] = [];
     private heartbeatTable: { database: string; table: string } | undefined;
+    private readonly lookup: TableLookup = (database, table) => this.mapper.selected(database, table) ?? null;
 
     constructor(private readonly host: StreamHost) {
         this.mapper = new ChangeMapper(host.mappings, host.task(), (m, keyRow, reason) => host.rejected(m, keyRow, reason));
@@ -456,14 +458,14 @@ export class IncrementalStream {
             case "alter-table": {
                 const parsed = parseAlterTable(sql, defaultDb);
                 const m = selected(parsed.table)!;
-                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task()), end);
+                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task(), this.lookup), end);
                 return;
             }
             case "create-index": case "drop-index": {
                 const parsed = parseIndexStatement(sql, defaultDb);
                 if (!parsed) throw new DdlParseError(sql, "not a CREATE INDEX / DROP INDEX statement this version can read");
                 const m = selected(parsed.table)!;
-                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task()), end);
+                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task(), this.lookup), end);
                 return;
             }
             case "rename-table":
