@@ -1,14 +1,13 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
 import { applyCase } from "../../engine/mapping";
-import type { SourceIndex, SourceTable, TableMapping } from "../../engine/model";
+import type { SourceForeignKey, SourceIndex, SourceTable, TableMapping } from "../../engine/model";
 import { type AlterAction, manualRecovery, type ParsedAlter, UntranslatableDdlError } from "./ddl-actions";
 import { applyAlterAction, findColumn } from "./alter-apply";
 import { type ColumnTargets, columnKey, columnTargets, isUserRenamed, remapTable, renameTarget, selectsExplicitColumns, type TableResolver } from "./ddl-mapping";
-import { unwrapExecutableComments } from "./ddl-tokens";
 import type { ReferenceResolver } from "./ddl";
 import type { NamedTable } from "./ddl-statement";
 import { qualified, quoteIdent } from "./identifiers";
-import { isPunct, isSignificant, isWord, lexSql, type Token } from "./sql-lexer";
+import { isPunct, isSignificant, lexSql } from "./sql-lexer";
 
 export { UntranslatableDdlError } from "./ddl-actions";
 export type { TableResolver } from "./ddl-mapping";
@@ -142,6 +141,16 @@ export function alterForMysql(mapping: TableMapping, parsed: ParsedAlter, task: 
     const fail = (reason: string, fix = manualRecovery()): never => {
         throw new UntranslatableDdlError(parsed.sql, reason, fix);
     };
+    const references = (fk: SourceForeignKey, table: SourceTable) => fk.referencedDatabase === table.database && fk.referencedTable === table.name;
+    /**
+     * Schema migration and ADD FOREIGN KEY leave out a foreign key to a table that is not
+     * migrated. Dropping one at the destination would fail the whole ALTER (the sink takes
+     * "no such key" for a replay and would lose the statement's other clauses). Without a
+     * resolver there is no telling, so it is taken to be there.
+     */
+    const foreignKeyOnDestination = (fk: SourceForeignKey, table: SourceTable, cols: ColumnTargets) =>
+        fk.columns.every((c) => cols.has(columnKey(c))) &&
+        (references(fk, table) || options.resolveReference === undefined || options.resolveReference(fk.referencedDatabase, fk.referencedTable) !== null);
 
     for (const action of parsed.actions) {
         const before = current;
@@ -268,7 +277,7 @@ export function alterForMysql(mapping: TableMapping, parsed: ParsedAlter, task: 
                     notes.push(`foreign key ${fk.name} is not created: column(s) ${unmapped.join(", ")} are not migrated`);
                     break;
                 }
-                const self = fk.referencedDatabase === before.source.database && fk.referencedTable === before.source.name;
+                const self = references(fk, before.source);
                 let ref: ReturnType<ReferenceResolver>;
                 if (self) {
                     ref = { schema: current.targetSchema, table: current.targetTable, columnName: (c) => targets.get(columnKey(c)) ?? c };
@@ -311,7 +320,7 @@ export function alterForMysql(mapping: TableMapping, parsed: ParsedAlter, task: 
                 const chk = before.source.checks.find((c) => c.name.toLowerCase() === a.name.toLowerCase());
                 const beforeTargets = columnTargets(before);
                 const there =
-                    (fk !== undefined && a.constraint !== "check" && fk.columns.every((c) => beforeTargets.has(columnKey(c)))) ||
+                    (fk !== undefined && a.constraint !== "check" && foreignKeyOnDestination(fk, before.source, beforeTargets)) ||
                     (idx !== undefined && a.constraint === "any" && indexOnDestination(idx, beforeTargets)) ||
                     (chk !== undefined && a.constraint !== "foreign-key") ||
                     (a.constraint === "any" && a.name.toUpperCase() === "PRIMARY" && primaryKeyOnDestination(before.source, beforeTargets));
@@ -352,169 +361,3 @@ export function alterForMysql(mapping: TableMapping, parsed: ParsedAlter, task: 
 }
 
 class SkipClause extends Error {}
-
-// ---------------------------------------------------------------------------------------
-// Table names in other DDL
-
-export type TableRenamer = (database: string, table: string) => { schema: string; table: string } | null;
-
-/**
- * Rewrites the table names of CREATE TABLE (its name, LIKE and REFERENCES tables), DROP
- * TABLE, RENAME TABLE, TRUNCATE TABLE, CREATE INDEX … ON, DROP INDEX … ON and the head of
- * ALTER TABLE to destination names (`schema`.`table`, always qualified), walking the
- * lexer's tokens so string literals, comments and column names are never touched.
- * `rename` returns null for a table the task does not migrate:
- * - DROP TABLE leaves such tables out of its list; RENAME TABLE leaves out pairs of which
- *   neither side is migrated; null when nothing is left, or when the statement's one table
- *   (CREATE, TRUNCATE, index statements, ALTER) is not migrated;
- * - a RENAME pair with one side migrated and CREATE TABLE … LIKE / REFERENCES a table that
- *   is not migrated throw UntranslatableDdlError.
- * Other statements come back unchanged. Column names are not rewritten (use alterForMysql
- * for ALTER TABLE and parseIndexStatement + alterForMysql for indexes on renamed columns).
- * Executable comments are unwrapped.
- */
-export function rewriteTableNames(sql: string, defaultDb: string, rename: TableRenamer): string | null {
-    const text = unwrapExecutableComments(sql);
-    const sig = lexSql(text).filter(isSignificant);
-    const edits: { start: number; end: number; text: string }[] = [];
-    const nameOf = (t: Token) => (t.kind === "ident" ? t.text.slice(1, -1).replace(/``/g, "`") : t.text);
-    const isName = (t: Token | undefined): t is Token => t !== undefined && (t.kind === "ident" || t.kind === "word");
-    const refAt = (i: number): { table: NamedTable; start: number; end: number; next: number } | null => {
-        if (!isName(sig[i])) return null;
-        if (isPunct(sig[i + 1], ".") && isName(sig[i + 2])) {
-            return { table: { database: nameOf(sig[i]), name: nameOf(sig[i + 2]) }, start: sig[i].start, end: sig[i + 2].end, next: i + 3 };
-        }
-        return { table: { database: defaultDb, name: nameOf(sig[i]) }, start: sig[i].start, end: sig[i].end, next: i + 1 };
-    };
-    const target = (r: { table: NamedTable }) => rename(r.table.database, r.table.name);
-    const q = (t: { schema: string; table: string }) => qualified(t.schema, t.table);
-    const skipIf = (i: number) => {
-        if (isWord(sig[i], "IF")) i++;
-        if (isWord(sig[i], "NOT")) i++;
-        if (isWord(sig[i], "EXISTS")) i++;
-        return i;
-    };
-    const notMigrated = (t: NamedTable, why: string): never => {
-        throw new UntranslatableDdlError(sql, `${why} ${t.database}.${t.name}, which the task does not migrate`, manualRecovery(operation(sig)));
-    };
-    const apply = () => {
-        let out = text;
-        for (const e of edits.sort((x, y) => y.start - x.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-        return out;
-    };
-    /** Renames the one table at i; false when it is not migrated. */
-    const one = (i: number): boolean => {
-        const r = refAt(i);
-        if (!r) return true;
-        const t = target(r);
-        if (t === null) return false;
-        edits.push({ start: r.start, end: r.end, text: q(t) });
-        return true;
-    };
-    /** LIKE x and REFERENCES x anywhere after i. */
-    const references = (i: number) => {
-        for (let k = i; k < sig.length; k++) {
-            if (!isWord(sig[k], "REFERENCES", "LIKE")) continue;
-            const r = refAt(k + 1);
-            if (!r) continue;
-            const t = target(r);
-            if (t === null) notMigrated(r.table, isWord(sig[k], "LIKE") ? "the table is created like" : "a foreign key references");
-            edits.push({ start: r.start, end: r.end, text: q(t!) });
-            k = r.next - 1;
-        }
-    };
-
-    let i = 1;
-    if (isWord(sig[0], "TRUNCATE")) {
-        if (isWord(sig[1], "TABLE")) i = 2;
-        return one(i) ? apply() : null;
-    }
-    if (isWord(sig[0], "RENAME") && isWord(sig[1], "TABLE", "TABLES")) {
-        i = 2;
-        const pairs: string[] = [];
-        const listStart = sig[i]?.start ?? text.length;
-        let listEnd = listStart;
-        for (;;) {
-            const a = refAt(i);
-            if (!a || !isWord(sig[a.next], "TO")) break;
-            const b = refAt(a.next + 1);
-            if (!b) break;
-            const ta = target(a);
-            const tb = target(b);
-            if (ta !== null && tb !== null) pairs.push(`${q(ta)} TO ${q(tb)}`);
-            else if (ta !== null) notMigrated(b.table, "the table is renamed to");
-            else if (tb !== null) notMigrated(a.table, "a table is renamed into the migration from");
-            listEnd = b.end;
-            i = b.next;
-            if (!isPunct(sig[i], ",")) break;
-            i++;
-        }
-        if (pairs.length === 0) return null;
-        edits.push({ start: listStart, end: listEnd, text: pairs.join(", ") });
-        return apply();
-    }
-    if (isWord(sig[0], "DROP")) {
-        if (isWord(sig[i], "TEMPORARY")) i++;
-        if (isWord(sig[i], "TABLE", "TABLES")) {
-            i = skipIf(i + 1);
-            const kept: string[] = [];
-            const listStart = sig[i]?.start ?? text.length;
-            let listEnd = listStart;
-            for (;;) {
-                const r = refAt(i);
-                if (!r) break;
-                const t = target(r);
-                if (t !== null) kept.push(q(t));
-                listEnd = r.end;
-                i = r.next;
-                if (!isPunct(sig[i], ",")) break;
-                i++;
-            }
-            if (kept.length === 0) return null;
-            edits.push({ start: listStart, end: listEnd, text: kept.join(", ") });
-            return apply();
-        }
-        while (isWord(sig[i], "ONLINE", "OFFLINE")) i++;
-        if (isWord(sig[i], "INDEX")) {
-            const on = sig.findIndex((t, k) => k > i && isWord(t, "ON"));
-            return on < 0 || one(on + 1) ? apply() : null;
-        }
-        return sql;
-    }
-    if (isWord(sig[0], "CREATE")) {
-        if (isWord(sig[i], "OR") && isWord(sig[i + 1], "REPLACE")) i += 2;
-        if (isWord(sig[i], "TEMPORARY")) i++;
-        if (isWord(sig[i], "TABLE")) {
-            i = skipIf(i + 1);
-            const r = refAt(i);
-            if (!one(i)) return null;
-            references(r ? r.next : i);
-            return apply();
-        }
-        while (isWord(sig[i], "ONLINE", "OFFLINE", "UNIQUE", "FULLTEXT", "SPATIAL")) i++;
-        if (isWord(sig[i], "INDEX")) {
-            const on = sig.findIndex((t, k) => k > i && isWord(t, "ON"));
-            return on < 0 || one(on + 1) ? apply() : null;
-        }
-        return sql;
-    }
-    if (isWord(sig[0], "ALTER")) {
-        while (isWord(sig[i], "ONLINE", "OFFLINE", "IGNORE")) i++;
-        if (!isWord(sig[i], "TABLE")) return sql;
-        i = skipIf(i + 1);
-        const r = refAt(i);
-        if (!one(i)) return null;
-        references(r ? r.next : i);
-        return apply();
-    }
-    return sql;
-}
-
-function operation(sig: Token[]): string {
-    const w = (k: number) => (sig[k]?.kind === "word" ? sig[k].text.toLowerCase() : "");
-    if (w(0) === "rename") return "rename-table";
-    if (w(0) === "truncate") return "truncate-table";
-    if (w(0) === "alter") return "alter-table";
-    if (w(0) === "drop") return sig.slice(1, 4).some((t) => isWord(t, "INDEX")) ? "drop-index" : "drop-table";
-    return sig.slice(1, 6).some((t) => isWord(t, "INDEX")) ? "create-index" : "create-table";
-}

@@ -185,6 +185,20 @@ export function secondaryIndexSqls(mapping: TableMapping): string[] {
 /** Where a referenced source table lands, or null when it is not migrated. */
 export type ReferenceResolver = (db: string, table: string) => { schema: string; table: string; columnName: (c: string) => string } | null;
 
+/**
+ * A ReferenceResolver over the migration's table mappings (the load's, or the stream's
+ * current ones), so the full load and the stream name a referenced table alike.
+ */
+export function referenceResolver(lookup: (db: string, table: string) => TableMapping | null): ReferenceResolver {
+    return (db, table) => {
+        const t = lookup(db, table);
+        if (t === null) return null;
+        // Case-insensitive: REFERENCES p (ID) names column `id` as far as the server is concerned.
+        const names = new ColumnNames(t.columns);
+        return { schema: t.targetSchema, table: t.targetTable, columnName: (c) => names.target(c) ?? c };
+    };
+}
+
 const fkRules = new Set(["RESTRICT", "CASCADE", "SET NULL", "NO ACTION", "SET DEFAULT"]);
 
 /**

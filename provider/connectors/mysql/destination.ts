@@ -10,7 +10,7 @@ import { MysqlBulkSink } from "./bulk-sink";
 import { forgetMysqlStream, MysqlChangeSink } from "./change-sink";
 import { mysqlDdlTranslator } from "./ddl-translator";
 import { connectMysql } from "./connect";
-import { createDatabaseSql, createTableSql, foreignKeySqls, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "./ddl";
+import { createDatabaseSql, createTableSql, foreignKeySqls, referenceResolver, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "./ddl";
 import { createEventDisabled } from "./event-status";
 import { qualified, quoteIdent } from "./identifiers";
 import { introspectMysqlServer } from "./introspect-server";
@@ -104,12 +104,7 @@ export class MysqlDestination implements Destination {
             }
         }
         const bySource = new Map(all.map((m) => [`${m.source.database}.${m.source.name}`, m]));
-        const fks = foreignKeySqls(mapping, (db, table) => {
-            const t = bySource.get(`${db}.${table}`);
-            if (!t) return null;
-            const cols = new Map(t.columns.map((c) => [c.source.name, c.target]));
-            return { schema: t.targetSchema, table: t.targetTable, columnName: (c: string) => cols.get(c) ?? c };
-        });
+        const fks = foreignKeySqls(mapping, referenceResolver((db, table) => bySource.get(`${db}.${table}`) ?? null));
         for (const sql of fks.sqls) {
             try {
                 await this.conn.query(sql);
