@@ -15,7 +15,9 @@ import { RetryWindow } from "./retry";
 import { type BulkSink, DataRejectedError, describeKey, RowRejectedError } from "./sink";
 import { MysqlSource } from "./source";
 import { emptyIncrementalStatus, type TableProgress, type TaskPhase, type TaskStatus } from "./status";
-import type { Checkpoint, EngineTaskSpec, TaskStore } from "./task-store";
+import type { Checkpoint, EngineTaskSpec, TableCheckpoint, TaskStore } from "./task-store";
+import type { TableSelection, TaskSpec } from "../../sdk/schema/task";
+import { classifyChanges, strongest } from "../../sdk/schema/task-fields";
 import { RateLimiter } from "./throttle";
 
 /** Parallel chunk copies. Each holds a source snapshot connection and a destination connection. */
@@ -23,6 +25,30 @@ const WORKERS = 4;
 const DIRTY_SAMPLE = 20;
 
 const tableKey = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
+
+const notStarted = (): TableCheckpoint => ({ schemaDone: false, chunks: null, indexesDone: false });
+
+function isNotStarted(cp: TableCheckpoint | undefined): boolean {
+    return cp === undefined || (!cp.schemaDone && cp.chunks === null && !cp.indexesDone);
+}
+
+/** The field table's view of a task: its arguments with the connections in place. */
+function taskArguments(spec: EngineTaskSpec): Record<string, unknown> {
+    return { ...spec.task, source: spec.source, destination: spec.destination };
+}
+
+/**
+ * What decides a table's destination and contents (not its dml/ddl selection, which is
+ * live): undefined when the task does not select the table.
+ */
+function selectionOf(task: TaskSpec, database: string, table: string): string | undefined {
+    const db = task.objects.find((o) => o.database === database);
+    if (!db) return undefined;
+    const t = db.tables ? db.tables.find((x) => x.name === table) : {};
+    if (!t) return undefined;
+    const { dml: _dml, ddl: _ddl, ...mapping } = t as Partial<TableSelection>;
+    return JSON.stringify({ database: db.renameTo ?? null, table: mapping, nameCase: task.nameCase });
+}
 
 /** The task was stopped (release, update or engine shutdown); not a failure. */
 class StoppedError extends Error {}
@@ -44,6 +70,8 @@ export class TaskRunner {
     private readonly byteLimiter: RateLimiter;
     private readonly queryLimiter: RateLimiter;
     private inFlight = new Map<string, number>();
+    /** Tables this run migrates from the start: the stream follows them under their new mapping. */
+    private reloaded = new Set<string>();
 
     constructor(private readonly store: TaskStore, private spec: EngineTaskSpec) {
         const now = new Date().toISOString();
@@ -91,16 +119,58 @@ export class TaskRunner {
         await this.running;
     }
 
-    /** New settings: throttling and retry windows apply at once; a changed selection restarts the run. */
+    /**
+     * New settings, as the field table (sdk/schema/task-fields.ts) declares: live fields are
+     * read through this.spec at their next use (the stream reads the task through a getter),
+     * restart fields stop the task and run it again from its checkpoint, after forgetting the
+     * progress of every table the change maps differently. Replace fields never reach here
+     * (Pulumi replaces the task), so one that does is refused rather than half applied.
+     */
     async update(spec: EngineTaskSpec): Promise<void> {
-        const selectionChanged = JSON.stringify(spec.task.objects) !== JSON.stringify(this.spec.task.objects) ||
-            JSON.stringify(spec.task.ignorePrecheckAlerts) !== JSON.stringify(this.spec.task.ignorePrecheckAlerts);
+        const changes = classifyChanges(taskArguments(this.spec), taskArguments(spec));
+        const replaced = changes.filter((c) => c.behaviour === "replace");
+        if (replaced.length) {
+            throw new Error(`${replaced.map((c) => c.path).join(", ")} cannot change on an existing task (${replaced[0].effect}); Pulumi replaces the task for such a change`);
+        }
+        for (const c of changes) this.log(`update: ${c.path} (${c.behaviour}): ${c.effect}`);
+        const unfinished = this.status.phase === "failed" || this.status.phase === "precheck-failed";
+        if (strongest(changes) !== "restart" && !unfinished) {
+            this.spec = spec;
+            this.store.writeSpec(spec);
+            return;
+        }
+        await this.stop();
+        this.forgetRemappedTables(this.spec.task, spec.task);
+        if (changes.some((c) => c.field === "migrateEvents" || c.field === "triggers")) this.checkpoint.objectsDone = false;
         this.spec = spec;
         this.store.writeSpec(spec);
-        if (selectionChanged || this.status.phase === "failed" || this.status.phase === "precheck-failed") {
-            await this.stop();
-            this.status.phase = "prechecking";
-            this.start();
+        this.status.phase = "prechecking";
+        this.persist();
+        this.start();
+    }
+
+    /**
+     * A table the new selection no longer takes is forgotten, so selecting it again later
+     * loads it again (the stream passed its changes over meanwhile). A table it maps
+     * differently (renamed target, other columns or filter, another name case) goes back to
+     * "not started": it is prechecked, created and loaded again under its new mapping.
+     */
+    private forgetRemappedTables(prev: TaskSpec, next: TaskSpec): void {
+        for (const key of Object.keys(this.checkpoint.tables)) {
+            const dot = key.indexOf(".");
+            const [db, table] = [key.slice(0, dot), key.slice(dot + 1)];
+            const before = selectionOf(prev, db, table);
+            const after = selectionOf(next, db, table);
+            if (before === after) continue;
+            if (after === undefined) {
+                delete this.checkpoint.tables[key];
+                this.status.tables = this.status.tables.filter((t) => t.source !== key);
+                this.log(`update: ${key} is no longer selected; its destination table keeps its data`);
+            } else {
+                this.checkpoint.tables[key] = notStarted();
+                this.status.tables = this.status.tables.filter((t) => t.source !== key);
+                this.log(`update: ${key} is mapped differently; it is migrated again under the new mapping`);
+            }
         }
     }
 
@@ -188,7 +258,9 @@ export class TaskRunner {
 
             // Tables already prechecked (and perhaps already migrated: their destination tables are
             // ours now) are not prechecked again; tables added by an update are.
-            const fresh = mappings.filter((m) => !this.checkpoint.tables[tableKey(m)]);
+            // Not-started entries too: tables an update maps differently start over from their precheck.
+            const fresh = mappings.filter((m) => isNotStarted(this.checkpoint.tables[tableKey(m)]));
+            this.reloaded = new Set(fresh.map(tableKey));
             if (!this.checkpoint.precheckPassed || fresh.length > 0 || problems.length > 0) {
                 this.setPhase("prechecking");
                 const report = await runPrecheck({
@@ -284,6 +356,7 @@ export class TaskRunner {
             source: this.spec.source as MysqlConnectionSpec,
             destination: dest,
             mappings,
+            reloaded: (database, table) => this.reloaded.has(`${database}.${table}`),
             start,
             status: this.status.incremental,
             stopped: () => this.stopped,

@@ -14,6 +14,7 @@ import type { TaskStatus } from "../engine/status";
 import type { EngineTaskSpec } from "../engine/task-store";
 import { redact } from "../errors/connection-error";
 import { connectionFieldFailures, taskFieldFailures } from "../unimplemented-fields";
+import { classifyChanges, type FieldChange } from "../../sdk/schema/task-fields";
 
 type Props = Record<string, unknown>;
 
@@ -172,24 +173,30 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Props }
     return { id: taskId, outs: { ...inputsOf(inputs), ...outputsOf(status) } };
 }
 
-/** Which argument changes make another task (replace) rather than reconfigure this one. */
-function replacingChanges(olds: Props, news: Props): string[] {
-    const out: string[] = [];
-    for (const side of ["source", "destination"]) {
-        const o = (olds[side] ?? {}) as Props;
-        const n = (news[side] ?? {}) as Props;
-        if (n === (UNKNOWN as unknown) || o.connectionId !== n.connectionId || o.engine !== n.engine) out.push(side);
-    }
-    if (JSON.stringify(olds.migrationTypes) !== JSON.stringify(news.migrationTypes)) out.push("migrationTypes");
-    return out;
+/**
+ * Update or replace by the field table (sdk/schema/task-fields.ts), which the engine's
+ * update reads too. The CLI shows provider stderr, so each change's effect is printed:
+ * `pulumi preview --diff` then says what will happen to the running task, not only that a
+ * field changed. Unknown values (a connection being replaced) count as changed.
+ */
+export async function diff(_id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+    const changes = classifyChanges(inputsOf(olds), inputsOf(news), { ignore: ["__provider"], unknown: UNKNOWN });
+    const replaces = [...new Set(changes.filter((c) => c.behaviour === "replace").map((c) => c.path.split(/[.[]/)[0]))];
+    for (const line of describeChanges(changes)) console.error(line);
+    return { changes: changes.length > 0, replaces, deleteBeforeReplace: true };
 }
 
-export async function diff(_id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-    const o = inputsOf(olds);
-    const n = inputsOf(news);
-    const keys = new Set([...Object.keys(o), ...Object.keys(n)]);
-    const changed = [...keys].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-    return { changes: changed.length > 0, replaces: replacingChanges(o, n), deleteBeforeReplace: true };
+/** One line per distinct (field, behaviour): what `pulumi up` will do about it. */
+export function describeChanges(changes: readonly FieldChange[]): string[] {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const c of changes) {
+        const key = `${c.field}\u0000${c.behaviour}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(`[pulumi-dts] ${c.path}: ${c.behaviour === "replace" ? "replaces the task" : c.behaviour === "restart" ? "restarts the task" : "applied live"}: ${c.effect}`);
+    }
+    return out;
 }
 
 export async function update(id: string, _olds: Props, news: Props): Promise<{ outs: Props }> {

@@ -19,7 +19,8 @@ function tx(rows: BinlogTransaction["rows"]): BinlogTransaction {
 }
 
 describe("binlog row events become row changes", () => {
-    const mapper = new ChangeMapper([orders], task());
+    const base = task();
+    const mapper = new ChangeMapper([orders], () => base);
 
     it("insert and update become upserts of the new image, in the full load's text form", () => {
         const out = mapper.changes([tx([
@@ -38,13 +39,16 @@ describe("binlog row events become row changes", () => {
         expect(out.map((c) => [c.kind, c.row[0]])).toEqual([["delete", "1"], ["upsert", "2"]]);
     });
 
-    it("DML selection leaves out operations the task does not migrate", () => {
-        const m = new ChangeMapper([orders], task({ objects: [{ database: "shop", tables: [{ name: "orders", dml: ["insert"] }] }] }));
-        const out = m.changes([tx([
+    it("DML selection leaves out operations the task does not migrate, and follows a reconfigured task at once", () => {
+        let current = task({ objects: [{ database: "shop", tables: [{ name: "orders", dml: ["insert"] }] }] });
+        const m = new ChangeMapper([orders], () => current);
+        const batch = () => [tx([
             { database: "shop", table: "orders", kind: "insert", rows: [{ after: { id: 1, total: "1", y: 2000, f: 1 } }] },
             { database: "shop", table: "orders", kind: "delete", rows: [{ before: { id: 1, total: "1", y: 2000, f: 1 } }] },
-        ])]);
-        expect(out.map((c) => c.kind)).toEqual(["upsert"]);
+        ])];
+        expect(m.changes(batch()).map((c) => c.kind)).toEqual(["upsert"]);
+        current = task({ objects: [{ database: "shop", tables: [{ name: "orders", dml: ["insert", "delete"] }] }] });
+        expect(m.changes(batch()).map((c) => c.kind)).toEqual(["upsert", "delete"]);
     });
 });
 

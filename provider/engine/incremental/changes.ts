@@ -40,24 +40,38 @@ export function dmlSelection(task: TaskSpec, mapping: TableMapping): Set<DmlKind
 /** Turns binlog transactions into row changes of the selected tables. */
 export class ChangeMapper {
     private readonly tables = new Map<string, TableStream>();
+    /** The task the table streams were built for: a reconfigured task rebuilds them (dml, floatPrecision are live fields). */
+    private builtFor: TaskSpec;
 
     /**
      * @param onRejected called for a row image with a value that cannot be represented
      * exactly (dirty data: throws under the "block" policy); `keyRow` holds the key columns.
      */
-    constructor(mappings: TableMapping[], private readonly task: TaskSpec, private readonly onRejected?: (mapping: TableMapping, keyRow: SourceRow, reason: string) => void) {
+    constructor(mappings: TableMapping[], private readonly taskNow: () => TaskSpec, private readonly onRejected?: (mapping: TableMapping, keyRow: SourceRow, reason: string) => void) {
+        this.builtFor = taskNow();
         for (const m of mappings) this.set(m);
+    }
+
+    /** The task as it is now; when it was reconfigured, every table stream is rebuilt first. */
+    private current(): TaskSpec {
+        const now = this.taskNow();
+        if (now !== this.builtFor) {
+            this.builtFor = now;
+            for (const t of [...this.tables.values()]) this.set(t.mapping);
+        }
+        return now;
     }
 
     /** Adds or replaces a table's mapping (after DDL changed it, or when a resumed stream restores one). */
     set(m: TableMapping): void {
+        const task = this.current();
         const keyIndexes = m.key ? m.key.map((k) => m.columns.findIndex((c) => c.source.name === k)) : null;
         this.tables.set(`${m.source.database}\u0000${m.source.name}`, {
             mapping: m,
-            converters: m.columns.map((c) => binlogValueConverter(c.source, this.task.floatPrecision)),
+            converters: m.columns.map((c) => binlogValueConverter(c.source, task.floatPrecision)),
             imageConverters: m.where ? m.source.columns.map((c) => binlogValueConverter(c, { float: 38, double: 308 })) : null,
             keyIndexes: keyIndexes && keyIndexes.every((i) => i >= 0) ? keyIndexes : null,
-            dml: dmlSelection(this.task, m),
+            dml: dmlSelection(task, m),
         });
     }
 
@@ -81,7 +95,7 @@ export class ChangeMapper {
         }
         // Whole databases: tables created later are decoded from their first row on, before
         // the stream reaches their CREATE TABLE (the reader runs ahead of the applier).
-        for (const o of this.task.objects) if (!o.tables) out[o.database] = true;
+        for (const o of this.current().objects) if (!o.tables) out[o.database] = true;
         return out;
     }
 
@@ -90,6 +104,7 @@ export class ChangeMapper {
     }
 
     changes(txs: BinlogTransaction[], out: RowChange[] = []): RowChange[] {
+        this.current();
         for (const tx of txs) for (const ev of tx.rows) this.eventChanges(ev, out);
         return out;
     }

@@ -99,6 +99,8 @@ export interface StreamHost {
     introspect(database: string, table: string): Promise<SourceTable | null>;
     /** The mapping the task's selection gives a new source table, or null when it is not selected. */
     mappingFor(table: SourceTable): TableMapping | null;
+    /** Tables loaded again by this run under a new mapping: the checkpoint's older mapping of them is stale. */
+    reloaded(database: string, table: string): boolean;
     /** Creates a new table (with its indexes) at the destination unless it exists; returns notes. */
     createTable(mapping: TableMapping): Promise<string[]>;
     /** Recreates a whole-database selection's views and routines at the destination (MySQL); null when `database` is not one. */
@@ -127,7 +129,7 @@ export class IncrementalStream {
     private readonly lookup: TableLookup = (database, table) => this.mapper.selected(database, table) ?? null;
 
     constructor(private readonly host: StreamHost) {
-        this.mapper = new ChangeMapper(host.mappings, host.task(), (m, keyRow, reason) => host.rejected(m, keyRow, reason));
+        this.mapper = new ChangeMapper(host.mappings, () => host.task(), (m, keyRow, reason) => host.rejected(m, keyRow, reason));
         const inc = () => host.task().throttle.incremental;
         this.rowLimiter = new RateLimiter(() => inc()?.rps);
         this.byteLimiter = new RateLimiter(() => (inc()?.mbps !== undefined ? inc()!.mbps! * 1024 * 1024 : undefined));
@@ -172,6 +174,7 @@ export class IncrementalStream {
             // not as the source is now; tables the task no longer selects are dropped, tables it
             // newly selects (just loaded) join.
             for (const m of saved?.tables ?? []) {
+                if (h.reloaded(m.source.database, m.source.name)) continue;
                 if (this.wantsTable({ database: m.source.database, name: m.source.name })) this.mapper.set(m);
                 else this.mapper.remove(m.source.database, m.source.name);
             }
