@@ -5,8 +5,9 @@ import type { ArgsOf } from "./input";
 import type { DatabaseConnection } from "./connection";
 import type { DirtyRecord, PrecheckReport, TableProgress } from "../provider/engine/status";
 import type { BinlogPosition } from "../provider/engine/model";
+import type { RetryState } from "../provider/engine/retry";
 
-const outputNames = ["taskId", "status", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
+const outputNames = ["taskId", "status", "retrying", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
 
 /** The incremental stream as the task's outputs show it (refreshed by pulumi refresh). */
 export interface IncrementalOutput {
@@ -59,6 +60,8 @@ export class MigrationTask extends pulumi.dynamic.Resource {
     /** What schema migration could not carry over exactly (omitted defaults, skipped indexes...). */
     declare public readonly notes: pulumi.Output<string[]>;
     declare public readonly error: pulumi.Output<string>;
+    /** While a failed step or the stream is being retried: the failure, its kind, and when the retry window ends (else null). */
+    declare public readonly retrying: pulumi.Output<RetryState | null>;
     /** The incremental stream (null until the task reaches it). */
     declare public readonly incremental: pulumi.Output<IncrementalOutput | null>;
     /** Seconds the destination is behind the source, as of the last create, update or refresh. */

@@ -38,6 +38,10 @@ function printStatus(s: TaskStatus): void {
     }
     if (s.dirtyRows) console.log(`  ${s.dirtyRows} dirty rows skipped; first: ${s.dirtySample.slice(0, 3).map((d) => `${d.table} (${d.key}): ${d.error}`).join("; ")}`);
     if (s.error) console.log(`  error: ${s.error}`);
+    if (s.retrying) {
+        const left = Math.max(0, Math.round((Date.parse(s.retrying.windowEndsAt) - Date.now()) / 60_000));
+        console.log(`  retrying (${s.retrying.kind} failure since ${s.retrying.since}, attempt ${s.retrying.attempts}, ${left} min left in the window): ${s.retrying.error}`);
+    }
 }
 
 async function main(argv: string[]): Promise<number> {

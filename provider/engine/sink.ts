@@ -1,3 +1,4 @@
+import type { PermanentFailure } from "./retry";
 import type { SourceRow, TableMapping } from "./model";
 
 /** A key range [lo, hi) on the mapping's single integer key column; null bounds are open. */
@@ -25,7 +26,9 @@ export function targetRangeCondition(mapping: TableMapping, range: KeyRange, quo
 }
 
 /** Why a row could not be written; raised to the engine, which applies the dirty-data policy. */
-export class RowRejectedError extends Error {
+export class RowRejectedError extends Error implements PermanentFailure {
+    /** The dirty-data policy has decided (block); retrying would refuse the same row again. */
+    readonly permanent = true;
     constructor(readonly table: string, readonly rowKey: string, readonly reason: string) {
         super(`row ${rowKey} of ${table} was rejected: ${reason}`);
         this.name = "RowRejectedError";

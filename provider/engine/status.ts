@@ -1,4 +1,5 @@
 import type { BinlogPosition } from "./model";
+import type { RetryState } from "./retry";
 
 export type TaskPhase =
     | "prechecking"
@@ -100,6 +101,8 @@ export interface TaskStatus {
     dirtySample: DirtyRecord[];
     notes: string[];
     error?: string;
+    /** Present while a failed step or the stream is being retried: the failure and when its retry window ends. */
+    retrying?: RetryState;
     startedAt: string;
     updatedAt: string;
     finishedAt?: string;

@@ -11,7 +11,7 @@ import { applyCase, buildMappings, type DestinationFamily } from "./mapping";
 import { IncrementalStream } from "./incremental/stream";
 import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "./model";
 import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
-import { RetryWindow } from "./retry";
+import { type PermanentFailure, type RetryState, RetryWindow } from "./retry";
 import { type BulkSink, DataRejectedError, describeKey, RowRejectedError } from "./sink";
 import { MysqlSource } from "./source";
 import { emptyIncrementalStatus, type TableProgress, type TaskPhase, type TaskStatus } from "./status";
@@ -51,7 +51,9 @@ function selectionOf(task: TaskSpec, database: string, table: string): string | 
 }
 
 /** The task was stopped (release, update or engine shutdown); not a failure. */
-class StoppedError extends Error {}
+class StoppedError extends Error implements PermanentFailure {
+    readonly permanent = true;
+}
 
 /**
  * Runs one task through its phases: precheck, schema, full data (then, with the next
@@ -218,22 +220,37 @@ export class TaskRunner {
         if (this.stopped) throw new StoppedError("stopped");
     }
 
-    /** Runs an operation, retrying connection failures and other failures within their windows. */
+    /**
+     * Runs an operation, retrying within the task's windows by the one failure
+     * classification (retry.ts) the stream uses too; the status shows the failure and how
+     * long the window has left while it retries.
+     */
     private async withRetry<T>(what: string, op: () => Promise<T>): Promise<T> {
         const window = new RetryWindow(() => ({ connection: this.spec.task.retry.connectionMinutes, other: this.spec.task.retry.otherMinutes }));
         for (;;) {
             this.checkStopped();
             try {
-                return await op();
+                const result = await op();
+                if (this.status.retrying) this.setRetrying(undefined);
+                return result;
             } catch (err) {
-                if (err instanceof StoppedError || err instanceof RowRejectedError || this.stopped) throw err;
-                if (err instanceof ConnectionError && (err.kind === "auth-failed" || err.kind === "unknown-database")) throw err;
-                const wait = window.next(err);
-                if (wait === undefined) throw err;
-                this.log(`${what}: ${(err as Error).message}; retrying in ${wait} ms`);
-                await new Promise((r) => setTimeout(r, wait));
+                if (this.stopped) throw err;
+                const decision = window.next(err);
+                if (!decision.retry) {
+                    if (this.status.retrying) this.setRetrying(undefined);
+                    throw err;
+                }
+                this.setRetrying({ ...decision.state, error: `${what}: ${decision.state.error}` });
+                this.log(`${what}: ${decision.state.error}; retrying in ${decision.waitMs} ms (${decision.state.kind} failure, retried until ${decision.state.windowEndsAt})`);
+                await new Promise((r) => setTimeout(r, decision.waitMs));
             }
         }
+    }
+
+    private setRetrying(state: RetryState | undefined): void {
+        if (state) this.status.retrying = { ...state, error: redact(state.error, this.secrets()) };
+        else delete this.status.retrying;
+        this.persist();
     }
 
     private async run(): Promise<void> {
@@ -357,6 +374,7 @@ export class TaskRunner {
             destination: dest,
             mappings,
             reloaded: (database, table) => this.reloaded.has(`${database}.${table}`),
+            retrying: (state) => this.setRetrying(state),
             start,
             status: this.status.incremental,
             stopped: () => this.stopped,

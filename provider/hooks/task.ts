@@ -18,7 +18,7 @@ import { classifyChanges, type FieldChange } from "../../sdk/schema/task-fields"
 
 type Props = Record<string, unknown>;
 
-const OUTPUT_KEYS = ["taskId", "status", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
+const OUTPUT_KEYS = ["taskId", "status", "retrying", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
 
 /** Engine capabilities that arrive with later issues; refused at preview, not at the end of a load. */
 function capabilityFailures(news: Props): CheckFailure[] {
@@ -86,6 +86,7 @@ function outputsOf(s: TaskStatus): Props {
         dirtySample: s.dirtySample,
         notes: s.notes,
         error: s.error ?? "",
+        retrying: s.retrying ?? null,
         incremental: s.incremental
             ? {
                 position: s.incremental.position ? formatPosition(s.incremental.position) : "",
@@ -124,6 +125,7 @@ function progressLine(name: string, s: TaskStatus): string {
     return `[pulumi-dts ${name}] ${s.phase}: ${done}/${s.tables.length} tables, ${s.rowsCopied.toLocaleString("en-US")} rows` +
         (s.rowsPerSecond ? ` (${s.rowsPerSecond.toLocaleString("en-US")} rows/s)` : "") +
         (s.dirtyRows ? `, ${s.dirtyRows} dirty rows skipped` : "") +
+        (s.retrying ? `; retrying until ${s.retrying.windowEndsAt} after: ${s.retrying.error}` : "") +
         (s.incremental ? `; incremental: ${s.incremental.changesApplied.toLocaleString("en-US")} changes applied, latency ${s.incremental.latencySeconds} s` : "");
 }
 

@@ -1,3 +1,4 @@
+import type { PermanentFailure } from "../../engine/retry";
 /** Where in a schema a problem sits; as much as is known. */
 export interface SchemaLocation {
     database?: string;
@@ -25,7 +26,8 @@ export class IntrospectionError extends Error {
 }
 
 /** A destination statement cannot be built from the source schema and mapping as given. */
-export class DdlError extends Error {
+export class DdlError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(readonly location: SchemaLocation, readonly detail: string) {
         super(`cannot build DDL: ${describe(location)}${detail}`);
         this.name = "DdlError";

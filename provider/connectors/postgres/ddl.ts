@@ -1,10 +1,12 @@
+import type { PermanentFailure } from "../../engine/retry";
 import type { SourceIndex, TableMapping } from "../../engine/model";
 import { translateDefault } from "./defaults";
 import { derivedName, exceedsIdentifierLimit, maxIdentifierBytes, qualified, quoteIdent, quoteLiteral, truncatedIdentifier } from "./identifiers";
 import { pgType, valueKind } from "./type-map";
 
 /** A table whose destination DDL cannot be built as configured; names the table and the fix. */
-export class TableDdlError extends Error {
+export class TableDdlError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(
         /** `database.table` on the source. */
         readonly table: string,
@@ -35,7 +37,8 @@ export interface IndexDdl {
 }
 
 /** PostgreSQL reserves schema names starting with pg_; a MySQL database may well be called that. */
-export class SchemaNameError extends Error {
+export class SchemaNameError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(readonly schema: string) {
         super(`schema name "${schema}" is reserved in PostgreSQL (names starting with pg_ are system schemas); rename the database with renameTo`);
         this.name = "SchemaNameError";

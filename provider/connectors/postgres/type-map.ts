@@ -1,3 +1,4 @@
+import type { PermanentFailure } from "../../engine/retry";
 import type { SourceColumn } from "../../engine/model";
 
 /**
@@ -13,7 +14,8 @@ export type ValueKind =
 export type Compatibility = { ok: true } | { ok: false; reason: string; fix: string };
 
 /** A column whose type has no PostgreSQL counterpart; the task must leave it out. */
-export class UnsupportedColumnError extends Error {
+export class UnsupportedColumnError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(
         readonly column: string,
         readonly dataType: string,

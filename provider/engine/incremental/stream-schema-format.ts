@@ -1,3 +1,4 @@
+import type { PermanentFailure } from "../retry";
 import { z } from "zod";
 import type { TableMapping } from "../model";
 
@@ -68,7 +69,8 @@ const tableMapping = z.looseObject({
 const versioned = z.object({ version: z.literal(STREAM_SCHEMA_VERSION), tables: z.array(tableMapping) });
 
 /** The stored text is not a stream schema this engine can read (corrupt, or from a newer engine). */
-export class StreamSchemaFormatError extends Error {
+export class StreamSchemaFormatError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(readonly taskId: string, detail: string) {
         super(`the stream checkpoint of task ${taskId} at the destination (pulumi_dts.stream_checkpoint.stream_schema) cannot be read: ${detail}. ` +
             "If a newer pulumi-dts wrote it, upgrade this engine; otherwise release the task and migrate again.");

@@ -13,7 +13,7 @@ import type { ChangeSink, StreamCheckpoint } from "../change-sink";
 import type { DdlTranslation } from "../ddl-translator";
 import type { Destination } from "../destination";
 import { type BinlogPosition, comparePositions, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "../model";
-import { isConnectionFailure, RetryWindow } from "../retry";
+import { type PermanentFailure, type RetryState, RetryWindow } from "../retry";
 import { DataRejectedError, RowRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
@@ -33,7 +33,8 @@ const ADVANCE_EVERY_MS = 1000;
 const HEARTBEAT_SECONDS = 5;
 
 /** A statement the stream must not pass over silently; the task stops with it in its error. */
-export class UnappliedStatementError extends Error {
+export class UnappliedStatementError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(readonly statement: string, readonly operation: string, readonly position: BinlogPosition, reason?: string) {
         super(
             `incremental migration stopped at ${formatPosition(position)} on ${operation} statement: ${statement.slice(0, 500)}. ` +
@@ -47,7 +48,8 @@ export class UnappliedStatementError extends Error {
 }
 
 /** A session on the source logged DML as a statement (binlog_format STATEMENT/MIXED): its row images are not in the binlog. */
-export class StatementLoggedDmlError extends Error {
+export class StatementLoggedDmlError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(readonly statement: string, readonly table: NamedTable, readonly position: BinlogPosition) {
         super(
             `incremental migration stopped after ${formatPosition(position)}: the source logged a change to ${table.database}.${table.name} as a statement, not as rows ` +
@@ -60,7 +62,8 @@ export class StatementLoggedDmlError extends Error {
 }
 
 /** The start position has been purged from the source: only a new full migration can recover. */
-export class PositionPurgedError extends Error {
+export class PositionPurgedError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(readonly position: BinlogPosition, cause: string) {
         super(
             `the source no longer has the binary log at ${formatPosition(position)} (${cause}). The changes since then are lost for this task: ` +
@@ -101,6 +104,8 @@ export interface StreamHost {
     mappingFor(table: SourceTable): TableMapping | null;
     /** Tables loaded again by this run under a new mapping: the checkpoint's older mapping of them is stale. */
     reloaded(database: string, table: string): boolean;
+    /** The stream is retrying after a failure (undefined: it made progress again). */
+    retrying(state: RetryState | undefined): void;
     /** Creates a new table (with its indexes) at the destination unless it exists; returns notes. */
     createTable(mapping: TableMapping): Promise<string[]>;
     /** Recreates a whole-database selection's views and routines at the destination (MySQL); null when `database` is not one. */
@@ -142,17 +147,21 @@ export class IncrementalStream {
             let progressed = false;
             try {
                 await this.session(() => {
-                    if (!progressed) window.reset();
+                    if (!progressed) {
+                        window.reset();
+                        this.host.retrying(undefined);
+                    }
                     progressed = true;
                 });
             } catch (err) {
                 if (this.host.stopped()) return;
-                if (err instanceof UnappliedStatementError || err instanceof PositionPurgedError || err instanceof RowRejectedError || err instanceof StatementLoggedDmlError) throw err;
-                const wait = window.next(err);
-                if (wait === undefined) throw err;
+                const decision = window.next(err);
+                if (!decision.retry) throw err;
                 this.host.status.caughtUp = false;
-                this.host.log(`incremental: ${(err as Error).message}; resuming from the destination's checkpoint in ${wait} ms`);
-                await new Promise((r) => setTimeout(r, wait));
+                this.host.retrying(decision.state);
+                this.host.log(`incremental: ${decision.state.error}; resuming from the destination's checkpoint in ${decision.waitMs} ms ` +
+                    `(${decision.state.kind} failure, retried until ${decision.state.windowEndsAt})`);
+                await new Promise((r) => setTimeout(r, decision.waitMs));
             }
         }
     }
