@@ -23,8 +23,6 @@ export interface ServerDialect {
     binlogStatus: "SHOW BINARY LOG STATUS" | "SHOW MASTER STATUS";
     /** Tried when `binlogStatus` is a syntax error (unrecognised versions only). */
     binlogStatusFallback: "SHOW BINARY LOG STATUS" | "SHOW MASTER STATUS" | null;
-    /** Lists the replicas (and binlog clients with a server_id) reading from this server: SHOW SLAVE HOSTS is gone in 8.4. */
-    replicaHosts: "SHOW REPLICAS" | "SHOW SLAVE HOSTS";
     /** Whether a replica writes what it applies to its own binary log: renamed in MySQL 8.0.26. */
     logReplicaUpdates: "log_replica_updates" | "log_slave_updates";
     /**
@@ -35,8 +33,6 @@ export interface ServerDialect {
     snapshotPosition: "binlog-snapshot-status" | "binlog-status-barrier";
     /** Where a binlog status's GTID comes from: the Executed_Gtid_Set column (MySQL) or @@gtid_binlog_pos (MariaDB, not in the status). */
     gtid: "executed-gtid-set" | "gtid-binlog-pos";
-    /** Columns may be INVISIBLE (MySQL ≥ 8.0.23, MariaDB ≥ 10.3.3): SELECT * skips them, so rows are read by column name. */
-    invisibleColumns: boolean;
     /**
      * Run on an introspecting session so generated invisible primary keys (MySQL ≥ 8.0.30,
      * sql_generate_invisible_primary_key) appear in information_schema: with
@@ -44,19 +40,11 @@ export interface ServerDialect {
      * looks keyless. null where no GIPK can exist.
      */
     showGipk: string | null;
-    /** Binlog variables this server has; only these may be named in SELECT @@… (SHOW VARIABLES WHERE … never fails). */
-    variables: {
-        /** MySQL ≥ 8.0.1, MariaDB ≥ 10.5. */
-        binlogRowMetadata: boolean;
-        /** PARTIAL_JSON: MySQL ≥ 8.0.3. */
-        binlogRowValueOptions: boolean;
-        /** MySQL ≥ 8.0.20. */
-        binlogTransactionCompression: boolean;
-        /** InnoDB commits in binlog order: MySQL ≥ 5.6.6; the barrier argument of snapshot-position.ts rests on it. */
-        binlogOrderCommits: boolean;
-    };
-    /** The authentication plugin of new accounts: caching_sha2_password from MySQL 8.0.4 (mysql2 speaks it, also without TLS). */
-    defaultAuthPlugin: "caching_sha2_password" | "mysql_native_password";
+    /**
+     * The server has binlog_order_commits (MySQL ≥ 5.6.6), so it may be named in SELECT @@…;
+     * the barrier argument of snapshot-position.ts rests on its value. MariaDB: not needed.
+     */
+    hasBinlogOrderCommits: boolean;
 }
 
 /**
@@ -91,14 +79,11 @@ export function serverDialect(flavour: Flavour | string, versionString: string):
         return {
             flavour: f, version: v,
             binlogStatus: "SHOW MASTER STATUS", binlogStatusFallback: null,
-            replicaHosts: "SHOW SLAVE HOSTS",
             logReplicaUpdates: "log_slave_updates",
             snapshotPosition: "binlog-snapshot-status",
             gtid: "gtid-binlog-pos",
-            invisibleColumns: atLeast(v, 10, 3, 3),
             showGipk: null,
-            variables: { binlogRowMetadata: atLeast(v, 10, 5), binlogRowValueOptions: false, binlogTransactionCompression: false, binlogOrderCommits: false },
-            defaultAuthPlugin: "mysql_native_password",
+            hasBinlogOrderCommits: false,
         };
     }
     // MySQL and PolarDB for MySQL (whose version string is that of the MySQL release it is built on).
@@ -107,19 +92,11 @@ export function serverDialect(flavour: Flavour | string, versionString: string):
         flavour: f, version: v,
         binlogStatus: newStatus ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS",
         binlogStatusFallback: v === null ? "SHOW BINARY LOG STATUS" : null,
-        replicaHosts: atLeast(v, 8, 0, 22) ? "SHOW REPLICAS" : "SHOW SLAVE HOSTS",
         logReplicaUpdates: atLeast(v, 8, 0, 26) ? "log_replica_updates" : "log_slave_updates",
         snapshotPosition: "binlog-status-barrier",
         gtid: "executed-gtid-set",
-        invisibleColumns: atLeast(v, 8, 0, 23),
         showGipk: atLeast(v, 8, 0, 30) ? "SET SESSION show_gipk_in_create_table_and_information_schema = ON" : null,
-        variables: {
-            binlogRowMetadata: atLeast(v, 8, 0, 1),
-            binlogRowValueOptions: atLeast(v, 8, 0, 3),
-            binlogTransactionCompression: atLeast(v, 8, 0, 20),
-            binlogOrderCommits: atLeast(v, 5, 6, 6),
-        },
-        defaultAuthPlugin: atLeast(v, 8, 0, 4) ? "caching_sha2_password" : "mysql_native_password",
+        hasBinlogOrderCommits: atLeast(v, 5, 6, 6),
     };
 }
 

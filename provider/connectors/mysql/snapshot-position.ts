@@ -66,7 +66,7 @@ const STABLE_ATTEMPTS = 10;
 export function barrierDecision(dialect: ServerDialect, barrierWanted: boolean, orderCommits: boolean | null): { use: true } | { use: false; reason: string } {
     if (!barrierWanted) return { use: false, reason: "the heartbeat table is disabled, so no barrier could be written" };
     // An unknown value (a fork without the variable) is taken as MySQL's default, ON.
-    if (dialect.variables.binlogOrderCommits && orderCommits === false) {
+    if (dialect.hasBinlogOrderCommits && orderCommits === false) {
         return { use: false, reason: "binlog_order_commits is OFF, so InnoDB may commit transactions out of binlog order and a barrier proves nothing" };
     }
     return { use: true };
@@ -87,7 +87,7 @@ export async function establishPosition(probe: PositionProbe, dialect: ServerDia
         await probe.startSnapshot();
         return { position: NO_POSITION, method: "no-binary-log" };
     }
-    const decision = barrierDecision(dialect, barrierWanted, barrierWanted && dialect.variables.binlogOrderCommits ? await probe.orderCommits() : null);
+    const decision = barrierDecision(dialect, barrierWanted, barrierWanted && dialect.hasBinlogOrderCommits ? await probe.orderCommits() : null);
     let reason = decision.use ? "" : decision.reason;
     if (decision.use) {
         try {
