@@ -53,7 +53,13 @@ export function validate<S extends z.ZodType>(
     inputs: unknown,
 ): { ok: true; value: z.output<S> } | { ok: false; failures: CheckFailure[]; incomplete: boolean } {
     const { value, unknownPaths } = pruneUnknowns(inputs);
-    const result = schema.safeParse(value);
+    // A stand-in where a value is unknown: zod skips an object's refinements when a field is
+    // missing or mistyped, so without it a task whose connections do not exist yet (a new
+    // stack) would have none of its cross-field rules judged. Issues that read a stand-in are
+    // dropped below, as issues about unknown values always were.
+    let filled = value;
+    for (const u of unknownPaths) filled = setAt(filled, u, exemplar(schemaAt(schema, u)));
+    const result = schema.safeParse(filled);
     if (result.success && unknownPaths.length === 0) return { ok: true, value: result.data };
     const failures: CheckFailure[] = [];
     for (const issue of result.success ? [] : result.error.issues) {
@@ -63,6 +69,10 @@ export function validate<S extends z.ZodType>(
         const parent = path.slice(0, -1);
         const reads = [path, ...(params?.dependsOn ?? []).map((d) => [...parent, ...d])];
         if (reads.some((r) => unknownPaths.some((u) => isUnder(r, u) || isUnder(u, r)))) continue;
+        if (issue.code === "unrecognized_keys") {
+            failures.push(...unknownFields(schemaAt(schema, path), valueAt(filled, path), path, issue.keys));
+            continue;
+        }
         failures.push({ property: formatPath(path), reason: describe(issue, path) });
     }
     if (failures.length === 0 && unknownPaths.length > 0) return { ok: false, failures, incomplete: true };
@@ -77,10 +87,151 @@ function describe(issue: z.core.$ZodIssue, path: Path): string {
     if (issue.code === "invalid_value" && "values" in issue) {
         return `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")} (got ${JSON.stringify(issue.input)})`;
     }
-    if (issue.code === "unrecognized_keys") {
-        return `${where} has unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the documented arguments`;
-    }
     // Our own messages are phrased to follow the path ("must ...", "(800) must ..."); zod's start upper-case.
     const msg = issue.message.replace(/^Invalid input: /, "");
     return /^[a-z("]/.test(msg) ? `${where} ${msg}` : `${where} is invalid: ${msg}`;
+}
+
+type Def = { type: string } & Record<string, unknown>;
+const defOf = (s: z.ZodType | undefined): Def | undefined => (s as unknown as { def?: Def } | undefined)?.def;
+
+/** Wrappers that do not change what a value looks like. */
+function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
+    for (let d = defOf(s); d; d = defOf(s)) {
+        if (["optional", "default", "nullable", "prefault", "readonly", "catch", "nonoptional"].includes(d.type)) s = d.innerType as z.ZodType;
+        else if (d.type === "pipe") s = d.in as z.ZodType;
+        else break;
+    }
+    return s;
+}
+
+/** The object schemas a value at this schema may be (a union's object options). */
+function objectOptions(s: z.ZodType | undefined): z.ZodType[] {
+    const u = unwrap(s);
+    const d = defOf(u);
+    if (!d) return [];
+    if (d.type === "object") return [u!];
+    if (d.type === "union") return (d.options as z.ZodType[]).flatMap(objectOptions);
+    return [];
+}
+
+/** The schema of the value at `path`, as far as it can be told without the value. */
+export function schemaAt(schema: z.ZodType, path: Path): z.ZodType | undefined {
+    let s: z.ZodType | undefined = schema;
+    for (const key of path) {
+        const u = unwrap(s);
+        const d = defOf(u);
+        if (!d) return undefined;
+        if (typeof key === "number" || d.type === "array") {
+            if (d.type !== "array") return undefined;
+            s = d.element as z.ZodType;
+            continue;
+        }
+        const withKey = objectOptions(u).find((o) => key in (defOf(o)!.shape as Record<string, unknown>));
+        if (!withKey) return undefined;
+        s = (defOf(withKey)!.shape as Record<string, z.ZodType>)[key];
+    }
+    return s;
+}
+
+/** A value of the schema's type that lets the enclosing object's refinements run (its own checks may fail). */
+export function exemplar(schema: z.ZodType | undefined): unknown {
+    const d = defOf(schema);
+    if (!d) return undefined;
+    switch (d.type) {
+        case "optional": case "nullable":
+            return undefined;
+        case "default": case "prefault": case "readonly": case "catch": case "nonoptional":
+            return exemplar(d.innerType as z.ZodType);
+        case "pipe":
+            return exemplar(d.in as z.ZodType);
+        case "string": return "";
+        case "number": case "int": return 1;
+        case "boolean": return false;
+        case "literal": return (d.values as unknown[])[0];
+        case "enum": return Object.values(d.entries as Record<string, unknown>)[0];
+        case "array": return [];
+        case "union": return exemplar((d.options as z.ZodType[])[0]);
+        case "object": {
+            const out: Record<string, unknown> = {};
+            for (const [k, v] of Object.entries(d.shape as Record<string, z.ZodType>)) {
+                const e = exemplar(v);
+                if (e !== undefined) out[k] = e;
+            }
+            return out;
+        }
+        default: return undefined;
+    }
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+    let v = value;
+    for (const k of path) {
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<string | number, unknown>)[k];
+    }
+    return v;
+}
+
+/** `value` with `v` at `path` (copying what it changes); a path through a non-object is left alone. */
+function setAt(value: unknown, path: Path, v: unknown): unknown {
+    if (v === undefined) return value;
+    if (path.length === 0) return v;
+    const [head, ...rest] = path;
+    if (Array.isArray(value) && typeof head === "number") {
+        const out = [...value];
+        out[head] = setAt(value[head], rest, v);
+        return out;
+    }
+    if (value === undefined || (value !== null && typeof value === "object" && !Array.isArray(value))) {
+        const obj = (value ?? {}) as Record<string, unknown>;
+        return { ...obj, [head]: setAt(obj[head], rest, v) };
+    }
+    return value;
+}
+
+/** Edit distance, for suggesting the field a misspelt one meant. */
+function distance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+
+/** The known field a misspelt one most likely meant, if any is close. */
+export function closestField(key: string, known: readonly string[]): string | undefined {
+    let best: { k: string; d: number } | undefined;
+    const a = key.toLowerCase();
+    for (const k of known) {
+        const b = k.toLowerCase();
+        // A prefix either way ("rename" for "renameTo") breaks a tie with an equally distant name.
+        const d = a === b ? 0 : distance(a, b) - (a.startsWith(b) || b.startsWith(a) ? 0.5 : 0);
+        if (!best || d < best.d) best = { k, d };
+    }
+    return best && best.d <= Math.max(2, Math.floor(best.k.length / 3)) ? best.k : undefined;
+}
+
+/** One failure per field the object does not have, naming what the object is and the field meant. */
+function unknownFields(objectSchema: z.ZodType | undefined, value: unknown, path: Path, keys: readonly string[]): CheckFailure[] {
+    const all = objectOptions(objectSchema);
+    // A discriminated union (connections by engine): the option the value's discriminator picks.
+    const disc = defOf(unwrap(objectSchema))?.discriminator as string | undefined;
+    const tag = disc !== undefined && value !== null && typeof value === "object" ? (value as Record<string, unknown>)[disc] : undefined;
+    const picked = tag === undefined ? [] : all.filter((o) => (defOf(o)!.shape as Record<string, z.ZodType>)[disc!]?.safeParse(tag).success);
+    const options = picked.length ? picked : all;
+    const known = [...new Set(options.flatMap((o) => Object.keys(defOf(o)!.shape as Record<string, unknown>)))];
+    const what = (unwrap(objectSchema) as { description?: string } | undefined)?.description ?? options[0]?.description;
+    return keys.map((key) => {
+        const property = formatPath([...path, key]);
+        const guess = closestField(key, known);
+        const hint = guess ? `did you mean "${guess}"?` : `its fields are ${known.map((k) => `"${k}"`).join(", ")}`;
+        return { property, reason: `${property} is not a field of ${what ?? (path.length ? formatPath(path) : "the arguments")}; ${hint}` };
+    });
 }

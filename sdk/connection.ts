@@ -54,6 +54,11 @@ export class DatabaseConnection extends pulumi.dynamic.Resource {
 
     /** The connection's arguments, secrets still secret, for MigrationTask. */
     public readonly args: pulumi.Output<Record<string, unknown>>;
+    /**
+     * The arguments as given (secrets wrapped), field by field: a task built from them sees
+     * each known field at preview even while the connection's id is still unknown.
+     */
+    public readonly inputs: Readonly<Record<string, pulumi.Input<unknown>>>;
 
     constructor(name: string, args: DatabaseConnectionArgs, opts?: pulumi.CustomResourceOptions) {
         const inputs: Record<string, pulumi.Input<unknown>> = { ...(args as Record<string, pulumi.Input<unknown>>) };
@@ -70,6 +75,7 @@ export class DatabaseConnection extends pulumi.dynamic.Resource {
         for (const [k, v] of Object.entries(args as Record<string, pulumi.Input<unknown>>)) {
             plain[k] = secretFields.includes(k) ? pulumi.secret(v) : v;
         }
+        this.inputs = plain;
         this.args = pulumi.output(plain) as unknown as pulumi.Output<Record<string, unknown>>;
     }
 }

@@ -69,8 +69,9 @@ export class MigrationTask extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: MigrationTaskArgs, opts?: pulumi.CustomResourceOptions) {
         const { source, destination, ...rest } = args;
-        const endpoint = (c: DatabaseConnection) =>
-            pulumi.all([c.connectionId, c.args]).apply(([connectionId, a]) => ({ ...a, connectionId }));
+        // Field by field, not one Output: on a new stack only connectionId is unknown at preview,
+        // so the task's rules that read the connection's engine or settings are judged there too.
+        const endpoint = (c: DatabaseConnection) => ({ ...c.inputs, connectionId: c.connectionId });
         super(provider, name, {
             ...rest,
             source: endpoint(source),

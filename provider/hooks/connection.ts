@@ -28,12 +28,13 @@ export interface ConnectionOutputs {
 }
 
 export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
-    const result = validate(connectionArgsSchema, news);
-    return { inputs: news, failures: [...(result.ok ? [] : result.failures), ...connectionFieldFailures(news)] };
+    const args = inputsOf(news);
+    const result = validate(connectionArgsSchema, args);
+    return { inputs: news, failures: [...(result.ok ? [] : result.failures), ...connectionFieldFailures(args)] };
 }
 
 function parse(inputs: Props): ConnectionSpec {
-    const result = validate(connectionArgsSchema, inputs);
+    const result = validate(connectionArgsSchema, inputsOf(inputs));
     if (!result.ok) {
         throw new Error(`invalid DatabaseConnection arguments: ${result.failures.map((f) => f.reason).join("; ")}`);
     }

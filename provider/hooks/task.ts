@@ -38,12 +38,15 @@ function capabilityFailures(news: Props): CheckFailure[] {
 }
 
 export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
-    const result = validate(taskArgsSchema, news);
-    const failures = [...(result.ok ? [] : result.failures), ...capabilityFailures(news), ...taskFieldFailures(news)];
+    // Only the program's arguments are judged: not the provider reference, not outputs of an earlier run.
+    const args = inputsOf(news);
+    const result = validate(taskArgsSchema, args);
+    const failures = [...(result.ok ? [] : result.failures), ...capabilityFailures(args), ...taskFieldFailures(args)];
     for (const side of ["source", "destination"] as const) {
-        const conn = news[side];
+        const conn = args[side];
         if (conn && typeof conn === "object") {
-            const r = validate(connectionArgsSchema, conn);
+            const { connectionId: _id, ...connectionArgs } = conn as Props;
+            const r = validate(connectionArgsSchema, connectionArgs);
             if (!r.ok) failures.push(...r.failures.map((f) => ({ property: `${side}.${f.property}`, reason: `${side}.${f.reason}` })));
             failures.push(...connectionFieldFailures(conn as Props, `${side}.`));
         }
@@ -52,10 +55,10 @@ export async function check(_olds: Props, news: Props): Promise<{ inputs: Props;
 }
 
 function engineSpec(taskId: string, inputs: Props): EngineTaskSpec {
-    const task = taskArgsSchema.parse(inputs) as TaskSpec;
+    const task = taskArgsSchema.parse(inputsOf(inputs)) as TaskSpec;
     const conn = (side: "source" | "destination") => {
-        const raw = inputs[side] as Props;
-        return { ...(connectionArgsSchema.parse(raw) as ConnectionSpec), connectionId: String(raw.connectionId) };
+        const { connectionId, ...raw } = inputs[side] as Props;
+        return { ...(connectionArgsSchema.parse(raw) as ConnectionSpec), connectionId: String(connectionId) };
     };
     return { taskId, task, source: conn("source"), destination: conn("destination") };
 }

@@ -22,8 +22,7 @@ export function isPostgresFamily(engine: Engine): boolean {
  * verification; `verify-full` also checks that the certificate names the server (as
  * MySQL's VERIFY_IDENTITY and libpq's verify-full), which verify-ca does not.
  */
-export const tlsSchema = z
-    .object({
+export const tlsSchema = z.strictObject({
         mode: z.enum(["disabled", "required", "verify-ca", "verify-full"]).default("disabled"),
         /** PEM-encoded CA certificate(s); required for `verify-ca` and `verify-full`. */
         ca: z.string().optional(),
@@ -34,7 +33,7 @@ export const tlsSchema = z
             // An IP address is not sent as the TLS server name, so mysql2 would check the certificate against `host` instead.
             .refine((s) => isIP(s) === 0, "must be a DNS name: to check an IP address in the certificate, connect with host set to that address and leave serverName out")
             .optional(),
-    })
+    }).describe("tls")
     .superRefine((tls, ctx) => {
         if ((tls.mode === "verify-ca" || tls.mode === "verify-full") && !tls.ca) {
             ctx.addIssue({ code: "custom", path: ["ca"], message: `is required when tls.mode is "${tls.mode}": pass the PEM text of the CA that signed the server certificate` });
@@ -55,17 +54,17 @@ const sqlConnectionFields = {
     connectTimeoutSeconds: intInRange(1, 300).default(10),
 };
 
-export const mysqlConnectionSchema = z.object({
+export const mysqlConnectionSchema = z.strictObject({
     engine: z.enum(mysqlFamilyEngines),
     ...sqlConnectionFields,
-});
+}).describe("a MySQL-family DatabaseConnection");
 
-export const postgresConnectionSchema = z.object({
+export const postgresConnectionSchema = z.strictObject({
     engine: z.enum(postgresFamilyEngines),
     ...sqlConnectionFields,
     /** The database to connect to; MySQL databases become schemas inside it. */
     database: z.string().min(1).default("postgres"),
-});
+}).describe("a PostgreSQL-family DatabaseConnection");
 
 const accessKeyFields = {
     /** AccessKey ID of the account that owns the instance. */
@@ -79,21 +78,21 @@ const httpEndpoint = z
     .string()
     .regex(/^https?:\/\/[^\s/]+/, "must be an http:// or https:// URL, for example https://myinstance.cn-hangzhou.ots.aliyuncs.com");
 
-export const tablestoreConnectionSchema = z.object({
+export const tablestoreConnectionSchema = z.strictObject({
     engine: z.literal("tablestore"),
     endpoint: httpEndpoint,
     instanceName: z
         .string()
         .regex(/^[A-Za-z][A-Za-z0-9-]{2,15}$/, "must be a Tablestore instance name: 3-16 letters, digits or hyphens, starting with a letter"),
     ...accessKeyFields,
-});
+}).describe("a Tablestore DatabaseConnection");
 
-export const maxcomputeConnectionSchema = z.object({
+export const maxcomputeConnectionSchema = z.strictObject({
     engine: z.literal("maxcompute"),
     endpoint: httpEndpoint,
     project: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{2,27}$/, "must be a MaxCompute project name: 3-28 letters, digits or underscores, starting with a letter"),
     ...accessKeyFields,
-});
+}).describe("a MaxCompute DatabaseConnection");
 
 export const connectionArgsSchema = z.discriminatedUnion(
     "engine",

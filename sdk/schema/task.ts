@@ -23,10 +23,10 @@ function unique(xs: readonly unknown[]): boolean {
 
 export const columnSelectionSchema = z.union([
     identifier,
-    z.object({ name: identifier, renameTo: identifier.optional() }),
+    z.strictObject({ name: identifier, renameTo: identifier.optional() }).describe("a column selection"),
 ]);
 
-export const tableSelectionSchema = z.object({
+export const tableSelectionSchema = z.strictObject({
     name: identifier,
     renameTo: identifier.optional(),
     /** Columns to migrate (all when omitted); an entry may rename its column. */
@@ -39,24 +39,23 @@ export const tableSelectionSchema = z.object({
     distributionKey: z.array(identifier).min(1).optional(),
     /** Tablestore: primary key columns of the destination table (1-4, defaults to the source primary key). */
     tablestorePrimaryKey: z.array(identifier).min(1).max(4, "Tablestore allows at most 4 primary key columns").optional(),
-});
+}).describe("a table selection");
 
-export const databaseSelectionSchema = z.object({
+export const databaseSelectionSchema = z.strictObject({
     database: identifier,
     renameTo: identifier.optional(),
     /** Tables to migrate; all tables (and with schema migration, views and routines) when omitted. */
     tables: z.array(tableSelectionSchema).min(1, "must list at least one table, or be omitted to migrate the whole database").optional(),
     dml: dmlSelection.optional(),
     ddl: ddlSelection.optional(),
-});
+}).describe("a database selection");
 
-export const retrySchema = z
-    .object({
+export const retrySchema = z.strictObject({
         /** How long failed source/destination connections are retried (DTS: 10-1440 min, default 720). */
         connectionMinutes: intInRange(10, 1440).default(720),
         /** How long failed DDL/DML is retried (DTS: 1-1440 min, default 10); must be smaller than connectionMinutes. */
         otherMinutes: intInRange(1, 1440).default(10),
-    })
+    }).describe("retry")
     .superRefine((r, ctx) => {
         if (r.otherMinutes >= r.connectionMinutes) {
             crossFieldIssue(ctx, ["otherMinutes"], [["connectionMinutes"]],
@@ -64,9 +63,8 @@ export const retrySchema = z
         }
     });
 
-export const throttleSchema = z.object({
-    full: z
-        .object({
+export const throttleSchema = z.strictObject({
+    full: z.strictObject({
             /** Queries per second against the source during the full load. */
             sourceQps: positiveInt.optional(),
             /** Rows per second written during the full load. */
@@ -75,15 +73,14 @@ export const throttleSchema = z.object({
             mbps: z.number().positive("must be greater than 0").optional(),
         })
         .optional(),
-    incremental: z
-        .object({
+    incremental: z.strictObject({
             rps: positiveInt.optional(),
             mbps: z.number().positive("must be greater than 0").optional(),
         })
         .optional(),
-});
+}).describe("throttle");
 
-export const heartbeatSchema = z.object({
+export const heartbeatSchema = z.strictObject({
     /**
      * Write a heartbeat row to the source every interval so latency stays accurate on an idle
      * source. `false` is DTS's "delete SQL operations on heartbeat tables": nothing is written
@@ -93,10 +90,9 @@ export const heartbeatSchema = z.object({
     /** `database.table` of the heartbeat table on the source. */
     table: z.string().regex(/^[^.\s]+\.[^.\s]+$/, "must be database.table").default("dts_heartbeat.heartbeat"),
     intervalSeconds: intInRange(1, 60).default(1),
-});
+}).describe("heartbeat");
 
-export const tablestoreWriteSchema = z
-    .object({
+export const tablestoreWriteSchema = z.strictObject({
         /** update-row: PutRowChange-style row update; overwrite-row: the whole row is replaced. */
         writeMode: z.enum(["update-row", "overwrite-row"]).default("update-row"),
         /** bulk-import: BulkImportRequest (higher throughput); batch-write-row: BatchWriteRowRequest. */
@@ -106,7 +102,7 @@ export const tablestoreWriteSchema = z
         concurrency: intInRange(1, 256).default(64),
         /** Concurrent buckets for ordered incremental writes; must not exceed concurrency. */
         bucketCount: intInRange(1, 256).default(8),
-    })
+    }).describe("tablestore")
     .superRefine((t, ctx) => {
         if (t.bucketCount > t.concurrency) {
             crossFieldIssue(ctx, ["bucketCount"], [["concurrency"]],
@@ -114,7 +110,7 @@ export const tablestoreWriteSchema = z
         }
     });
 
-export const maxcomputeSchema = z.object({
+export const maxcomputeSchema = z.strictObject({
     /** Naming rule of the additional columns in _log tables (DTS "New Rule" / "Previous Rule"). */
     additionalColumnRule: z.enum(["new", "previous"]).default("new"),
     /** Partition columns of the incremental (_log) tables. */
@@ -126,16 +122,16 @@ export const maxcomputeSchema = z.object({
     baseSuffix: z.string().default("_base"),
     /** Suffix of incremental tables. */
     logSuffix: z.string().default("_log"),
-});
+}).describe("maxcompute");
 
-export const floatPrecisionSchema = z.object({
+export const floatPrecisionSchema = z.strictObject({
     /** Digits kept for FLOAT columns (DTS reads ROUND(column, precision)); default 38. */
     float: intInRange(1, 38).default(38),
     /** Digits kept for DOUBLE columns; default 308. */
     double: intInRange(1, 308).default(308),
-});
+}).describe("floatPrecision");
 
-export const alertingSchema = z.object({
+export const alertingSchema = z.strictObject({
     onFailure: z.boolean().default(true),
     /** Alert when latency exceeds this many seconds (incremental only). */
     latencySeconds: positiveInt.optional(),
@@ -143,16 +139,16 @@ export const alertingSchema = z.object({
     webhookUrl: z.string().regex(/^https?:\/\//, "must be an http:// or https:// URL").optional(),
     /** Shell command run with the alert as JSON on stdin. */
     command: z.string().min(1).optional(),
-});
+}).describe("alerting");
 
-export const verificationSchema = z.object({
+export const verificationSchema = z.strictObject({
     /** none: no verification; checksum: per-table checksums; rows: row by row comparison. */
     mode: z.enum(["none", "checksum", "rows"]).default("none"),
     /** Verify a sample of this percentage of rows (row mode), 1-100. */
     samplePercent: intInRange(1, 100).default(100),
     /** Re-verify incremental data every N minutes (0 turns it off). */
     incrementalIntervalMinutes: intInRange(0, 1440).default(0),
-});
+}).describe("verification");
 
 /** A DatabaseConnection as the task receives it: its id and the validated spec. */
 export const connectionRefSchema = z.object({
@@ -160,8 +156,7 @@ export const connectionRefSchema = z.object({
     engine: z.string(),
 }).passthrough();
 
-export const taskArgsSchema = z
-    .object({
+export const taskArgsSchema = z.strictObject({
         source: connectionRefSchema,
         destination: connectionRefSchema,
         migrationTypes: z
@@ -202,7 +197,7 @@ export const taskArgsSchema = z
         waitTimeoutMinutes: intInRange(1, 10080).default(180),
         /** caught-up: latency (seconds) below which the task counts as caught up. */
         caughtUpLatencySeconds: positiveInt.default(5),
-    })
+    }).describe("a MigrationTask")
     .superRefine((t, ctx) => {
         const types = new Set(t.migrationTypes);
         if (t.throttle.full && !types.has("full")) {
@@ -218,12 +213,21 @@ export const taskArgsSchema = z
             crossFieldIssue(ctx, ["waitFor"], [["migrationTypes"]], "\"full-completed\" needs \"full\" in migrationTypes; use \"started\"");
         }
         const dbSeen = new Map<string, number>();
+        // Targets compare case-insensitively: MySQL on case-insensitive file systems and PostgreSQL's
+        // default lower-casing (nameCase) fold them, and two sources merged into one target would
+        // write each other's tables.
+        const targetSeen = new Map<string, number>();
         t.objects.forEach((db, i) => {
             const target = db.renameTo ?? db.database;
             if (dbSeen.has(db.database)) {
                 crossFieldIssue(ctx, ["objects", i, "database"], [], `"${db.database}" is already selected at objects[${dbSeen.get(db.database)}]; merge the two entries`);
+            } else if (targetSeen.has(target.toLowerCase())) {
+                const j = targetSeen.get(target.toLowerCase())!;
+                crossFieldIssue(ctx, ["objects", i, db.renameTo !== undefined ? "renameTo" : "database"], [],
+                    `would write to database "${target}", which objects[${j}] (${t.objects[j].database}) already writes to; give one of them another renameTo`);
             }
             dbSeen.set(db.database, i);
+            if (!targetSeen.has(target.toLowerCase())) targetSeen.set(target.toLowerCase(), i);
             const tableTargets = new Map<string, string>();
             db.tables?.forEach((tbl, j) => {
                 const dest = tbl.renameTo ?? tbl.name;
