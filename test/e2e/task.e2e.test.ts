@@ -112,6 +112,8 @@ describe("MigrationTask through the real Pulumi CLI (examples/mysql-to-postgres)
         await cli("config", "set", "--path", "tables[1]", "customers");
         const preview = await cli("preview");
         expect(out(preview)).toMatch(/~\s+pulumi-nodejs:dynamic\/pulumi-dts:MigrationTask shop update/);
+        // The field table's verdict, printed by diff: what the update will do to the running task.
+        expect(out(preview)).toMatch(/\[pulumi-dts\] objects\[0\]\.tables: restarts the task: /);
         const failed = await cli("up", "--yes", "--skip-preview");
         expect(failed.code).not.toBe(0);
         expect(out(failed)).toContain("[failed] No conflicting destination tables (shop.customers)");
@@ -130,6 +132,7 @@ describe("MigrationTask through the real Pulumi CLI (examples/mysql-to-postgres)
             const r = await cli("preview");
             expect(r.code, out(r)).toBe(0);
             expect(out(r)).toMatch(/\+-\s*pulumi-nodejs:dynamic\/pulumi-dts:MigrationTask shop replace \[diff: ~destination\]/);
+            expect(out(r)).toMatch(/\[pulumi-dts\] destination.*: replaces the task: /);
         } finally {
             await cli("config", "set", "destinationDatabase", dbA);
         }
