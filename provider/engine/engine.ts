@@ -5,6 +5,7 @@ import { EngineRequestError } from "./control/server";
 import { TaskRunner } from "./task-runner";
 import { type EngineTaskSpec, TaskStore } from "./task-store";
 import type { TaskStatus } from "./status";
+import { restoreTask } from "./unreadable-task";
 
 export const ENGINE_VERSION = "0.1.0";
 
@@ -17,10 +18,9 @@ export class Engine {
     /** Resumes every task that had not finished when the previous engine stopped. */
     restore(): void {
         for (const id of TaskStore.list(this.home)) {
-            const store = new TaskStore(this.home, id);
-            const spec = store.readSpec();
-            if (!spec) continue;
-            const runner = new TaskRunner(store, spec);
+            // A task whose files cannot be read is kept as failed with the reason (never dropped, never run).
+            const runner = restoreTask(new TaskStore(this.home, id));
+            if (!runner) continue;
             this.runners.set(id, runner);
             if (!["completed", "failed", "precheck-failed", "released"].includes(runner.status.phase)) runner.start();
         }

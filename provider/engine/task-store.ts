@@ -1,49 +1,20 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { ConnectionSpec } from "../../sdk/schema/connection";
-import type { TaskSpec } from "../../sdk/schema/task";
 import { type EngineHome, writePrivate } from "./home";
-import type { BinlogPosition } from "./model";
 import type { DirtyRecord, TaskStatus } from "./status";
+import { type Checkpoint, checkpointFile, type EngineTaskSpec, specFile, statusFile, type TaskFileFormat, type TaskFileName } from "./task-store-format";
+import type { FormatProblem } from "./versioned-json";
 
-/** What the engine runs: the validated task and both connections (with their secrets). */
-export interface EngineTaskSpec {
-    taskId: string;
-    task: TaskSpec;
-    source: ConnectionSpec & { connectionId: string };
-    destination: ConnectionSpec & { connectionId: string };
-}
+export type { Checkpoint, ChunkCheckpoint, ChunkState, EngineTaskSpec, TableCheckpoint } from "./task-store-format";
 
-export type ChunkState = "pending" | "started" | "done";
-
-export interface ChunkCheckpoint {
-    /** Key range [lo, hi) as decimal strings; null = unbounded. */
-    lo: string | null;
-    hi: string | null;
-    state: ChunkState;
-    rows: number;
-}
-
-export interface TableCheckpoint {
-    schemaDone: boolean;
-    chunks: ChunkCheckpoint[] | null;
-    indexesDone: boolean;
-}
-
-/** Progress that survives an engine restart. */
-export interface Checkpoint {
-    precheckPassed: boolean;
-    /** The task's snapshot was opened and its chunks planned (position recorded when the source has a binlog). */
-    snapshotTaken?: boolean;
-    snapshotPosition?: BinlogPosition;
-    tables: Record<string, TableCheckpoint>;
-    objectsDone: boolean;
-    /**
-     * Whole databases the incremental stream follows, set when it first starts: a table of
-     * these that is not in `tables` was created on the source after the stream's position,
-     * and the stream creates it when it reaches the CREATE TABLE (no precheck, no full load).
-     */
-    streamDatabases?: string[];
+/** A task file this engine cannot use: from a newer engine, damaged, or not the task's own. */
+export class TaskFileError extends Error {
+    constructor(readonly taskId: string, readonly file: TaskFileName, readonly path: string, readonly problem: FormatProblem | { kind: "io"; detail: string }) {
+        super(`task ${taskId}: ${file} (${path}) cannot be read: ${problem.detail}. ` + (problem.kind === "newer-version"
+            ? "A newer pulumi-dts wrote it: run that version's engine (stop this one with npx pulumi-dts engine stop, then call the newer pulumi-dts)."
+            : `Restore the file, or release the task with npx pulumi-dts task release ${taskId} (data already at the destination is kept) and migrate again.`));
+        this.name = "TaskFileError";
+    }
 }
 
 /**
@@ -53,7 +24,7 @@ export interface Checkpoint {
 export class TaskStore {
     readonly dir: string;
 
-    constructor(home: EngineHome, readonly taskId: string) {
+    constructor(readonly home: EngineHome, readonly taskId: string) {
         this.dir = join(home.tasksDir, taskId);
     }
 
@@ -66,33 +37,53 @@ export class TaskStore {
         return existsSync(join(this.dir, "spec.json"));
     }
 
-    private read<T>(name: string): T | undefined {
-        const p = join(this.dir, name);
-        return existsSync(p) ? (JSON.parse(readFileSync(p, "utf8")) as T) : undefined;
+    /** Undefined when the file does not exist; throws TaskFileError when it cannot be used. */
+    private read<T>(format: TaskFileFormat<T>): T | undefined {
+        const p = join(this.dir, format.file);
+        if (!existsSync(p)) return undefined;
+        let text: string;
+        try {
+            text = readFileSync(p, "utf8");
+        } catch (err) {
+            throw new TaskFileError(this.taskId, format.file, p, { kind: "io", detail: (err as Error).message });
+        }
+        const d = format.decode(text);
+        if (!d.ok) throw new TaskFileError(this.taskId, format.file, p, d.problem);
+        return d.value;
     }
 
-    private write(name: string, value: unknown): void {
+    private write<T>(format: TaskFileFormat<T>, value: T): void {
         mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-        writePrivate(join(this.dir, name), JSON.stringify(value, null, 1));
+        writePrivate(join(this.dir, format.file), format.encode(value));
+    }
+
+    /** A spec or status naming another task would run or report that task under this one's id. */
+    private ownedBy<T extends { taskId: string }>(format: TaskFileFormat<T>, value: T | undefined): T | undefined {
+        if (value && value.taskId !== this.taskId) {
+            throw new TaskFileError(this.taskId, format.file, join(this.dir, format.file), {
+                kind: "invalid", path: ["taskId"], detail: `taskId: is "${value.taskId}", but the file is in the directory of task ${this.taskId}`,
+            });
+        }
+        return value;
     }
 
     readSpec(): EngineTaskSpec | undefined {
-        return this.read("spec.json");
+        return this.ownedBy(specFile, this.read(specFile));
     }
     writeSpec(spec: EngineTaskSpec): void {
-        this.write("spec.json", spec);
+        this.write(specFile, spec);
     }
     readStatus(): TaskStatus | undefined {
-        return this.read("status.json");
+        return this.ownedBy(statusFile, this.read(statusFile));
     }
     writeStatus(status: TaskStatus): void {
-        this.write("status.json", status);
+        this.write(statusFile, status);
     }
     readCheckpoint(): Checkpoint {
-        return this.read<Checkpoint>("checkpoint.json") ?? { precheckPassed: false, tables: {}, objectsDone: false };
+        return this.read(checkpointFile) ?? { precheckPassed: false, tables: {}, objectsDone: false };
     }
     writeCheckpoint(c: Checkpoint): void {
-        this.write("checkpoint.json", c);
+        this.write(checkpointFile, c);
     }
 
     appendDirty(record: DirtyRecord): void {
