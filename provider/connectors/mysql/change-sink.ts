@@ -17,18 +17,29 @@ const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
 const alreadyApplied = new Set([1060, 1061, 1050, 1091, 1051, 1146, 1054]);
 
 /**
- * Columns added after the first release: checkpoint tables created by it lack them.
- * MySQL has no ADD COLUMN IF NOT EXISTS (MariaDB has), so information_schema decides.
+ * Columns later engines added, which checkpoint tables created by an earlier one lack:
+ * stream_schema (the first release's table had none), then resume_file/resume_position.
+ * MySQL has no ADD COLUMN IF NOT EXISTS (MariaDB has), so information_schema decides, and
+ * each column is added on its own, so one another stream added first does not hold back the rest.
  */
-async function addResumeColumns(conn: Connection): Promise<void> {
+const laterColumns: [name: string, definition: string][] = [
+    ["stream_schema", "LONGTEXT NULL"],
+    ["resume_file", "VARCHAR(255) NULL"],
+    ["resume_position", "BIGINT UNSIGNED NULL"],
+];
+
+async function addLaterColumns(conn: Connection): Promise<void> {
     const [cols] = await conn.query<RowDataPacket[]>(
-        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = 'resume_file'", [METADATA_SCHEMA, CHECKPOINT_TABLE]);
-    if (cols.length) return;
-    try {
-        await conn.query(`ALTER TABLE ${checkpointTable} ADD COLUMN resume_file VARCHAR(255) NULL, ADD COLUMN resume_position BIGINT UNSIGNED NULL`);
-    } catch (err) {
-        // Another stream of the same destination added them first.
-        if (Number((err as { errno?: number }).errno) !== 1060) throw err;
+        "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [METADATA_SCHEMA, CHECKPOINT_TABLE]);
+    const present = new Set(cols.map((c) => String(c.name).toLowerCase()));
+    for (const [name, definition] of laterColumns) {
+        if (present.has(name)) continue;
+        try {
+            await conn.query(`ALTER TABLE ${checkpointTable} ADD COLUMN ${name} ${definition}`);
+        } catch (err) {
+            // ER_DUP_FIELDNAME: another stream of the same destination added it first.
+            if (Number((err as { errno?: number }).errno) !== 1060) throw err;
+        }
     }
 }
 
@@ -81,7 +92,7 @@ export class MysqlChangeSink implements ChangeSink {
         await conn.query(`CREATE TABLE IF NOT EXISTS ${checkpointTable} (
             task_id VARCHAR(64) NOT NULL PRIMARY KEY, binlog_file VARCHAR(255) NOT NULL, binlog_position BIGINT UNSIGNED NOT NULL,
             gtid TEXT NULL, source_time BIGINT NULL, applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), stream_schema LONGTEXT NULL) ENGINE=InnoDB`);
-        await addResumeColumns(conn);
+        await addLaterColumns(conn);
         return new MysqlChangeSink(conn);
     }
 
