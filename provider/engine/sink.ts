@@ -35,6 +35,18 @@ export class RowRejectedError extends Error implements PermanentFailure {
     }
 }
 
+/**
+ * A change to a table without a usable key whose before image matches no destination row:
+ * the copy has diverged from the source. Handled as refused data (row by row, then the
+ * dirty-data policy), never passed over.
+ */
+export class RowNotFoundError extends Error {
+    constructor(readonly table: string, readonly change: "delete" | "update") {
+        super(`no row of ${table} matches the source's before image of a ${change}: the destination's copy differs from the source`);
+        this.name = "RowNotFoundError";
+    }
+}
+
 /** The destination refused data (not a connection problem): the chunk is retried row by row. */
 export class DataRejectedError extends Error {
     constructor(message: string, readonly table: string) {

@@ -1,6 +1,7 @@
 import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
 import { ConnectionError, redact } from "../errors/connection-error";
-import { openSnapshot, closeSnapshot } from "../connectors/mysql/snapshot";
+import type { Connection } from "mysql2/promise";
+import { openSnapshot, closeSnapshot, type Snapshot } from "../connectors/mysql/snapshot";
 import { connectMysql } from "../connectors/mysql/connect";
 import { heartbeatBarrier, removeHeartbeat } from "../connectors/mysql/heartbeat";
 import type { DatabaseObjects, Destination } from "./destination";
@@ -48,6 +49,12 @@ function selectionOf(task: TaskSpec, database: string, table: string): string | 
     if (!t) return undefined;
     const { dml: _dml, ddl: _ddl, ...mapping } = t as Partial<TableSelection>;
     return JSON.stringify({ database: db.renameTo ?? null, table: mapping, nameCase: task.nameCase });
+}
+
+/** The task's own snapshot, shared by the chunks read in it; `broken` once a read on it failed. */
+interface SharedSnapshot {
+    conn: Connection;
+    broken: boolean;
 }
 
 /** The task was stopped (release, update or engine shutdown); not a failure. */
@@ -453,14 +460,21 @@ export class TaskRunner {
 
     private async fullLoad(mappings: TableMapping[], source: MysqlSource, dest: Destination): Promise<void> {
         const sourceSpec = this.spec.source as MysqlConnectionSpec;
+        const incremental = this.spec.task.migrationTypes.includes("incremental");
+        // Keyless tables cannot be replayed idempotently (a change applied twice doubles a row),
+        // so they are read in the task's own snapshot, exactly at the stream's start position,
+        // instead of in chunk snapshots taken later. Keyed tables keep their parallel snapshots.
+        const keylessPending = () => mappings.filter((m) => !m.key && this.checkpoint.tables[tableKey(m)].chunks?.some((c) => c.state !== "done") !== false);
+        let taskSnapshot: Snapshot | undefined;
         // The task's position: taken before any chunk snapshot, so every chunk is at or after it.
         if (!this.checkpoint.snapshotTaken) {
             // On MySQL the position is proven by a barrier commit to the task's heartbeat row (snapshot-position.ts).
             const barrier = heartbeatBarrier(this.spec.task.heartbeat, this.spec.taskId);
             const snap = await this.withRetry("open snapshot", () =>
                 openSnapshot(sourceSpec, source.facts.flavour, { serverVersion: source.facts.serverVersion, barrier }));
+            let keep = false;
             try {
-                if (snap.risk && this.spec.task.migrationTypes.includes("incremental")) this.note([snap.risk]);
+                if (snap.risk && incremental) this.note([snap.risk]);
                 if (snap.position.file) {
                     this.checkpoint.snapshotPosition = snap.position;
                     this.status.snapshotPosition = snap.position;
@@ -473,11 +487,32 @@ export class TaskRunner {
                     if (!cp.chunks) cp.chunks = await planChunks(snap.conn, m);
                 }
                 this.checkpoint.snapshotTaken = true;
+                const keyless = incremental ? keylessPending() : [];
+                if (keyless.length && snap.method === "mariadb-binlog-snapshot") {
+                    keep = true;
+                    taskSnapshot = snap;
+                } else if (keyless.length) {
+                    // MySQL's snapshot may already hold transactions logged after the position (the barrier proves only the other direction).
+                    this.note([`tables without a primary key or NOT NULL unique key (${keyless.map(tableKey).join(", ")}) are read in the task's snapshot, ` +
+                        `whose position on this server is not exact (${snap.method}): a transaction committed while the snapshot opened may be applied twice to them`]);
+                }
             } finally {
-                await closeSnapshot(snap);
+                if (!keep) await closeSnapshot(snap);
             }
             this.persist();
+        } else if (incremental && keylessPending().length) {
+            this.note([`tables without a primary key or NOT NULL unique key (${keylessPending().map(tableKey).join(", ")}) were copied after the engine restarted, ` +
+                "outside the task's snapshot: changes made to them between the task's start and the copy may be applied twice"]);
         }
+        try {
+            await this.copyTables(mappings, source, dest, taskSnapshot);
+        } finally {
+            if (taskSnapshot) await closeSnapshot(taskSnapshot);
+        }
+    }
+
+    private async copyTables(mappings: TableMapping[], source: MysqlSource, dest: Destination, taskSnapshot: Snapshot | undefined): Promise<void> {
+        const sourceSpec = this.spec.source as MysqlConnectionSpec;
         const missing = mappings.filter((m) => !this.checkpoint.tables[tableKey(m)].chunks);
         if (missing.length) {
             // Tables added to a running or finished task: planned in a snapshot of their own.
@@ -489,6 +524,8 @@ export class TaskRunner {
             }
         }
         const queue: { m: TableMapping; i: number }[] = [];
+        // Read one after the other in the task's snapshot (one connection, one query at a time).
+        const exactQueue: { m: TableMapping; i: number }[] = [];
         const perTable: { m: TableMapping; i: number }[][] = [];
         const remaining = new Map<string, number>();
         for (const m of mappings) {
@@ -499,7 +536,8 @@ export class TaskRunner {
             p.rowsCopied = cp.chunks!.reduce((n, c) => n + (c.state === "done" ? c.rows : 0), 0);
             const todo = cp.chunks!.map((c, i) => ({ c, i })).filter(({ c }) => c.state !== "done");
             remaining.set(tableKey(m), todo.length);
-            perTable.push(todo.map(({ i }) => ({ m, i })));
+            if (taskSnapshot && !m.key) exactQueue.push(...todo.map(({ i }) => ({ m, i })));
+            else perTable.push(todo.map(({ i }) => ({ m, i })));
         }
         // Round robin over tables: parallel workers then write different tables, each in key
         // order (appending to its B-tree), instead of four ranges of one table at once.
@@ -508,14 +546,15 @@ export class TaskRunner {
         }
         for (const m of mappings) if (remaining.get(tableKey(m)) === 0) await this.finishTable(m, mappings, dest);
 
-        const worker = async () => {
+        const shared = taskSnapshot ? { conn: taskSnapshot.conn, broken: false } : undefined;
+        const worker = async (jobs: { m: TableMapping; i: number }[], snapshot?: SharedSnapshot) => {
             let sink: BulkSink | undefined;
             try {
                 for (;;) {
-                    const job = queue.shift();
+                    const job = jobs.shift();
                     if (!job) return;
                     this.checkStopped();
-                    sink = await this.copyChunk(job.m, job.i, sink, dest, source.facts.flavour);
+                    sink = await this.copyChunk(job.m, job.i, sink, dest, source.facts.flavour, snapshot);
                     const left = remaining.get(tableKey(job.m))! - 1;
                     remaining.set(tableKey(job.m), left);
                     if (left === 0) {
@@ -532,7 +571,8 @@ export class TaskRunner {
             }
         };
         const indexing: Promise<void>[] = [];
-        const workers = Array.from({ length: Math.min(WORKERS, Math.max(1, queue.length)) }, worker);
+        const workers = Array.from({ length: Math.min(WORKERS, Math.max(1, queue.length)) }, () => worker(queue));
+        if (exactQueue.length) workers.push(worker(exactQueue, shared));
         const results = await Promise.allSettled(workers);
         results.push(...(await Promise.allSettled(indexing)));
         const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
@@ -559,7 +599,9 @@ export class TaskRunner {
         this.persist();
     }
 
-    private async copyChunk(m: TableMapping, index: number, sink: BulkSink | undefined, dest: Destination, flavour: string): Promise<BulkSink | undefined> {
+    private async copyChunk(
+        m: TableMapping, index: number, sink: BulkSink | undefined, dest: Destination, flavour: string, snapshot?: SharedSnapshot,
+    ): Promise<BulkSink | undefined> {
         const key = tableKey(m);
         const cp = this.checkpoint.tables[key];
         const chunk = cp.chunks![index];
@@ -590,7 +632,7 @@ export class TaskRunner {
             try {
                 return await target.writeChunk({
                     mapping: m, range, redo, conflict: this.spec.task.conflictingTables === "ignore-and-proceed" ? "keep-existing" : "error",
-                    batches: readChunk(sourceSpec, flavour, m, sql, throttle),
+                    batches: readChunk(sourceSpec, flavour, m, sql, throttle, snapshot && !snapshot.broken ? snapshot.conn : undefined),
                     isolateRows,
                     onRejected: (row, reason) => this.rejected(m, row, reason),
                     onProgress: (n) => {
@@ -601,6 +643,12 @@ export class TaskRunner {
             } catch (err) {
                 p.rowsCopied -= this.inFlight.get(flightKey) ?? 0;
                 redo = true;
+                if (snapshot && !snapshot.broken) {
+                    // A failed read may leave the shared connection mid-result: later reads get snapshots of their own.
+                    snapshot.broken = true;
+                    this.note([`${key} was copied again outside the task's snapshot after an error (${(err as Error).message}): ` +
+                        "changes made to it between the task's start and the copy may be applied twice (it has no primary key or NOT NULL unique key)"]);
+                }
                 throw err;
             } finally {
                 this.inFlight.delete(flightKey);

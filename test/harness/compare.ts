@@ -109,8 +109,12 @@ async function columnsOf(conn: mysql.Connection, db: string, table: string): Pro
     });
 }
 
-/** The primary key, else a unique key whose columns are all NOT NULL (what the engine keys such tables by). */
-async function keyOf(conn: mysql.Connection, db: string, table: string): Promise<string[]> {
+/**
+ * The primary key, else a unique key whose columns are all NOT NULL (what the engine keys
+ * such tables by); null for a table with neither, whose rows are then compared as a
+ * multiset of whole rows (identical rows counted).
+ */
+async function keyOf(conn: mysql.Connection, db: string, table: string): Promise<string[] | null> {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
         `SELECT s.INDEX_NAME AS idx, s.COLUMN_NAME AS col, s.SUB_PART AS sub, c.IS_NULLABLE AS nullable
          FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c
@@ -124,7 +128,7 @@ async function keyOf(conn: mysql.Connection, db: string, table: string): Promise
         byIndex.set(String(r.idx), list);
     }
     for (const cols of byIndex.values()) if (cols.every((c) => c.ok)) return cols.map((c) => c.col);
-    throw new Error(`${db}.${table} has no primary key and no NOT NULL unique key: rows cannot be matched`);
+    return null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -205,7 +209,8 @@ async function readPostgres(e: PostgresEndpoint, schema: string, table: string, 
         const select = cols.map((c) => !have.has(c.name.toLowerCase()) ? "NULL"
             : c.dataType === "float" || c.dataType === "double" ? `${qPg(c.name.toLowerCase())}::float8` : qPg(c.name.toLowerCase()));
         const r = await client.query({
-            text: `SELECT ${select.join(", ")} FROM ${qPg(schema)}.${qPg(table.toLowerCase())} ORDER BY ${key.map((k) => qPg(k.toLowerCase())).join(", ")}`,
+            text: `SELECT ${select.join(", ")} FROM ${qPg(schema)}.${qPg(table.toLowerCase())}` +
+                (key.length ? ` ORDER BY ${key.map((k) => qPg(k.toLowerCase())).join(", ")}` : ""),
             rowMode: "array",
         });
         return { rows: r.rows as Raw[][], missing };
@@ -489,12 +494,16 @@ export async function compareTable(source: MysqlEndpoint, database: string, tabl
     const conn = await openMysql(source);
     let cols: ColumnInfo[];
     let key: string[];
+    let keyless = false;
     let srcRows: Raw[][];
     let floatProblems: string[];
     try {
         cols = await columnsOf(conn, database, table);
         if (cols.length === 0) throw new Error(`${database}.${table} does not exist on the source`);
-        key = await keyOf(conn, database, table);
+        const k = await keyOf(conn, database, table);
+        keyless = k === null;
+        // Keyless: a row is identified by all its values; ordering by all of them keeps the text and binary reads aligned.
+        key = k ?? cols.map((c) => c.name);
         srcRows = await readMysql(conn, database, table, cols, key);
         floatProblems = await checkFloatText(conn, database, table, cols, key, srcRows);
     } finally {
@@ -505,7 +514,7 @@ export async function compareTable(source: MysqlEndpoint, database: string, tabl
     let dstRows: Raw[][];
     let missingCols: string[] = [];
     if (dest.kind === "postgres") {
-        ({ rows: dstRows, missing: missingCols } = await readPostgres(dest.conn, dest.schema, table, cols, key));
+        ({ rows: dstRows, missing: missingCols } = await readPostgres(dest.conn, dest.schema, table, cols, keyless ? [] : key));
     } else {
         const d = await openMysql(dest.conn);
         try {
@@ -541,21 +550,24 @@ export async function compareTable(source: MysqlEndpoint, database: string, tabl
     for (const name of missingCols) {
         mismatches.push({ table: tableName, key: "*", column: "(column)", source: `column ${name}`, destination: "missing" });
     }
-    const dstByKey = new Map<string, Raw[]>();
+    // Rows by key; a keyless table's identical rows share one entry, and each source row takes one of them.
+    const dstByKey = new Map<string, Raw[][]>();
     for (const r of dstRows) {
         const k = rowKey(r, "dst");
-        if (dstByKey.has(k)) mismatches.push({ table: tableName, key: keyLabel(r), column: "(row)", source: "one row", destination: "duplicate rows" });
-        dstByKey.set(k, r);
+        const same = dstByKey.get(k);
+        if (same && !keyless) mismatches.push({ table: tableName, key: keyLabel(r), column: "(row)", source: "one row", destination: "duplicate rows" });
+        if (same) same.push(r);
+        else dstByKey.set(k, [r]);
     }
     let valuesCompared = 0;
     for (const s of srcRows) {
         const k = rowKey(s, "src");
-        const d = dstByKey.get(k);
+        const d = dstByKey.get(k)?.shift();
         if (!d) {
             mismatches.push({ table: tableName, key: keyLabel(s), column: "(row)", source: "present", destination: "missing" });
             continue;
         }
-        dstByKey.delete(k);
+        if (dstByKey.get(k)!.length === 0) dstByKey.delete(k);
         cols.forEach((c, i) => {
             if (missingCols.includes(c.name)) return;
             valuesCompared++;
@@ -572,8 +584,8 @@ export async function compareTable(source: MysqlEndpoint, database: string, tabl
             });
         });
     }
-    for (const r of dstByKey.values()) {
-        mismatches.push({ table: tableName, key: keyLabel(r), column: "(row)", source: "missing", destination: "present" });
+    for (const rs of dstByKey.values()) {
+        for (const r of rs) mismatches.push({ table: tableName, key: keyLabel(r), column: "(row)", source: "missing", destination: "present" });
     }
     return {
         table: tableName, key, columns: cols.map((c) => c.name),

@@ -24,7 +24,7 @@ describe("object selection, renames, filters, conflicts and precheck", () => {
     });
 
     afterAll(async () => {
-        await admin.query(`DROP DATABASE IF EXISTS ${db}; DROP DATABASE IF EXISTS ${db}_m; DROP DATABASE IF EXISTS ${db}_i`);
+        await admin.query(`DROP DATABASE IF EXISTS ${db}; DROP DATABASE IF EXISTS ${db}_m; DROP DATABASE IF EXISTS ${db}_m0; DROP DATABASE IF EXISTS ${db}_i`);
         await admin.end();
         for (const s of [`${db}_pg`, `${db}_pg2`, `${db}_up`]) await p.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
         await p.end();
@@ -56,9 +56,16 @@ describe("object selection, renames, filters, conflicts and precheck", () => {
         expect(cols.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(["ORDERS.ID", "ORDERS.TOTAL"]);
     });
 
-    it("a table without a primary key blocks as an alert until accepted, and then migrates", async () => {
+    it("a table without a primary key is copied in one piece; where a redo could duplicate rows it blocks as an alert until accepted", async () => {
+        const plain = await runTask(mariaConnection(maria), mariaConnection(maria), {
+            migrationTypes: ["schema", "full"], objects: [{ database: db, renameTo: `${db}_m0`, tables: [{ name: "nokey" }] }],
+        });
+        homes.push(plain.home);
+        expect(plain.status.phase).toBe("completed");
+        expect(plain.status.precheck!.items.find((i) => i.id === "primary-keys")).toMatchObject({ outcome: "passed", detail: expect.stringMatching(/one piece/) });
         const blocked = await runTask(mariaConnection(maria), mariaConnection(maria), {
             migrationTypes: ["schema", "full"], objects: [{ database: db, renameTo: `${db}_m`, tables: [{ name: "nokey" }] }],
+            conflictingTables: "ignore-and-proceed",
         });
         homes.push(blocked.home);
         expect(blocked.status.phase).toBe("precheck-failed");
@@ -67,7 +74,7 @@ describe("object selection, renames, filters, conflicts and precheck", () => {
         expect(item.detail).toMatch(/duplicate/);
         const ok = await runTask(mariaConnection(maria), mariaConnection(maria), {
             migrationTypes: ["schema", "full"], objects: [{ database: db, renameTo: `${db}_m`, tables: [{ name: "nokey" }] }],
-            ignorePrecheckAlerts: ["primary-keys"],
+            conflictingTables: "ignore-and-proceed", ignorePrecheckAlerts: ["primary-keys"],
         });
         homes.push(ok.home);
         expect(ok.status.phase).toBe("completed");

@@ -1,10 +1,10 @@
-import type { Connection, RowDataPacket } from "mysql2/promise";
+import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { escape } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import { applyBatchChanges, CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
 import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
-import { DataRejectedError } from "../../engine/sink";
+import { DataRejectedError, RowNotFoundError } from "../../engine/sink";
 import { decodeStreamSchema, encodeStreamSchema } from "../../engine/incremental/stream-schema-format";
 import { connectMysql } from "./connect";
 import { insertLenient, isDataError, markEngineSession, STRICT_MODE } from "./write-modes";
@@ -50,6 +50,26 @@ function literalFor(col: SourceColumn): (v: SourceValue) => string {
 }
 
 /**
+ * The condition matching a column to a before-image value exactly, for a keyless row. `<=>`
+ * alone is not exact: BIT compared with the hex string it is written as is never equal
+ * (MariaDB: bit64 <=> X'…0765' is 0, bit64 <=> 1893 is 1), and a string compared under its
+ * collation finds 'ABC' for 'abc' and 'abc ' for 'abc' (PAD SPACE), so a LIMIT 1 delete
+ * could remove another row. Strings compare as their bytes in the column's character set;
+ * JSON (MySQL's binary type) compares as JSON; numbers and temporals compare by value.
+ */
+export function rowMatcher(col: SourceColumn, literal: (v: SourceValue) => string): (column: string, v: SourceValue) => string {
+    if (col.dataType === "bit") {
+        return (c, v) => v === null ? `${c} IS NULL` : `${c} = ${BigInt("0x" + (Buffer.isBuffer(v) ? v.toString("hex") : Buffer.from(v, "binary").toString("hex") || "0")).toString()}`;
+    }
+    if (col.dataType === "json" && !col.charset) return (c, v) => v === null ? `${c} IS NULL` : `${c} = CAST(${literal(v)} AS JSON)`;
+    if (col.charset) {
+        const cs = /^[a-z0-9_]+$/i.test(col.charset) ? col.charset : "utf8mb4";
+        return (c, v) => v === null ? `${c} IS NULL` : `HEX(${c}) = HEX(CONVERT(${literal(v)} USING ${cs}))`;
+    }
+    return (c, v) => `${c} <=> ${literal(v)}`;
+}
+
+/**
  * Writable ENUM columns without a '' member: there '' is the error value (index 0), which
  * strict mode refuses to write back (as bulk-sink.ts errorValueColumns).
  */
@@ -66,6 +86,8 @@ interface TablePlan {
     /** Indexes (into the mapping's columns) of the columns written: generated columns are computed by the destination. */
     writable: number[];
     literals: ((v: SourceValue) => string)[];
+    /** Per column: the condition that finds a keyless row by its before image (see rowMatcher). */
+    matchers: ((column: string, v: SourceValue) => string)[];
     keyIndexes: number[] | null;
     insertHead: string;
     upsertTail: string;
@@ -150,7 +172,7 @@ export class MysqlChangeSink implements ChangeSink {
 
     async apply(taskId: string, batch: ChangeBatch): Promise<void> {
         await this.inTransaction(async () => {
-            await applyBatchChanges(batch, (run) => this.applyRun(run), { query: (sql) => this.conn.query(sql), refused: isDataError });
+            await applyBatchChanges(batch, (run) => this.applyRun(run), { query: (sql) => this.conn.query(sql), refused: (e) => e instanceof RowNotFoundError || isDataError(e) });
             await this.writeCheckpoint(taskId, batch.checkpoint);
         });
     }
@@ -162,7 +184,7 @@ export class MysqlChangeSink implements ChangeSink {
             await this.conn.query("COMMIT");
         } catch (err) {
             await this.conn.query("ROLLBACK").catch(() => undefined);
-            if (isDataError(err)) throw new DataRejectedError((err as Error).message, "");
+            if (err instanceof RowNotFoundError || isDataError(err)) throw new DataRejectedError((err as Error).message, "");
             throw err;
         }
     }
@@ -181,6 +203,7 @@ export class MysqlChangeSink implements ChangeSink {
             enumErrors: errorValueEnums(m, writable),
             writable,
             literals: m.columns.map((c) => literalFor(c.source)),
+            matchers: m.columns.map((c) => rowMatcher(c.source, literalFor(c.source))),
             keyIndexes,
             insertHead: `INSERT INTO ${qualified(m.targetSchema, m.targetTable)} (${names.join(", ")}) VALUES `,
             upsertTail: ` ON DUPLICATE KEY UPDATE ${(updatable.length ? updatable : [first]).map((c) => `${c} = VALUES(${c})`).join(", ")}`,
@@ -227,8 +250,9 @@ export class MysqlChangeSink implements ChangeSink {
         if (kind === "delete" && !p.keyIndexes) {
             const m = run[0].mapping;
             for (const c of run) {
-                const cond = p.writable.map((i) => `${quoteIdent(m.columns[i].target)} <=> ${p.literals[i](c.row[i])}`).join(" AND ");
-                await this.conn.query(`DELETE FROM ${p.table} WHERE ${cond} LIMIT 1`);
+                const cond = p.writable.map((i) => p.matchers[i](quoteIdent(m.columns[i].target), c.row[i])).join(" AND ");
+                const [r] = await this.conn.query<ResultSetHeader>(`DELETE FROM ${p.table} WHERE ${cond} LIMIT 1`);
+                if (r.affectedRows !== 1) throw new RowNotFoundError(p.table, "delete");
             }
             return;
         }

@@ -6,7 +6,7 @@ import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
 import { applyBatchChanges, CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
 import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
 import type { SourceRow, TableMapping } from "../../engine/model";
-import { DataRejectedError } from "../../engine/sink";
+import { DataRejectedError, RowNotFoundError } from "../../engine/sink";
 import { decodeStreamSchema, encodeStreamSchema } from "../../engine/incremental/stream-schema-format";
 import { connectPostgres } from "./connect";
 import { isDataError } from "./errors";
@@ -102,7 +102,7 @@ export class PostgresChangeSink implements ChangeSink {
         await this.inTransaction(async () => {
             await applyBatchChanges(batch, (run) => this.applyRun(run), {
                 query: (sql) => this.client.query(sql),
-                refused: (err) => err instanceof UnencodableValueError || isDataError(err),
+                refused: (err) => err instanceof UnencodableValueError || err instanceof RowNotFoundError || isDataError(err),
                 // Staging tables are created outside the savepoint, so a rollback to it keeps them.
                 prepare: async (c) => void (await this.plan(c.mapping)),
             });
@@ -119,7 +119,7 @@ export class PostgresChangeSink implements ChangeSink {
             await this.client.query("ROLLBACK").catch(() => undefined);
             // Staging tables created in the rolled-back transaction are gone with it.
             this.plans.clear();
-            if (err instanceof UnencodableValueError || isDataError(err)) throw new DataRejectedError((err as Error).message, "");
+            if (err instanceof UnencodableValueError || err instanceof RowNotFoundError || isDataError(err)) throw new DataRejectedError((err as Error).message, "");
             throw err;
         }
     }
@@ -171,7 +171,8 @@ export class PostgresChangeSink implements ChangeSink {
         if (kind === "delete" && !p.keyIndexes) {
             for (const c of run) {
                 await this.stage(p, [c.row]);
-                await this.client.query(p.keylessDeleteSql);
+                const r = await this.client.query(p.keylessDeleteSql);
+                if (r.rowCount !== 1) throw new RowNotFoundError(p.table, "delete");
             }
             return;
         }

@@ -1,3 +1,4 @@
+import type { Connection } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import { qualified, quoteIdent } from "../../connectors/mysql/identifiers";
 import {
@@ -33,28 +34,38 @@ export function readChunk(
     mapping: TableMapping,
     sql: string,
     throttle: (rows: SourceRow[]) => Promise<void>,
+    /**
+     * Read in this snapshot (the task's own, at its exact position) instead of a new one:
+     * a keyless table must not overlap with the stream (see TaskRunner.fullLoad). It stays
+     * open for the next table.
+     */
+    shared?: Connection,
 ): AsyncIterable<SourceRow[]> & { [RAW_ROWS]: RawRows } {
     const binary = mapping.columns.map((c) => isBinaryColumn(c.source));
+    const open = async () => (shared ? { conn: shared } : openReadSnapshot(spec));
+    const close = (snap: { conn: Connection }) => {
+        if (!shared) destroySnapshot(snap);
+    };
     async function* rows(): AsyncGenerator<SourceRow[]> {
-        const snap = await openReadSnapshot(spec);
+        const snap = await open();
         try {
             for await (const batch of streamRows(snap.conn, sql, binary)) {
                 await throttle(batch);
                 yield batch;
             }
         } finally {
-            destroySnapshot(snap);
+            close(snap);
         }
     }
     async function* raw<T extends RawRowBatch>(handler: RowPacketHandler<T>): AsyncGenerator<T> {
-        const snap = await openReadSnapshot(spec);
+        const snap = await open();
         try {
             for await (const batch of streamRowPackets(snap.conn, sql, handler)) {
                 await throttle(throttleRows(batch));
                 yield batch;
             }
         } finally {
-            destroySnapshot(snap);
+            close(snap);
         }
     }
     return { [Symbol.asyncIterator]: () => rows(), [RAW_ROWS]: raw };

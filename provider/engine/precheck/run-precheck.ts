@@ -77,7 +77,7 @@ export async function runPrecheck(p: PrecheckInputs): Promise<PrecheckReport> {
         ...p.selectionProblems,
         ...sourcePrivileges(p.sourceFacts, p.task, databases),
         ...binlogSettings(p.sourceFacts, p.task),
-        ...primaryKeys(p.mappings),
+        ...primaryKeys(p.mappings, p.task, p.sourceFacts),
         ...invisibleColumns(p.mappings),
         ...tableLimit(p.task, p.mappings),
         ...whereFilters(p.mappings, p.filterErrors),

@@ -174,15 +174,39 @@ export function binlogSettings(facts: ConnectionFacts, task: TaskSpec): Precheck
 }
 
 /** Tables without a primary or unique key may get duplicate rows (seed 001 "Source database requirements"). */
-export function primaryKeys(mappings: TableMapping[]): PrecheckItem[] {
+/**
+ * Tables without a primary key or NOT NULL unique key are matched by their full before
+ * image and copied in one piece in the task's own snapshot, so they replicate exactly where
+ * that snapshot's position is exact (MariaDB). The alert names what still cannot be exact.
+ */
+export function primaryKeys(mappings: TableMapping[], task: TaskSpec, facts: ConnectionFacts): PrecheckItem[] {
     const keyless = mappings.filter((m) => !m.key);
-    if (keyless.length === 0) return [passed("primary-keys", "Every selected table has a primary or unique key")];
-    return keyless.map((m) => ({
-        id: "primary-keys", title: "Every selected table has a primary or unique key", outcome: "alert" as const,
-        object: `${m.source.database}.${m.source.name}`,
-        detail: "no primary key or NOT NULL unique key among the migrated columns: a retried load or replayed change can duplicate rows, and the table is copied in one piece (not split, not resumable mid-table)",
-        fix: "add a primary key to the source table (or migrate its key columns), or accept the alert with ignorePrecheckAlerts: [\"primary-keys\"]",
-    }));
+    const title = "Every selected table has a primary or unique key";
+    if (keyless.length === 0) return [passed("primary-keys", title)];
+    const streamed = task.migrationTypes.includes("incremental") && task.migrationTypes.includes("full");
+    const exactSnapshot = facts.flavour === "MariaDB";
+    return keyless.map((m) => {
+        const object = `${m.source.database}.${m.source.name}`;
+        const how = "no primary key or NOT NULL unique key among the migrated columns: the table is copied in one piece (not split, not resumable mid-table), " +
+            "and each streamed change finds its row by the full before image, one row at a time";
+        if (task.conflictingTables === "ignore-and-proceed") {
+            return {
+                id: "primary-keys", title, outcome: "alert" as const, object,
+                detail: `${how}; with conflictingTables "ignore-and-proceed" rows already at the destination cannot be told from copied ones, so a copy redone after a failure may duplicate rows`,
+                fix: "add a primary key to the source table (or migrate its key columns), use conflictingTables \"precheck-and-report\" with an empty destination table, or accept the alert with ignorePrecheckAlerts: [\"primary-keys\"]",
+            };
+        }
+        if (!streamed || exactSnapshot) {
+            return { id: "primary-keys", title, outcome: "passed" as const, object,
+                detail: `${how}; the copy is read in the task's snapshot at the stream's exact start position, so no change is applied twice` };
+        }
+        return {
+            id: "primary-keys", title, outcome: "alert" as const, object,
+            detail: `${how}; on a ${facts.flavour} source the snapshot's position is not exact (no binlog_snapshot_* variables), ` +
+                "so a transaction that commits while the task's snapshot opens may be applied twice to this table (a duplicate row)",
+            fix: "add a primary key to the source table (or migrate its key columns), keep the source quiet while the task starts, or accept the alert with ignorePrecheckAlerts: [\"primary-keys\"]",
+        };
+    });
 }
 
 /** MySQL ≥ 8.0.23 (and MariaDB) invisible columns: DTS loses them; we read them by name. */
