@@ -73,11 +73,13 @@ export function resumeTask(home: string, taskId: string): TaskRunner {
     return runner;
 }
 
-/** Polls the runner's status until `ok` holds; fails early when the task failed. */
+/** Polls the runner's status until `ok` holds and returns it as it was then; fails early when the task failed. */
 export async function waitForStatus(runner: TaskRunner, ok: (s: TaskStatus) => boolean, timeoutMs = 120_000): Promise<TaskStatus> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-        const s = runner.status;
+        // A copy taken when `ok` held: the live status keeps changing (a heartbeat moves latency),
+        // so assertions on the returned value see the moment the condition was true.
+        const s = structuredClone(runner.status);
         if (ok(s)) return s;
         if (s.phase === "failed" || s.phase === "precheck-failed") {
             throw new Error(`task ${s.phase}: ${s.error ?? JSON.stringify(s.precheck?.items.filter((i) => i.outcome !== "passed"))}`);
