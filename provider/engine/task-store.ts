@@ -1,3 +1,4 @@
+import type { PermanentFailure } from "./retry";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type EngineHome, writePrivate } from "./home";
@@ -8,7 +9,8 @@ import type { FormatProblem } from "./versioned-json";
 export type { Checkpoint, ChunkCheckpoint, ChunkState, EngineTaskSpec, TableCheckpoint } from "./task-store-format";
 
 /** A task file this engine cannot use: from a newer engine, damaged, or not the task's own. */
-export class TaskFileError extends Error {
+export class TaskFileError extends Error implements PermanentFailure {
+    readonly permanent = true;
     constructor(readonly taskId: string, readonly file: TaskFileName, readonly path: string, readonly problem: FormatProblem | { kind: "io"; detail: string }) {
         super(`task ${taskId}: ${file} (${path}) cannot be read: ${problem.detail}. ` + (problem.kind === "newer-version"
             ? "A newer pulumi-dts wrote it: run that version's engine (stop this one with npx pulumi-dts engine stop, then call the newer pulumi-dts)."
