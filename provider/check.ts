@@ -73,23 +73,39 @@ export function validate<S extends z.ZodType>(
             failures.push(...unknownFields(schemaAt(schema, path), valueAt(filled, path), path, issue.keys));
             continue;
         }
-        failures.push({ property: formatPath(path), reason: describe(issue, path) });
+        failures.push({ property: formatPath(path), reason: describe(issue, path, valueAt(filled, path)) });
     }
     if (failures.length === 0 && unknownPaths.length > 0) return { ok: false, failures, incomplete: true };
     return { ok: false, failures, incomplete: false };
 }
 
-function describe(issue: z.core.$ZodIssue, path: Path): string {
+/** What was given, for messages: JSON, shortened. */
+function given(v: unknown): string {
+    const text = JSON.stringify(v) ?? String(v);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** zod's issue in the arguments' terms: the field, what it must be, and what was given (zod reports no input by default). */
+function describe(issue: z.core.$ZodIssue, path: Path, input: unknown): string {
     const where = formatPath(path) || "(arguments)";
-    if (issue.code === "invalid_type" && issue.input === undefined) {
-        return `${where} is required`;
+    if (issue.code === "invalid_type") {
+        if (input === undefined) return `${where} is required`;
+        const expected = issue.expected === "int" ? "a whole number" : `${/^[aeiou]/.test(String(issue.expected)) ? "an" : "a"} ${issue.expected}`;
+        const kind = Array.isArray(input) ? "array" : input === null ? "null" : typeof input;
+        const sameKind = kind === issue.expected || (issue.expected === "int" && kind === "number");
+        return `${where} must be ${expected} (got ${sameKind ? "" : `${kind === "array" ? "an array" : `${kind === "object" ? "an" : "a"} ${kind}`} `}${given(input)})`;
     }
     if (issue.code === "invalid_value" && "values" in issue) {
-        return `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")} (got ${JSON.stringify(issue.input)})`;
+        return `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")} (got ${given(input)})`;
+    }
+    if (issue.code === "invalid_union" && input !== undefined) {
+        return `${where} is not a valid value (got ${given(input)})${issue.message && !/^Invalid input$/.test(issue.message) ? `: ${issue.message}` : ""}`;
     }
     // Our own messages are phrased to follow the path ("must ...", "(800) must ..."); zod's start upper-case.
     const msg = issue.message.replace(/^Invalid input: /, "");
-    return /^[a-z("]/.test(msg) ? `${where} ${msg}` : `${where} is invalid: ${msg}`;
+    const base = /^[a-z("]/.test(msg) ? `${where} ${msg}` : `${where} is invalid: ${msg}`;
+    // Range and format checks: say what was given, unless the message already quotes it.
+    return input !== undefined && (typeof input !== "object" || input === null) && !base.includes(given(input)) ? `${base} (got ${given(input)})` : base;
 }
 
 type Def = { type: string } & Record<string, unknown>;

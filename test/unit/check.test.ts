@@ -33,7 +33,7 @@ describe("check: property paths and fixes, as pulumi preview shows them", () => 
         const r = validate(taskArgsSchema, task());
         expect(r.ok && r.value.retry).toEqual({ connectionMinutes: 720, otherMinutes: 10 });
         expect(failures(taskArgsSchema, task({ retry: { connectionMinutes: 5 } }))[0]).toEqual({
-            property: "retry.connectionMinutes", reason: "retry.connectionMinutes must be between 10 and 1440",
+            property: "retry.connectionMinutes", reason: "retry.connectionMinutes must be between 10 and 1440 (got 5)",
         });
         expect(failures(taskArgsSchema, task({ retry: { otherMinutes: 0 } }))[0].property).toBe("retry.otherMinutes");
     });
@@ -46,7 +46,7 @@ describe("check: property paths and fixes, as pulumi preview shows them", () => 
 
     it("still reports known mistakes next to unknown values", () => {
         const f = failures(connectionArgsSchema, { engine: "mariadb", host: UNKNOWN, user: "u", port: 70000 });
-        expect(f).toEqual([{ property: "port", reason: "port must be between 1 and 65535" }]);
+        expect(f).toEqual([{ property: "port", reason: "port must be between 1 and 65535 (got 70000)" }]);
     });
 
     it("names an unknown engine with the accepted ones", () => {

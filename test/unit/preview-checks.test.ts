@@ -88,3 +88,18 @@ describe("selection collisions", () => {
         expect((await reasons({ ...task, objects })).join("\n")).toMatch(reason);
     });
 });
+
+describe("wrong types say what was given and what is expected", () => {
+    it.each([
+        [{ ...task, source: { ...source, port: "3306x" } }, 'source.port must be a number (got a string "3306x")'],
+        [{ ...task, retry: { connectionMinutes: 30.5 } }, "retry.connectionMinutes must be a whole number (got 30.5)"],
+        [{ ...task, migrationTypes: ["fulll"] }, 'migrationTypes[0] must be one of "schema", "full", "incremental" (got "fulll")'],
+        [{ ...task, objects: "shop" }, 'objects must be an array (got a string "shop")'],
+    ])("%#", async (args, reason) => {
+        expect(await reasons(args as Record<string, unknown>)).toContain(reason);
+    });
+    it("a missing field is still 'required'", async () => {
+        const { objects: _o, ...rest } = task;
+        expect(await reasons(rest)).toContain("objects is required");
+    });
+});
