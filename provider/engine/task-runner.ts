@@ -110,6 +110,12 @@ export class TaskRunner {
         if (["completed", "released", "precheck-failed"].includes(this.status.phase)) return;
         this.stopped = false;
         this.status.error = undefined;
+        // What the stream showed before the stop is stale until it applies again: no caught-up
+        // (pulumi up would take a resumed stream for caught up before it reads anything).
+        if (this.status.incremental) {
+            this.status.incremental.caughtUp = false;
+            this.status.incremental.lastSourceTime = undefined;
+        }
         this.persistTimer = setInterval(() => this.persist(), 1000);
         this.running = this.run()
             .catch((err) => {

@@ -184,11 +184,32 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Props }
  * `pulumi preview --diff` then says what will happen to the running task, not only that a
  * field changed. Unknown values (a connection being replaced) count as changed.
  */
-export async function diff(_id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+export async function diff(id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+    const result = diffArguments(olds, news);
+    if (result.changes) return result;
+    // Unchanged arguments, but the task may have failed in the engine since the last up: then
+    // up must not say "unchanged" and leave it dead. An update resumes it, and fails with the
+    // task's error when the cause has not passed.
+    const status = await callEngine<TaskStatus>({ method: "get", taskId: id }).catch(() => undefined);
+    if (status && (status.phase === "failed" || status.phase === "precheck-failed")) {
+        console.error(`[pulumi-dts] ${id} has ${status.phase === "failed" ? "failed" : "failed its precheck"} in the engine` +
+            `${status.error ? ` (${status.error.slice(0, 300)})` : ""}: pulumi up resumes it, and fails if the cause has not passed`);
+        return { ...result, changes: true };
+    }
+    if (status?.retrying) console.error(retryingLine(id, status));
+    return result;
+}
+
+/** The diff of the arguments alone, by the field table; prints each change's declared effect. */
+export function diffArguments(olds: Props, news: Props): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
     const changes = classifyChanges(inputsOf(olds), inputsOf(news), { ignore: ["__provider"], unknown: UNKNOWN });
     const replaces = [...new Set(changes.filter((c) => c.behaviour === "replace").map((c) => c.path.split(/[.[]/)[0]))];
     for (const line of describeChanges(changes)) console.error(line);
     return { changes: changes.length > 0, replaces, deleteBeforeReplace: true };
+}
+
+function retryingLine(id: string, s: TaskStatus): string {
+    return `[pulumi-dts] ${id} is retrying after a ${s.retrying!.kind} failure until ${s.retrying!.windowEndsAt}: ${s.retrying!.error.slice(0, 300)}`;
 }
 
 /** One line per distinct (field, behaviour): what `pulumi up` will do about it. */
@@ -220,6 +241,12 @@ export async function update(id: string, _olds: Props, news: Props): Promise<{ o
 export async function read(id: string, props: Props): Promise<{ id?: string; props: Props }> {
     try {
         const status = await callEngine<TaskStatus>({ method: "get", taskId: id });
+        // refresh rewrites the resource's outputs, not the stack's: say it where the user looks.
+        if (status.phase === "failed" || status.phase === "precheck-failed") {
+            console.error(`[pulumi-dts] ${id} is ${status.phase}${status.error ? `: ${status.error.slice(0, 500)}` : ""} (pulumi up resumes it; npx pulumi-dts status ${id} shows it)`);
+        } else if (status.retrying) {
+            console.error(retryingLine(id, status));
+        }
         return { id, props: { ...props, ...outputsOf(status) } };
     } catch (err) {
         if (err instanceof EngineError && err.code === "not-found") {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyChanges, fieldPolicy, strongest } from "../../sdk/schema/task-fields";
-import { describeChanges, diff } from "../../provider/hooks/task";
+import { describeChanges, diffArguments } from "../../provider/hooks/task";
 import { UNKNOWN } from "../../provider/check";
 
 const base = {
@@ -53,15 +53,15 @@ describe("field behaviour table", () => {
 
 describe("diff follows the table", () => {
     it("live and restart fields update; replace fields replace, naming the top-level property", async () => {
-        const live = await diff("t", base, withChange((t) => { t.throttle.incremental.rps = 1; }));
+        const live = diffArguments(base, withChange((t) => { t.throttle.incremental.rps = 1; }));
         expect(live).toMatchObject({ changes: true, replaces: [] });
-        const moved = await diff("t", base, withChange((t) => { t.source.connectionId = "dbc-c"; }));
+        const moved = diffArguments(base, withChange((t) => { t.source.connectionId = "dbc-c"; }));
         expect(moved.replaces).toEqual(["source"]);
-        const types = await diff("t", base, withChange((t) => { t.migrationTypes = ["schema", "full"]; }));
+        const types = diffArguments(base, withChange((t) => { t.migrationTypes = ["schema", "full"]; }));
         expect(types.replaces).toEqual(["migrationTypes"]);
-        expect(await diff("t", base, structuredClone(base))).toMatchObject({ changes: false, replaces: [] });
+        expect(diffArguments(base, structuredClone(base))).toMatchObject({ changes: false, replaces: [] });
         // A connection being replaced is unknown at preview: its id may change, so the task may be replaced.
-        const unknownSource = await diff("t", base, { ...structuredClone(base), source: UNKNOWN });
+        const unknownSource = diffArguments(base, { ...structuredClone(base), source: UNKNOWN });
         expect(unknownSource.replaces).toEqual(["source"]);
     });
 
