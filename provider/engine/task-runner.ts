@@ -155,6 +155,25 @@ export class TaskRunner {
             return;
         }
         await this.stop();
+        const had = new Set(this.spec.task.migrationTypes);
+        const has = new Set(spec.task.migrationTypes);
+        const added = [...has].filter((t) => !had.has(t));
+        if (added.includes("schema") || added.includes("full")) {
+            // check() refuses this at preview; an engine reached otherwise refuses it too, before changing anything.
+            this.start();
+            throw new Error(`migrationTypes: adding ${added.filter((t) => t !== "incremental").join(" and ")} to an existing task would migrate into the tables it already holds; ` +
+                "create another MigrationTask (another resource name) into an empty destination database instead");
+        }
+        if (had.has("incremental") && !has.has("incremental")) {
+            // The stream stops for good: its checkpoint row and heartbeat go, the task completes with the data it has.
+            await this.forgetStream();
+            this.checkpoint.streamDatabases = undefined;
+            this.status.incremental = undefined;
+            this.log("update: incremental migration removed: the stream is released, the destination keeps its data");
+        }
+        if (!had.has("incremental") && has.has("incremental") && this.checkpoint.snapshotTaken && had.has("full")) {
+            this.checkpoint.streamAddedAfterLoad = true;
+        }
         this.forgetRemappedTables(this.spec.task, spec.task);
         if (changes.some((c) => c.field === "migrateEvents" || c.field === "triggers")) this.checkpoint.objectsDone = false;
         this.spec = spec;
@@ -356,6 +375,15 @@ export class TaskRunner {
                 this.checkpoint.objectsDone = true;
             }
             if (incremental) {
+                if (this.checkpoint.streamAddedAfterLoad && !this.checkpoint.streamDatabases) {
+                    const keyless = mappings.filter((m) => !m.key).map(tableKey);
+                    if (keyless.length) {
+                        throw Object.assign(new Error(`incremental migration was added after the full load, so the stream must replay changes since the load's position, ` +
+                            `which tables without a primary key or NOT NULL unique key cannot take exactly (${keyless.join(", ")}): ` +
+                            "remove \"incremental\" again, or migrate these tables in a new task that has incremental from the start, or give them a primary key"), { permanent: true });
+                    }
+                    this.log(`stream starts at the full load's position ${this.checkpoint.snapshotPosition ? formatPosition(this.checkpoint.snapshotPosition) : "(none)"}: changes since then are replayed`);
+                }
                 const start = this.checkpoint.snapshotPosition;
                 if (!start) throw new Error("the full load recorded no binlog position (the source had no binary log), so incremental migration cannot start");
                 await this.streamChanges(mappings, source, dest, start);

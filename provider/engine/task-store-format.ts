@@ -68,6 +68,12 @@ export const checkpointSchema = z.object({
      * and the stream creates it when it reaches the CREATE TABLE (no precheck, no full load).
      */
     streamDatabases: z.array(z.string()).optional(),
+    /**
+     * Incremental migration was added by an update after the full load had run without it: the
+     * stream starts at the load's snapshot position, which keyed tables replay idempotently
+     * and keyless ones cannot (their copy was not read at that exact position).
+     */
+    streamAddedAfterLoad: z.boolean().optional(),
 });
 export type Checkpoint = z.output<typeof checkpointSchema>;
 

@@ -37,11 +37,48 @@ function capabilityFailures(news: Props): CheckFailure[] {
     return failures;
 }
 
-export async function check(_olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
+/**
+ * Changes an existing task cannot take, refused at preview rather than half done at up:
+ * phases that would migrate into the tables the task already holds, and a replacement whose
+ * new task would find its predecessor's tables at the same destination.
+ */
+function existingTaskFailures(olds: Props, news: Props): CheckFailure[] {
+    const before = inputsOf(olds);
+    if (!Array.isArray(before.migrationTypes)) return [];
+    const failures: CheckFailure[] = [];
+    const had = new Set(before.migrationTypes as string[]);
+    if (Array.isArray(news.migrationTypes)) {
+        const added = (news.migrationTypes as unknown[]).filter((t) => (t === "schema" || t === "full") && !had.has(t));
+        if (added.length) {
+            failures.push({
+                property: "migrationTypes",
+                reason: `migrationTypes: adding ${added.map((t) => `"${String(t)}"`).join(" and ")} to an existing task would migrate into the tables it already holds; ` +
+                    "create another MigrationTask (another resource name) into an empty destination database, or remove the task first (pulumi destroy --target) and drop its tables",
+            });
+        }
+    }
+    const id = (p: Props, side: string) => {
+        const c = p[side];
+        const v = c !== null && typeof c === "object" ? (c as Props).connectionId : undefined;
+        return typeof v === "string" && v !== UNKNOWN ? v : undefined;
+    };
+    const [srcBefore, srcAfter, dstBefore, dstAfter] = [id(before, "source"), id(news, "source"), id(before, "destination"), id(news, "destination")];
+    if (srcBefore && srcAfter && srcBefore !== srcAfter && dstBefore && dstBefore === dstAfter && (had.has("schema") || had.has("full"))) {
+        failures.push({
+            property: "source",
+            reason: "source: another source connection replaces the task, and the new task would find the tables this one migrated at the same destination " +
+                "(its precheck fails on conflicting tables, after the old task was released). Point the task at another destination database (or renameTo), " +
+                "or remove it first (pulumi destroy --target <the task's urn>), drop its destination tables, then pulumi up",
+        });
+    }
+    return failures;
+}
+
+export async function check(olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }> {
     // Only the program's arguments are judged: not the provider reference, not outputs of an earlier run.
     const args = inputsOf(news);
     const result = validate(taskArgsSchema, args);
-    const failures = [...(result.ok ? [] : result.failures), ...capabilityFailures(args), ...taskFieldFailures(args)];
+    const failures = [...(result.ok ? [] : result.failures), ...capabilityFailures(args), ...taskFieldFailures(args), ...existingTaskFailures(olds ?? {}, args)];
     for (const side of ["source", "destination"] as const) {
         const conn = args[side];
         if (conn && typeof conn === "object") {

@@ -33,12 +33,13 @@ const readByUp = "read by pulumi up only (how it waits); the running task is not
  */
 export const taskFieldPolicies: Readonly<Record<string, FieldPolicy>> = {
     "source": restart("the task reconnects to the source with the new connection settings"),
-    "source.connectionId": replace("another source connection is another migration"),
+    "source.connectionId": replace("another source is another migration: the task is released (its destination tables keep their data) and a new one created, which must not find its tables at the destination already"),
     "source.engine": replace("another source engine is another migration"),
     "destination": restart("the task reconnects to the destination with the new connection settings"),
-    "destination.connectionId": replace("another destination connection is another migration"),
+    "destination.connectionId": replace("another destination is another migration: the task is released (the old destination keeps its data) and a new one migrates into the new destination"),
     "destination.engine": replace("another destination engine is another migration"),
-    "migrationTypes": replace("the migration types decide which phases the task has run; another set is another migration"),
+    "migrationTypes": restart("the task keeps its tables and progress: without \"incremental\" its stream stops and the task completes; " +
+        "with \"incremental\" added, the stream starts at the full load's binlog position (adding \"schema\" or \"full\" to an existing task is refused)"),
     "objects": restart(remapped),
     "objects[].dml": live("changes of these operations are applied, or passed over, from the next change on"),
     "objects[].ddl": live("statements of these operations are applied, or passed over, from the next statement on"),

@@ -126,16 +126,23 @@ describe("MigrationTask through the real Pulumi CLI (examples/mysql-to-postgres)
         expect(await count(dbA, "orders")).toBe(1000); // not copied twice
     });
 
-    it("changing the destination shows a replace in preview", async () => {
+    it("changing the destination replaces the task: preview says what happens to the data, up migrates into the new destination and releases the old task", async () => {
+        const before = dtsCli("status");
         await cli("config", "set", "destinationDatabase", dbB);
-        try {
-            const r = await cli("preview");
-            expect(r.code, out(r)).toBe(0);
-            expect(out(r)).toMatch(/\+-\s*pulumi-nodejs:dynamic\/pulumi-dts:MigrationTask shop replace \[diff: ~destination\]/);
-            expect(out(r)).toMatch(/\[pulumi-dts\] destination.*: replaces the task: /);
-        } finally {
-            await cli("config", "set", "destinationDatabase", dbA);
-        }
+        const r = await cli("preview");
+        expect(r.code, out(r)).toBe(0);
+        expect(out(r)).toMatch(/\+-\s*pulumi-nodejs:dynamic\/pulumi-dts:MigrationTask shop replace \[diff: ~destination\]/);
+        expect(out(r)).toMatch(/\[pulumi-dts\] destination.*: replaces the task: .*keeps its data/);
+        const up = await cli("up", "--yes", "--skip-preview");
+        expect(up.code, out(up)).toBe(0);
+        expect(await count(dbB, "orders")).toBe(1000);
+        expect(await count(dbB, "customers")).toBe(50);
+        expect(await count(dbA, "orders")).toBe(1000); // the old destination keeps its data
+        const after = dtsCli("status");
+        expect(after).toMatch(/1 task\(s\)/);
+        const oldId = /(dts-[0-9a-f]{12})/.exec(before)?.[1];
+        expect(oldId).toBeDefined();
+        expect(after).not.toContain(oldId!);
     });
 
     it("pulumi destroy releases the task and keeps the destination data", async () => {

@@ -95,6 +95,51 @@ describe("settings changed on a running task", () => {
     });
 });
 
+describe("migrationTypes changed on an existing task", () => {
+    const db = `mtypes_${process.pid}`;
+    const cleanups: (() => Promise<void> | void)[] = [];
+    afterAll(async () => {
+        for (const c of cleanups.reverse()) await c();
+        await dropSchemas(pg, [db]);
+    });
+
+    it("without incremental the stream is released and the task completes; with it again the stream replays from the load's position", async () => {
+        const src = await mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, multipleStatements: true });
+        cleanups.push(async () => {
+            await src.query(`DROP DATABASE IF EXISTS ${db}`);
+            await src.end();
+        });
+        await src.query(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db}; CREATE TABLE ${db}.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO ${db}.t VALUES (1,'a'),(2,'b');`);
+        const dst = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
+        await dst.connect();
+        cleanups.push(() => dst.end());
+        const rows = async () => (await dst.query(`SELECT id, v FROM ${db}.t ORDER BY id`)).rows.map((r) => `${r.id}:${r.v}`);
+        const streams = async () => Number((await dst.query("SELECT count(*) AS n FROM pulumi_dts.stream_checkpoint WHERE task_id = $1", [runner.taskId])).rows[0].n);
+
+        const args: Omit<TaskArgsInput, "source" | "destination"> = { migrationTypes: ["schema", "full", "incremental"], objects: [{ database: db }] };
+        const { runner, home, spec } = startTask(mariaConnection(maria), postgresConnection(pg), args);
+        cleanups.push(async () => { await runner.stop(); await runner.forgetStream(); removeHome(home); });
+        await waitForStatus(runner, (s) => s.phase === "running" && s.incremental?.caughtUp === true);
+        expect(await streams()).toBe(1);
+
+        await runner.update(respec(spec, { ...args, migrationTypes: ["schema", "full"] }));
+        const done = await waitForStatus(runner, (s) => s.phase === "completed");
+        expect(done.incremental).toBeUndefined();
+        expect(await streams()).toBe(0);
+        await src.query(`INSERT INTO ${db}.t VALUES (3, 'while off'); UPDATE ${db}.t SET v = 'changed off' WHERE id = 1`);
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(await rows()).toEqual(["1:a", "2:b"]);
+
+        await runner.update(respec(spec, args));
+        await waitForStatus(runner, (s) => s.phase === "running" && s.incremental?.caughtUp === true);
+        expect(await rows()).toEqual(["1:changed off", "2:b", "3:while off"]);
+        // Adding a phase that would migrate into the task's own tables is refused, and the task goes on.
+        await runner.update(respec(spec, { ...args, migrationTypes: ["incremental"] }));
+        await expect(runner.update(respec(spec, args))).rejects.toThrow(/adding schema and full to an existing task would migrate into the tables it already holds/);
+        await waitForStatus(runner, (s) => s.phase === "running");
+    });
+});
+
 function respec(spec: EngineTaskSpec, args: Omit<TaskArgsInput, "source" | "destination">): EngineTaskSpec {
     return {
         ...spec,

@@ -103,3 +103,23 @@ describe("wrong types say what was given and what is expected", () => {
         expect(await reasons(rest)).toContain("objects is required");
     });
 });
+
+describe("changes an existing task cannot take are refused at preview", () => {
+    const olds = { ...task, migrationTypes: ["schema", "full", "incremental"] };
+    it("adding schema or full to an existing task", async () => {
+        const r = (await checkTask({ ...task, migrationTypes: ["incremental"] }, { ...task, migrationTypes: ["full", "incremental"] })).failures;
+        expect(r.map((f) => f.reason).join("\n")).toMatch(/migrationTypes: adding "full" to an existing task would migrate into the tables it already holds; create another MigrationTask/);
+    });
+    it("removing or adding incremental is fine", async () => {
+        expect((await checkTask(olds, { ...task, migrationTypes: ["schema", "full"] })).failures).toEqual([]);
+        expect((await checkTask({ ...task }, { ...task, migrationTypes: ["schema", "full", "incremental"] })).failures).toEqual([]);
+    });
+    it("another source into the same destination, once tables were migrated there", async () => {
+        const r = (await checkTask(olds, { ...olds, source: { ...source, connectionId: "dbc-9" } })).failures;
+        expect(r.map((f) => f.property)).toEqual(["source"]);
+        expect(r[0].reason).toMatch(/would find the tables this one migrated at the same destination/);
+        // Another destination is a clean replace; an unknown id cannot be judged yet.
+        expect((await checkTask(olds, { ...olds, source: { ...source, connectionId: "dbc-9" }, destination: { ...destination, connectionId: "dbc-8" } })).failures).toEqual([]);
+        expect((await checkTask(olds, { ...olds, source: { ...source, connectionId: UNKNOWN } })).failures).toEqual([]);
+    });
+});

@@ -57,8 +57,9 @@ describe("diff follows the table", () => {
         expect(live).toMatchObject({ changes: true, replaces: [] });
         const moved = diffArguments(base, withChange((t) => { t.source.connectionId = "dbc-c"; }));
         expect(moved.replaces).toEqual(["source"]);
+        // migrationTypes restarts the task in place (its tables and progress are its own).
         const types = diffArguments(base, withChange((t) => { t.migrationTypes = ["schema", "full"]; }));
-        expect(types.replaces).toEqual(["migrationTypes"]);
+        expect(types).toMatchObject({ changes: true, replaces: [] });
         expect(diffArguments(base, structuredClone(base))).toMatchObject({ changes: false, replaces: [] });
         // A connection being replaced is unknown at preview: its id may change, so the task may be replaced.
         const unknownSource = diffArguments(base, { ...structuredClone(base), source: UNKNOWN });
@@ -71,7 +72,7 @@ describe("diff follows the table", () => {
             t.migrationTypes = ["schema", "full"];
         })));
         expect(lines).toEqual([
-            expect.stringMatching(/^\[pulumi-dts\] migrationTypes: replaces the task: /),
+            expect.stringMatching(/^\[pulumi-dts\] migrationTypes: restarts the task: /),
             expect.stringMatching(/^\[pulumi-dts\] objects\[0\]\.tables\[1\]\.dml: applied live: /),
         ]);
     });
