@@ -7,14 +7,33 @@ export interface NamedTable {
     name: string;
 }
 
+/**
+ * Statements about objects other than tables that the ddl selection cannot name (seed 001's
+ * list has only the operations above): the stream applies them or lists them as skipped.
+ */
+export type ObjectOperation =
+    | "create-trigger" | "drop-trigger"
+    | "create-event" | "alter-event" | "drop-event"
+    | "drop-view" | "drop-function" | "drop-procedure" | "alter-function" | "alter-procedure"
+    | "create-database" | "alter-database" | "drop-database";
+
 /** What a logged statement does, as far as the stream needs to know. */
 export interface ClassifiedStatement {
-    /** One of seed 001's DDL operations, or "other" (GRANT, CREATE DATABASE, ANALYZE, ...). */
-    operation: DdlOperation | "other";
-    /** Tables the statement changes or names (RENAME: old and new names). */
+    /** One of seed 001's DDL operations, an ObjectOperation, or "other" (GRANT, ANALYZE, CREATE USER, ...). */
+    operation: DdlOperation | ObjectOperation | "other";
+    /** Tables the statement changes or names (RENAME: old and new names; CREATE TRIGGER: the table it is on). */
     tables: NamedTable[];
+    /**
+     * Views, routines, triggers and events the statement names, each in its own database
+     * (the qualifier, else the session's); ALTER EVENT … RENAME TO: the old name, then the
+     * new. For the *-database operations, one entry whose `database` is the database named
+     * (ALTER DATABASE without a name: the session's) and whose `name` is "".
+     */
+    objects: NamedTable[];
     /** CREATE/DROP TEMPORARY TABLE: session-local, never replicated as a table. */
     temporary: boolean;
+    /** CREATE OR REPLACE … (MariaDB's CREATE OR REPLACE TABLE replaces a table that exists). */
+    orReplace: boolean;
 }
 
 function unquote(t: Token): string {
@@ -61,22 +80,26 @@ function tableList(tokens: Token[], i: number, defaultDb: string): NamedTable[] 
 }
 
 /**
- * Classifies a statement from a binlog query event. It reads only the statement's head;
- * the statement itself is applied (or refused) by the engine with the text as logged.
+ * Classifies a statement from a binlog query event by its leading keywords: the verb, the
+ * clauses the grammar allows before the object kind (OR REPLACE, ALGORITHM, DEFINER, SQL
+ * SECURITY, AGGREGATE, TEMPORARY, ONLINE/IGNORE), then the kind and the name. Nothing
+ * after the name decides, so a body (ALTER EVENT … DO CREATE VIEW …) is never taken for
+ * the statement. The statement itself is applied (or refused) by the engine with the text
+ * as logged.
  */
 export function classifyStatement(sql: string, defaultDb: string): ClassifiedStatement {
     const tokens = lexSql(sql).filter(isSignificant);
-    const other: ClassifiedStatement = { operation: "other", tables: [], temporary: false };
-    let i = 0;
+    const result = (operation: ClassifiedStatement["operation"], parts: Partial<ClassifiedStatement> = {}): ClassifiedStatement =>
+        ({ operation, tables: [], objects: [], temporary: false, orReplace: false, ...parts });
+    const other = result("other");
     const first = tokens[0];
     if (isWord(first, "TRUNCATE")) {
-        i = isWord(tokens[1], "TABLE") ? 2 : 1;
-        const t = tableAt(tokens, i, defaultDb);
-        return t ? { operation: "truncate-table", tables: [t[0]], temporary: false } : other;
+        const t = tableAt(tokens, isWord(tokens[1], "TABLE") ? 2 : 1, defaultDb);
+        return t ? result("truncate-table", { tables: [t[0]] }) : other;
     }
     if (isWord(first, "RENAME") && isWord(tokens[1], "TABLE")) {
         const tables: NamedTable[] = [];
-        i = 2;
+        let i = 2;
         for (;;) {
             const a = tableAt(tokens, i, defaultDb);
             if (!a || !isWord(tokens[a[1]], "TO")) break;
@@ -87,56 +110,139 @@ export function classifyStatement(sql: string, defaultDb: string): ClassifiedSta
             if (!isPunct(tokens[i], ",")) break;
             i++;
         }
-        return { operation: "rename-table", tables, temporary: false };
+        return result("rename-table", { tables });
     }
     if (isWord(first, "ALTER")) {
-        i = skipWords(tokens, 1, "ONLINE", "OFFLINE", "IGNORE");
+        let i = skipWords(tokens, 1, "ONLINE", "OFFLINE", "IGNORE");
         if (isWord(tokens[i], "TABLE")) {
             const t = tableAt(tokens, i + 1, defaultDb);
-            return t ? { operation: "alter-table", tables: [t[0]], temporary: false } : other;
+            return t ? result("alter-table", { tables: [t[0]] }) : other;
         }
-        // ALTER [ALGORITHM = …] [DEFINER = …] [SQL SECURITY …] VIEW
-        if (tokens.slice(1, 20).some((t) => isWord(t, "VIEW"))) return { operation: "alter-view", tables: [], temporary: false };
+        if (isWord(tokens[1], "DATABASE", "SCHEMA")) return result("alter-database", { objects: [{ database: alteredDatabase(tokens, 2, defaultDb), name: "" }] });
+        i = skipObjectClauses(tokens, 1);
+        const kind = tokens[i];
+        const named = tableAt(tokens, i + 1, defaultDb);
+        if (!named) return other;
+        if (isWord(kind, "VIEW")) return result("alter-view", { objects: [named[0]] });
+        if (isWord(kind, "FUNCTION")) return result("alter-function", { objects: [named[0]] });
+        if (isWord(kind, "PROCEDURE")) return result("alter-procedure", { objects: [named[0]] });
+        if (isWord(kind, "EVENT")) {
+            const renamed = eventRenamedTo(tokens, named[1], named[0].database);
+            return result("alter-event", { objects: renamed ? [named[0], renamed] : [named[0]] });
+        }
         return other;
     }
     if (isWord(first, "DROP")) {
-        i = 1;
+        let i = 1;
         const temporary = isWord(tokens[i], "TEMPORARY");
         if (temporary) i++;
-        if (isWord(tokens[i], "TABLE") || isWord(tokens[i], "TABLES")) {
-            return { operation: "drop-table", tables: tableList(tokens, skipIfExists(tokens, i + 1), defaultDb), temporary };
+        const kind = tokens[i];
+        if (isWord(kind, "TABLE", "TABLES")) {
+            return result("drop-table", { tables: tableList(tokens, skipIfExists(tokens, i + 1), defaultDb), temporary });
         }
-        if (isWord(tokens[i], "INDEX")) {
+        if (isWord(kind, "INDEX")) {
             i = skipIfExists(tokens, i + 1);
             const on = tokens.findIndex((t, j) => j > i && isWord(t, "ON"));
             const t = on > 0 ? tableAt(tokens, on + 1, defaultDb) : null;
-            return t ? { operation: "drop-index", tables: [t[0]], temporary: false } : other;
+            return t ? result("drop-index", { tables: [t[0]] }) : other;
         }
-        return other;
+        const names = objectList(tokens, skipIfExists(tokens, i + 1), defaultDb);
+        if (names.length === 0) return other;
+        if (isWord(kind, "DATABASE", "SCHEMA")) return result("drop-database", { objects: [{ database: names[0].name, name: "" }] });
+        const op = dropOperations[kind?.text.toUpperCase() ?? ""];
+        return op ? result(op, { objects: isWord(kind, "VIEW") ? names : [names[0]] }) : other;
     }
     if (isWord(first, "CREATE")) {
-        const head = tokens.slice(1, 40);
-        i = skipWords(tokens, 1, "OR", "REPLACE");
+        let i = 1;
+        const orReplace = isWord(tokens[1], "OR") && isWord(tokens[2], "REPLACE");
+        if (orReplace) i = 3;
         const temporary = isWord(tokens[i], "TEMPORARY");
         if (temporary) i++;
         if (isWord(tokens[i], "TABLE")) {
             const t = tableAt(tokens, skipIfExists(tokens, i + 1), defaultDb);
-            return t ? { operation: "create-table", tables: [t[0]], temporary } : other;
+            return t ? result("create-table", { tables: [t[0]], temporary, orReplace }) : other;
         }
-        i = skipWords(tokens, i, "UNIQUE", "FULLTEXT", "SPATIAL", "ONLINE", "OFFLINE");
-        if (isWord(tokens[i], "INDEX")) {
-            const on = tokens.findIndex((t, j) => j > i && isWord(t, "ON"));
+        if (isWord(tokens[i], "DATABASE", "SCHEMA")) {
+            const d = tableAt(tokens, skipIfExists(tokens, i + 1), defaultDb);
+            return d ? result("create-database", { objects: [{ database: d[0].name, name: "" }], orReplace }) : other;
+        }
+        const j = skipWords(tokens, i, "UNIQUE", "FULLTEXT", "SPATIAL", "ONLINE", "OFFLINE");
+        if (isWord(tokens[j], "INDEX")) {
+            const on = tokens.findIndex((t, k) => k > j && isWord(t, "ON"));
             const t = on > 0 ? tableAt(tokens, on + 1, defaultDb) : null;
-            return t ? { operation: "create-index", tables: [t[0]], temporary: false } : other;
+            return t ? result("create-index", { tables: [t[0]] }) : other;
         }
-        // Definer and other clauses come before the object kind.
-        const kind = head.find((t) => isWord(t, "VIEW", "FUNCTION", "PROCEDURE", "TRIGGER", "EVENT", "DATABASE", "SCHEMA", "USER", "ROLE", "SEQUENCE", "SERVER"));
-        if (isWord(kind, "VIEW")) return { operation: "create-view", tables: [], temporary: false };
-        if (isWord(kind, "FUNCTION")) return { operation: "create-function", tables: [], temporary: false };
-        if (isWord(kind, "PROCEDURE")) return { operation: "create-procedure", tables: [], temporary: false };
+        i = skipObjectClauses(tokens, i);
+        const kind = tokens[i];
+        const named = tableAt(tokens, skipIfExists(tokens, i + 1), defaultDb);
+        if (!named) return other;
+        const objects = [named[0]];
+        if (isWord(kind, "VIEW")) return result("create-view", { objects, orReplace });
+        if (isWord(kind, "FUNCTION")) return result("create-function", { objects, orReplace });
+        if (isWord(kind, "PROCEDURE")) return result("create-procedure", { objects, orReplace });
+        if (isWord(kind, "EVENT")) return result("create-event", { objects, orReplace });
+        if (isWord(kind, "TRIGGER")) {
+            // name {BEFORE|AFTER} {INSERT|UPDATE|DELETE} ON table: the table is in the trigger's database.
+            const on = isWord(tokens[named[1] + 2], "ON") ? named[1] + 2 : -1;
+            const t = on > 0 ? tableAt(tokens, on + 1, named[0].database) : null;
+            return result("create-trigger", { objects, tables: t ? [t[0]] : [], orReplace });
+        }
         return other;
     }
     return other;
+}
+
+const dropOperations: Record<string, ObjectOperation> = {
+    VIEW: "drop-view", FUNCTION: "drop-function", PROCEDURE: "drop-procedure", TRIGGER: "drop-trigger", EVENT: "drop-event",
+};
+
+/**
+ * Skips what may stand between CREATE [OR REPLACE] / ALTER and a view's, routine's,
+ * trigger's or event's kind keyword: ALGORITHM = x, DEFINER = user, SQL SECURITY x, AGGREGATE.
+ */
+function skipObjectClauses(tokens: Token[], i: number): number {
+    for (;;) {
+        const t = tokens[i];
+        if (isWord(t, "ALGORITHM") && isPunct(tokens[i + 1], "=")) i += 3;
+        else if (isWord(t, "SQL") && isWord(tokens[i + 1], "SECURITY")) i += 3;
+        else if (isWord(t, "AGGREGATE")) i += 1;
+        else if (isWord(t, "DEFINER") && isPunct(tokens[i + 1], "=")) i = skipUser(tokens, i + 2);
+        else return i;
+    }
+}
+
+/** A user: CURRENT_USER [()], CURRENT_ROLE, or name [@host] with each part a word, `ident` or 'string'. */
+function skipUser(tokens: Token[], i: number): number {
+    if (isWord(tokens[i], "CURRENT_USER", "CURRENT_ROLE")) {
+        i++;
+        if (isPunct(tokens[i], "(") && isPunct(tokens[i + 1], ")")) i += 2;
+        return i;
+    }
+    i++;
+    if (isPunct(tokens[i], "@")) i += 2;
+    return i;
+}
+
+/** A comma-separated list of [db.]name (DROP VIEW a, b). */
+function objectList(tokens: Token[], i: number, defaultDb: string): NamedTable[] {
+    const out: NamedTable[] = [];
+    for (let t = tableAt(tokens, i, defaultDb); t; t = isPunct(tokens[t[1]], ",") ? tableAt(tokens, t[1] + 1, defaultDb) : null) out.push(t[0]);
+    return out;
+}
+
+/** ALTER DATABASE [name] options: without a name, the session's database. */
+function alteredDatabase(tokens: Token[], i: number, defaultDb: string): string {
+    const t = tokens[i];
+    if (!t || isWord(t, "DEFAULT", "CHARACTER", "CHARSET", "COLLATE", "COMMENT", "READ", "ENCRYPTION")) return defaultDb;
+    return t.kind === "ident" || t.kind === "word" ? unquote(t) : defaultDb;
+}
+
+/** ALTER EVENT … RENAME TO [db.]new, looked for before DO (the body may say RENAME … TO too). */
+function eventRenamedTo(tokens: Token[], i: number, eventDb: string): NamedTable | null {
+    for (; i < tokens.length && !isWord(tokens[i], "DO"); i++) {
+        if (isWord(tokens[i], "RENAME") && isWord(tokens[i + 1], "TO")) return tableAt(tokens, i + 2, eventDb)?.[0] ?? null;
+    }
+    return null;
 }
 
 /**

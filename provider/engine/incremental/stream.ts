@@ -1,17 +1,19 @@
 import { createHash } from "node:crypto";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
-import type { TaskSpec } from "../../../sdk/schema/task";
+import { type DdlOperation, ddlOperations, type TaskSpec } from "../../../sdk/schema/task";
 import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
 import { DdlParseError, manualRecovery, UntranslatableDdlError } from "../../connectors/mysql/ddl-actions";
 import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../connectors/mysql/alter-parser";
-import { type ClassifiedStatement, classifyStatement, loggedDmlTables, type NamedTable } from "../../connectors/mysql/ddl-statement";
+import { type ClassifiedStatement, classifyStatement, loggedDmlTables, type NamedTable, type ObjectOperation } from "../../connectors/mysql/ddl-statement";
 import { connectMysql } from "../../connectors/mysql/connect";
 import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
+import { qualified } from "../../connectors/mysql/identifiers";
 import { detectDialect, readBinlogStatus } from "../../connectors/mysql/server-dialect";
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
 import type { DdlTranslation } from "../ddl-translator";
 import type { Destination } from "../destination";
+import { applyCase } from "../mapping";
 import { type BinlogPosition, comparePositions, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "../model";
 import { type PermanentFailure, type RetryState, RetryWindow } from "../retry";
 import { DataRejectedError, RowRejectedError } from "../sink";
@@ -21,8 +23,19 @@ import type { TableLookup } from "../ddl-translator";
 import { filterHolds } from "../../connectors/mysql/filter-eval";
 import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "./changes";
 
-/** Statements about views and routines (whole-database selections). */
-const objectOperations = new Set(["create-view", "alter-view", "create-function", "create-procedure"]);
+/** Statements about views, routines and events: they concern whole-database selections only, as schema migration does. */
+const objectOperations = new Set<string>([
+    "create-view", "alter-view", "drop-view", "create-function", "alter-function", "drop-function",
+    "create-procedure", "alter-procedure", "drop-procedure", "create-event", "alter-event", "drop-event",
+]);
+const databaseOperations = new Set<string>(["create-database", "alter-database", "drop-database"]);
+/** What DROP … IF EXISTS names at the destination for each drop of a schema object. */
+const dropKeyword: Partial<Record<ObjectOperation, string>> = {
+    "drop-view": "VIEW", "drop-function": "FUNCTION", "drop-procedure": "PROCEDURE", "drop-trigger": "TRIGGER", "drop-event": "EVENT",
+};
+const isDdlOperation = (op: string): op is DdlOperation => (ddlOperations as readonly string[]).includes(op);
+/** Said in the notes for every view, routine, trigger or event statement a PostgreSQL destination does not follow (the task runner's wording, so it is noted once). */
+const POSTGRES_OBJECTS_NOTE = "views, routines and triggers are not migrated to PostgreSQL (their SQL is MySQL's); only tables are";
 
 /** Row changes per destination transaction: large enough to batch, small enough to commit often. */
 const BATCH_ROWS = 5000;
@@ -201,6 +214,12 @@ export class IncrementalStream {
             const hb = h.task().heartbeat;
             const [hbDb, hbTable] = hb.table.split(".");
             const include = this.mapper.include();
+            // Listed tables the source does not have yet: a CREATE TABLE … SELECT of one logs its rows
+            // in the CREATE's own transaction, which the reader must decode to apply them.
+            for (const o of h.task().objects) {
+                const cur = include[o.database];
+                if (o.tables && cur !== true) include[o.database] = [...new Set([...(cur ?? []), ...o.tables.map((t) => t.name)])];
+            }
             if (hb.enabled) {
                 const cur = include[hbDb];
                 if (cur !== true) include[hbDb] = [...(cur ?? []), hbTable];
@@ -268,7 +287,7 @@ export class IncrementalStream {
                     if (!this.concernsTask(txs[i])) continue;
                     if (i > from || pendingAdvance) applied = await this.applyBatch(sink, txs.slice(from, i), applied, onProgress, probe);
                     pendingAdvance = undefined;
-                    applied = await this.applyStatement(sink, txs[i], applied);
+                    applied = await this.applyStatement(sink, txs[i], applied, onProgress, probe);
                     from = i + 1;
                 }
                 const rest = txs.slice(from);
@@ -400,23 +419,28 @@ export class IncrementalStream {
         }
     }
 
-    /** Whether a transaction's logged statements concern the task (selected tables, new tables of whole-database selections, their views and routines). */
+    /** Whether a transaction's logged statements concern the task (selected tables, new tables, objects and databases the task migrates). */
     private concernsTask(tx: BinlogTransaction): boolean {
-        return tx.statements.some((s) => {
-            const c = classifyStatement(s.sql, s.database);
-            return c.operation !== "other" && !c.temporary && this.concerns(c, s.database);
-        });
+        return tx.statements.some((s) => this.concerns(classifyStatement(s.sql, s.database)));
     }
 
-    private concerns(c: ClassifiedStatement, defaultDb: string): boolean {
+    private concerns(c: ClassifiedStatement): boolean {
+        if (c.operation === "other" || c.temporary) return false;
         if (c.tables.some((t) => this.mapper.selected(t.database, t.name))) return true;
         if (c.operation === "create-table") return this.wantsTable(c.tables[0]);
-        if (objectOperations.has(c.operation)) return this.wholeDatabase(defaultDb);
+        if (objectOperations.has(c.operation)) return c.objects.some((o) => this.wholeDatabase(o.database));
+        if (c.operation === "create-trigger") return this.wholeDatabase(c.objects[0]?.database);
+        // The dropped trigger's table is not named: any database the task takes tables from.
+        if (c.operation === "drop-trigger" || databaseOperations.has(c.operation)) return this.selectsDatabase(c.objects[0]?.database);
         return false;
     }
 
     private wholeDatabase(db: string | undefined): boolean {
         return db !== undefined && this.host.task().objects.some((o) => o.database === db && !o.tables);
+    }
+
+    private selectsDatabase(db: string | undefined): boolean {
+        return db !== undefined && this.host.task().objects.some((o) => o.database === db);
     }
 
     /** A table created on the source that the task's selection takes in. */
@@ -426,38 +450,83 @@ export class IncrementalStream {
         return db !== undefined && (!db.tables || db.tables.some((x) => x.name === t.name));
     }
 
-    private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, applied: StreamCheckpoint): Promise<StreamCheckpoint> {
+    /** The destination schema (PostgreSQL) or database (MySQL) a source database is written to. */
+    private targetSchema(db: string): string {
+        const m = this.mapper.all().find((x) => x.source.database === db);
+        if (m) return m.targetSchema;
+        const task = this.host.task();
+        const sel = task.objects.find((o) => o.database === db);
+        return applyCase(sel?.renameTo ?? db, task.nameCase, this.host.destination.family);
+    }
+
+    /**
+     * One source transaction with statements that concern the task: the statements, then its
+     * row changes, then the checkpoint at its end. The row changes and the checkpoint share a
+     * destination transaction, and nothing before them moves the checkpoint, so a crash
+     * anywhere replays the whole source transaction: CREATE TABLE … SELECT finds its table
+     * (empty) and fills it once. Statements first, then rows, is the binlog's order: the only
+     * transactions the servers log with both are CREATE TABLE … SELECT, whose CREATE comes first.
+     */
+    private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, applied: StreamCheckpoint, onProgress: () => void, probe: Connection): Promise<StreamCheckpoint> {
         const end = checkpointAfter(tx);
+        const at = formatPosition(tx.end);
         for (const s of tx.statements) {
             const c = classifyStatement(s.sql, s.database);
-            if (c.operation === "other" || c.temporary || !this.concerns(c, s.database)) continue;
-            const op = c.operation;
+            if (!this.concerns(c)) continue;
+            const op = c.operation as DdlOperation | ObjectOperation;
             const first = c.tables.map((t) => this.mapper.selected(t.database, t.name)).find((m) => m !== undefined);
-            if (!this.ddlSelected(op, first)) {
-                this.skipped(`skipped ${op} (not in the ddl selection) at ${formatPosition(tx.end)}: ${s.sql.slice(0, 300)}`);
+            if (!this.ddlSelected(op, first, c.objects[0]?.database ?? c.tables[0]?.database)) {
+                this.skipped(`skipped ${op} (not in the ddl selection) at ${at}: ${s.sql.slice(0, 300)}`);
                 continue;
             }
+            // These move the checkpoint to the transaction's end themselves; rows after them could be lost in a crash.
+            if (tx.rows.length && isDdlOperation(op) && op !== "create-table" && !objectOperations.has(op)) {
+                throw new UnappliedStatementError(s.sql, op, applied.position,
+                    "the source logged it in one transaction with row changes, which this version applies exactly only for CREATE TABLE … SELECT");
+            }
+            let done: boolean;
             try {
-                await this.applyOne(sink, s.sql, s.database, c, end);
+                done = isDdlOperation(op) && !objectOperations.has(op)
+                    ? await this.applyOne(sink, s.sql, s.database, c, applied, end)
+                    : await this.applyObject(sink, s.sql, c, applied, at);
             } catch (err) {
                 if (err instanceof UntranslatableDdlError || err instanceof DdlParseError) {
                     throw new UnappliedStatementError(s.sql, op, applied.position, err.message);
                 }
                 throw err;
             }
-            this.host.log(`incremental: applied ${op} at ${formatPosition(tx.end)}: ${s.sql.slice(0, 200)}`);
+            if (done) this.host.log(`incremental: applied ${op} at ${at}: ${s.sql.slice(0, 200)}`);
         }
-        await sink.advance(this.host.taskId, end);
-        return end;
+        const checkpoint = { ...end, tables: this.mapper.all() };
+        const changes = tx.rows.length ? await this.changes([tx], probe) : [];
+        if (changes.length === 0) {
+            await sink.advance(this.host.taskId, checkpoint);
+            return checkpoint;
+        }
+        await this.throttle(changes);
+        this.host.status.transactionsApplied += 1;
+        return this.applyChanges(sink, changes, checkpoint, onProgress);
     }
 
-    private skipped(line: string): void {
+    private skipped(line: string, note?: string): void {
         this.host.status.skippedStatements.push(line);
         if (this.host.status.skippedStatements.length > 100) this.host.status.skippedStatements.shift();
         this.host.log(`incremental: ${line}`);
+        if (note) this.host.note(note);
     }
 
-    private async applyOne(sink: ChangeSink, sql: string, defaultDb: string, c: ClassifiedStatement, end: StreamCheckpoint): Promise<void> {
+    /**
+     * The checkpoint the destination holds now, for work that must not move it: DDL whose
+     * replay is harmless (DROP … IF EXISTS, dropping a table about to be created again), done
+     * before the step that moves it past the statement.
+     */
+    private held(applied: StreamCheckpoint): StreamCheckpoint {
+        const { tables: _kept, ...rest } = applied;
+        return rest;
+    }
+
+    /** Applies a table statement; false when there was nothing to apply (it says why). */
+    private async applyOne(sink: ChangeSink, sql: string, defaultDb: string, c: ClassifiedStatement, applied: StreamCheckpoint, end: StreamCheckpoint): Promise<boolean> {
         const h = this.host;
         const selected = (t: NamedTable) => this.mapper.selected(t.database, t.name);
         switch (c.operation) {
@@ -466,26 +535,26 @@ export class IncrementalStream {
                     const m = selected(t);
                     if (m) await sink.truncate(h.taskId, m, end);
                 }
-                return;
+                return true;
             case "alter-table": {
                 const parsed = parseAlterTable(sql, defaultDb);
                 const m = selected(parsed.table)!;
                 await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task(), this.lookup), end);
-                return;
+                return true;
             }
             case "create-index": case "drop-index": {
                 const parsed = parseIndexStatement(sql, defaultDb);
                 if (!parsed) throw new DdlParseError(sql, "not a CREATE INDEX / DROP INDEX statement this version can read");
                 const m = selected(parsed.table)!;
                 await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task(), this.lookup), end);
-                return;
+                return true;
             }
             case "rename-table":
                 for (let i = 0; i + 1 < c.tables.length; i += 2) {
                     const m = selected(c.tables[i]);
                     if (m) await this.applyTranslation(sink, m, h.destination.ddl.renameTable(m, c.tables[i + 1], h.task(), sql), end);
                 }
-                return;
+                return true;
             case "drop-table":
                 for (const t of c.tables) {
                     const m = selected(t);
@@ -494,38 +563,122 @@ export class IncrementalStream {
                     h.tableOwnership(null, t);
                     await sink.applyDdl(h.taskId, h.destination.ddl.dropTable(m), { ...end, tables: this.mapper.all() });
                 }
-                return;
+                return true;
             case "create-table": {
                 const t = c.tables[0];
-                if (selected(t)) return; // replayed: the table is streaming already
-                // The statement's own definition is the schema in force at this position; CREATE … LIKE / SELECT read the source.
+                const followed = selected(t);
+                // The checkpoint's tables are those its position has: a table followed there exists at the
+                // destination already (CREATE TABLE IF NOT EXISTS of a table the source had, or a replay).
+                if (followed && !c.orReplace) {
+                    h.log(`incremental: create-table of ${t.database}.${t.name} at ${formatPosition(end.position)}: the stream follows this table already, nothing to apply`);
+                    return false;
+                }
+                // The statement's own definition is the schema in force at this position; CREATE … LIKE reads the source.
                 const table = parseCreateTable(sql, defaultDb) ?? (await h.introspect(t.database, t.name));
                 if (!table) {
                     this.skipped(`skipped create-table of ${t.database}.${t.name}: the table no longer exists on the source (a later DROP follows)`);
-                    return;
+                    return false;
                 }
                 const m = h.mappingFor(table);
-                if (!m) return;
+                if (!m) {
+                    if (followed) throw new UntranslatableDdlError(sql, `the task's selection of ${t.database}.${t.name} does not fit the table CREATE OR REPLACE made`, manualRecovery("create-table"));
+                    return false;
+                }
+                if (followed) {
+                    // CREATE OR REPLACE: the old table goes, with the checkpoint left before the statement,
+                    // so a crash from here on replays the whole statement (drop again, create again).
+                    await sink.applyDdl(h.taskId, h.destination.ddl.dropTable(followed), this.held(applied));
+                }
                 for (const n of await h.createTable(m)) h.note(n);
                 h.tableOwnership(m, null);
                 this.mapper.set(m);
-                await sink.advance(h.taskId, { ...end, tables: this.mapper.all() });
-                return;
+                return true;
             }
-            default: {
-                // Views, functions and procedures of whole-database selections.
-                if (h.destination.family === "postgres") {
-                    this.skipped(`skipped ${c.operation}: views and routines are not migrated to PostgreSQL (their SQL is MySQL's), as in schema migration: ${sql.slice(0, 200)}`);
-                    return;
-                }
-                // As schema migration does: the database's views and routines as the source has them now,
-                // DEFINER rewritten, dropped and created again (so a replay changes nothing).
-                const notes = await h.migrateObjects(defaultDb);
-                if (notes === null) throw new UntranslatableDdlError(sql, `${c.operation} on a database the task does not migrate whole`, manualRecovery(c.operation));
-                for (const n of notes) h.note(n);
-                return;
+            default:
+                throw new Error(`${c.operation} is not a table statement`);
+        }
+    }
+
+    /**
+     * A statement about a view, routine, trigger, event or database. At a MySQL destination a
+     * database's objects are brought to what the source has now, as schema migration makes
+     * them (migrateObjects: views and routines with DEFINER rewritten, triggers guarded,
+     * events disabled); a drop drops the object named. Anything not applied is listed as
+     * skipped, with what to do in the task's notes. False when nothing was applied.
+     */
+    private async applyObject(sink: ChangeSink, sql: string, c: ClassifiedStatement, applied: StreamCheckpoint, at: string): Promise<boolean> {
+        const h = this.host;
+        const task = h.task();
+        const op = c.operation as ObjectOperation | DdlOperation;
+        const named = (o: NamedTable) => `${o.database}.${o.name}`;
+        const object = c.objects[0];
+        const text = sql.slice(0, 200);
+        if (databaseOperations.has(op)) {
+            const target = this.targetSchema(object.database);
+            const verb = op === "drop-database" ? "DROP DATABASE" : op === "create-database" ? "CREATE DATABASE" : "ALTER DATABASE";
+            const now = op === "drop-database"
+                ? `the destination still holds ${target} with the tables and rows the stream wrote, and the stream goes on taking ${object.database}'s tables for the ones it follows ` +
+                  `(a table created again under the same name is not created anew: its rows are written into the old destination table). ` +
+                  `To follow the source from here: release the task, drop ${target} at the destination if it should go, and migrate again`
+                : op === "create-database"
+                    ? `the destination's ${target} is left as it is; the stream goes on with ${object.database}'s tables as it follows them. ` +
+                      `If the database was dropped and created again on the source, release the task, drop ${target} at the destination and migrate again`
+                    : `the destination's ${target} keeps its own options (character set, collation, comment); apply the change there yourself if it matters`;
+            this.skipped(`skipped ${op} at ${at} (database statements are not followed): ${text}`,
+                `${verb} ${object.database} on the source was not applied: ${now}`);
+            return false;
+        }
+        const isTrigger = op === "create-trigger" || op === "drop-trigger";
+        const isEvent = op === "create-event" || op === "alter-event" || op === "drop-event";
+        if (h.destination.family === "postgres") {
+            this.skipped(`skipped ${op}: views and routines are not migrated to PostgreSQL (their SQL is MySQL's), nor triggers and events, as in schema migration: ${text}`, POSTGRES_OBJECTS_NOTE);
+            return false;
+        }
+        if (isTrigger && !this.wholeDatabase(object.database)) {
+            const on = c.tables[0] ? ` on ${named(c.tables[0])}` : "";
+            this.skipped(`skipped ${op} of ${named(object)}${on} at ${at}: triggers are migrated only with databases selected whole, as in schema migration: ${text}`,
+                op === "create-trigger"
+                    ? `trigger ${named(object)}${on} was created on the source and not at the destination (triggers come only with databases selected whole). ` +
+                      `To have it there, create it in ${this.targetSchema(object.database)} yourself, its body guarded so it skips the stream's writes: ` +
+                      `FOR EACH ROW IF @pulumi_dts_apply IS NULL THEN <body>; END IF`
+                    : `trigger ${named(object)} was dropped on the source: if you created it at the destination, drop it there (DROP TRIGGER ${this.targetSchema(object.database)}.${object.name})`);
+            return false;
+        }
+        if (isTrigger && task.triggers === "skip") {
+            this.skipped(`skipped ${op} of ${named(object)} at ${at}: triggers are not migrated (triggers: "skip"): ${text}`);
+            return false;
+        }
+        if (isEvent && !task.migrateEvents) {
+            this.skipped(`skipped ${op} of ${named(object)} at ${at}: events are not migrated (migrateEvents: false): ${text}`);
+            return false;
+        }
+        const drop = dropKeyword[op as ObjectOperation];
+        if (drop) {
+            const gone = c.objects.filter((o) => this.wholeDatabase(o.database));
+            // Replayed after a crash, a DROP … IF EXISTS changes nothing: the checkpoint moves after the statement.
+            await sink.applyDdl(h.taskId, gone.map((o) => `DROP ${drop} IF EXISTS ${this.qualifiedAtDestination(o)}`), this.held(applied));
+            return true;
+        }
+        if (op === "alter-event" && c.objects.length === 2) {
+            const [from, to] = c.objects;
+            await sink.applyDdl(h.taskId, [`DROP EVENT IF EXISTS ${this.qualifiedAtDestination(from)}`], this.held(applied));
+            if (!this.wholeDatabase(to.database)) {
+                this.skipped(`skipped ${op} of ${named(from)} to ${named(to)} at ${at}: ${to.database} is not a database the task migrates whole: ${text}`,
+                    `event ${named(from)} was renamed on the source to ${named(to)}, outside the databases the task migrates whole: it was dropped at the destination, not created under its new name`);
             }
         }
+        // The objects' databases as the source has them now; recreating what is unchanged changes nothing, so a replay is harmless.
+        for (const db of [...new Set(c.objects.map((o) => o.database))].filter((d) => this.wholeDatabase(d))) {
+            const notes = await h.migrateObjects(db);
+            if (notes === null) throw new UntranslatableDdlError(sql, `${op} on a database the task does not migrate whole`, manualRecovery(op));
+            for (const n of notes) h.note(n);
+        }
+        return true;
+    }
+
+    /** `target`.`name` of a source database's object at a MySQL destination. */
+    private qualifiedAtDestination(o: NamedTable): string {
+        return qualified(this.targetSchema(o.database), o.name);
     }
 
     /** Runs a translation with the checkpoint, then follows the table under its new mapping. */
@@ -541,10 +694,17 @@ export class IncrementalStream {
         for (const n of tr.notes) this.host.note(n);
     }
 
-    /** The ddl selection for a table: table, then database, then task level; all operations when none is given. */
-    private ddlSelected(op: string, m: TableMapping | undefined): boolean {
+    /**
+     * The ddl selection for a table (else for the database the statement is about): table,
+     * then database, then task level; all operations when none is given. Operations the
+     * selection cannot name (triggers, events, drops of views and routines, databases) are
+     * always taken.
+     */
+    private ddlSelected(op: string, m: TableMapping | undefined, database: string | undefined): boolean {
+        if (!isDdlOperation(op)) return true;
         const task = this.host.task();
-        const db = m ? task.objects.find((o) => o.database === m.source.database) : undefined;
+        const dbName = m?.source.database ?? database;
+        const db = dbName !== undefined ? task.objects.find((o) => o.database === dbName) : undefined;
         const t = m ? db?.tables?.find((x) => x.name === m.source.name) : undefined;
         const sel = t?.ddl ?? db?.ddl ?? task.ddl;
         return sel === undefined || (sel as string[]).includes(op);
