@@ -90,6 +90,8 @@ interface TablePlan {
     matchers: ((column: string, v: SourceValue) => string)[];
     keyIndexes: number[] | null;
     insertHead: string;
+    /** INSERT, or REPLACE for a table with another unique key (see plan). */
+    upsertHead: string;
     upsertTail: string;
     keyColumns: string[];
 }
@@ -198,15 +200,26 @@ export class MysqlChangeSink implements ChangeSink {
         const keySet = new Set(keyIndexes ?? []);
         const updatable = writable.filter((i) => !keySet.has(i)).map((i) => quoteIdent(m.columns[i].target));
         const first = quoteIdent(m.columns[writable[0]].target);
+        // With a unique key besides the row's key, ON DUPLICATE KEY UPDATE would update whichever
+        // row that other key collides with (a value that moved between rows in this batch), and
+        // say nothing. REPLACE removes every row the new image collides with, then inserts it:
+        // the row the change meant ends as its image, and a row whose value it took is written
+        // again by its own change, later in the batch or in the replay (foreign_key_checks = 0:
+        // no cascades; triggers are guarded against engine sessions).
+        const mapped = new Set(m.columns.map((c) => c.source.name));
+        const otherUnique = m.source.indexes.some((ix) => ix.unique && ix.columns.every((c) => mapped.has(c.name)) &&
+            !(m.key && ix.columns.length === m.key.length && ix.columns.every((c, j) => c.name === m.key![j])));
+        const head = (verb: string) => `${verb} INTO ${qualified(m.targetSchema, m.targetTable)} (${names.join(", ")}) VALUES `;
         p = {
             table: qualified(m.targetSchema, m.targetTable),
+            upsertHead: otherUnique ? head("REPLACE") : head("INSERT"),
             enumErrors: errorValueEnums(m, writable),
             writable,
             literals: m.columns.map((c) => literalFor(c.source)),
             matchers: m.columns.map((c) => rowMatcher(c.source, literalFor(c.source))),
             keyIndexes,
-            insertHead: `INSERT INTO ${qualified(m.targetSchema, m.targetTable)} (${names.join(", ")}) VALUES `,
-            upsertTail: ` ON DUPLICATE KEY UPDATE ${(updatable.length ? updatable : [first]).map((c) => `${c} = VALUES(${c})`).join(", ")}`,
+            insertHead: head("INSERT"),
+            upsertTail: otherUnique ? "" : ` ON DUPLICATE KEY UPDATE ${(updatable.length ? updatable : [first]).map((c) => `${c} = VALUES(${c})`).join(", ")}`,
             keyColumns: (keyIndexes ?? []).map((i) => quoteIdent(m.columns[i].target)),
         };
         this.plans.set(m, p);
@@ -264,7 +277,7 @@ export class MysqlChangeSink implements ChangeSink {
         }
         const rows = [...byKey.values()];
         if (kind === "upsert") {
-            await this.write(p, rows, p.upsertTail);
+            await this.write(p, rows, p.upsertTail, p.upsertHead);
         } else {
             const keys = p.keyColumns.length === 1 ? p.keyColumns[0] : `(${p.keyColumns.join(", ")})`;
             await this.batched(rows.map((r) => this.keyTuple(p, r)), `DELETE FROM ${p.table} WHERE ${keys} IN (`, ")");
@@ -272,14 +285,14 @@ export class MysqlChangeSink implements ChangeSink {
     }
 
     /** Multi-row INSERTs; a row holding an ENUM error value goes alone through insertLenient. */
-    private async write(p: TablePlan, rows: SourceRow[], tail: string): Promise<void> {
+    private async write(p: TablePlan, rows: SourceRow[], tail: string, head = p.insertHead): Promise<void> {
         const lenient = (r: SourceRow) => p.enumErrors.filter(({ i }) => r[i] === "").map((c) => c.target);
         const strict = p.enumErrors.length ? rows.filter((r) => lenient(r).length === 0) : rows;
-        await this.batched(strict.map((r) => this.tuple(p, r)), p.insertHead, tail);
+        await this.batched(strict.map((r) => this.tuple(p, r)), head, tail);
         if (strict.length === rows.length) return;
         for (const r of rows) {
             const cols = lenient(r);
-            if (cols.length) await insertLenient(this.conn, p.insertHead + this.tuple(p, r) + tail, cols);
+            if (cols.length) await insertLenient(this.conn, head + this.tuple(p, r) + tail, cols);
         }
     }
 
