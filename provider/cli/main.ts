@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
- * npx pulumi-dts status | logs <task> | engine start|stop | task resume|release <task>
+ * npx pulumi-dts status | logs <task> | engine start|stop | task resume|release <task> | help
  * The engine's home is ~/.pulumi-dts, or PULUMI_DTS_HOME.
  */
 import { callEngine, pingEngine } from "../engine/control/client";
-import { engineHome } from "../engine/home";
+import { type EngineHome, engineHome } from "../engine/home";
 import type { TaskStatus } from "../engine/status";
 import { formatPosition } from "../engine/model";
+import { RELEASED_LOG_DAYS, RELEASED_LOGS_KEPT, TaskFileError, TaskStore, unknownTaskMessage } from "../engine/task-store";
+import { taskIdSchema } from "../engine/task-store-format";
 
 function bar(done: number, total: number, width = 20): string {
     const f = total > 0 ? Math.min(1, done / total) : 0;
@@ -44,51 +46,157 @@ function printStatus(s: TaskStatus): void {
     }
 }
 
+const usage = (home: EngineHome) => `usage: pulumi-dts <command>
+
+  status [task]          the engine's tasks and their progress; with the engine down, the
+                         stored tasks with their statuses as last written
+  logs <task> [lines]    the last lines (default 200) of a task's log; a released task's log
+                         is kept ${RELEASED_LOG_DAYS} days (the last ${RELEASED_LOGS_KEPT} released tasks)
+  engine start           start the engine (the provider starts it on demand)
+  engine stop            stop the engine; unfinished tasks resume when it starts again
+  task resume <task>     run a failed or stopped task again
+  task release <task>    stop a task and forget it (data at the destination is kept)
+  help                   this text
+
+The engine's home is ~/.pulumi-dts, or PULUMI_DTS_HOME (now ${home.dir}).
+Exit codes: 0 done, 1 failed, 2 not a command this usage describes.`;
+
+/** A command line this usage does not describe. */
+class UsageError extends Error {}
+
+function taskIdArg(id: string | undefined, what: string): string {
+    if (!id) throw new UsageError(`${what} needs a task id`);
+    // Ids name directories under the home: anything else would read outside it.
+    const r = taskIdSchema.safeParse(id);
+    if (!r.success) throw new UsageError(`"${id}" is not a task id: it ${r.error.issues[0]?.message ?? "is malformed"}`);
+    return id;
+}
+
+/** Why `task` is not there, naming the home and the tasks that are. */
+function unknownTask(home: EngineHome, taskId: string): Error {
+    const kept = TaskStore.findLog(home, taskId, 1);
+    if (kept?.state === "released") {
+        return new Error(`task ${taskId} was released at ${kept.releasedAt} (home ${home.dir}); npx pulumi-dts logs ${taskId} shows its kept log`);
+    }
+    return new Error(unknownTaskMessage(home, taskId));
+}
+
+/** The stored tasks, read from their files: what the engine last wrote, not what is running now. */
+function printStoredStatus(home: EngineHome, only: string | undefined): void {
+    const ids = TaskStore.list(home).filter((id) => !only || id === only);
+    if (only && ids.length === 0) throw unknownTask(home, only);
+    console.log(`engine not running (home ${home.dir}); ${ids.length} stored task(s), statuses as last written by the engine` +
+        (ids.length ? " (unfinished tasks resume when it starts: npx pulumi-dts engine start)" : ""));
+    for (const id of ids) {
+        let s: TaskStatus | undefined;
+        try {
+            s = new TaskStore(home, id).readStatus();
+        } catch (err) {
+            if (!(err instanceof TaskFileError)) throw err;
+            console.log(`${id}  unreadable: ${err.message}`);
+            continue;
+        }
+        if (!s) {
+            console.log(`${id}  no status written yet`);
+            continue;
+        }
+        printStatus(s);
+        console.log(`  (last written ${s.updatedAt})`);
+    }
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
 async function main(argv: string[]): Promise<number> {
-    const [cmd, sub, arg] = argv;
+    const [cmd, sub, arg, ...rest] = argv;
     const home = engineHome();
     switch (cmd) {
+        case "help":
+        case "--help":
+        case "-h":
+            console.log(usage(home));
+            return 0;
         case "status": {
+            if (arg !== undefined) break;
+            const only = sub === undefined ? undefined : taskIdArg(sub, "status");
             const ping = await pingEngine(home);
             if (!ping) {
-                console.log(`engine not running (home ${home.dir})`);
+                printStoredStatus(home, only);
                 return 0;
             }
             const tasks = await callEngine<TaskStatus[]>({ method: "list" }, { home, autostart: false });
+            const shown = tasks.filter((x) => !only || x.taskId === only);
+            if (only && shown.length === 0) throw unknownTask(home, only);
             console.log(`engine pid ${ping.pid}, ${tasks.length} task(s), home ${home.dir}`);
-            for (const t of tasks.filter((x) => !sub || x.taskId === sub)) printStatus(t);
+            for (const t of shown) printStatus(t);
             return 0;
         }
         case "logs": {
-            if (!sub) throw new Error("usage: pulumi-dts logs <task-id>");
-            const lines = await callEngine<string[]>({ method: "logs", taskId: sub, lines: Number(arg ?? 200) }, { home });
-            console.log(lines.join("\n"));
+            if (rest.length) break;
+            const taskId = taskIdArg(sub, "logs");
+            const lines = arg === undefined ? 200 : Number(arg);
+            if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`lines must be a positive whole number (got "${arg}")`);
+            // Read from the files, not the engine: logs are wanted most when it is down, and asking
+            // would start it (and resume its tasks) just to read a file.
+            const log = TaskStore.findLog(home, taskId, lines);
+            if (!log) throw unknownTask(home, taskId);
+            if (log.state === "released") console.error(`task ${taskId} was released at ${log.releasedAt}; its kept log is ${log.path}`);
+            if (log.lines.length && log.lines.join("") !== "") console.log(log.lines.join("\n"));
+            else console.error(`task ${taskId} has written no log lines yet (${log.path})`);
             return 0;
         }
         case "engine":
+            if (arg !== undefined) break;
             if (sub === "start") {
                 const r = await callEngine({ method: "ping" }, { home });
                 console.log(`engine running: ${JSON.stringify(r)}`);
                 return 0;
             }
             if (sub === "stop") {
-                if (!(await pingEngine(home))) {
-                    console.log("engine not running");
+                const ping = await pingEngine(home);
+                if (!ping) {
+                    console.log(`engine not running (home ${home.dir})`);
                     return 0;
                 }
                 await callEngine({ method: "shutdown" }, { home, autostart: false });
-                console.log("engine stopping; running tasks resume when it starts again");
+                // The socket closes first and the tasks stop after: a caller that removes the home
+                // next (the quickstart) must wait for the process itself.
+                const deadline = Date.now() + 60_000;
+                while (alive(ping.pid)) {
+                    if (Date.now() > deadline) {
+                        console.error(`engine ${ping.pid} is still stopping after 60 s; its log is ${home.logFile}`);
+                        return 1;
+                    }
+                    await new Promise((r) => setTimeout(r, 100));
+                }
+                console.log(`engine ${ping.pid} stopped; unfinished tasks resume when it starts again`);
                 return 0;
             }
             break;
         case "task":
-            if ((sub === "resume" || sub === "release") && arg) {
-                console.log(JSON.stringify(await callEngine({ method: sub, taskId: arg }, { home }), null, 2));
+            if ((sub === "resume" || sub === "release") && rest.length === 0) {
+                const taskId = taskIdArg(arg, `task ${sub}`);
+                const r = await callEngine<{ released?: boolean }>({ method: sub, taskId }, { home });
+                if (sub === "release" && !r.released) throw unknownTask(home, taskId);
+                if (sub === "release") {
+                    const kept = TaskStore.findLog(home, taskId, 1);
+                    console.log(`task ${taskId} released (data at the destination is kept)` + (kept?.state === "released" ? `; its log is kept in ${kept.path}` : ""));
+                } else {
+                    console.log(JSON.stringify(r, null, 2));
+                }
                 return 0;
             }
             break;
     }
-    console.error("usage: pulumi-dts status [task] | logs <task> [lines] | engine start|stop | task resume|release <task>");
+    if (cmd === undefined) console.error(usage(home));
+    else console.error(`pulumi-dts: not a command: ${argv.join(" ")}\n\n${usage(home)}`);
     return 2;
 }
 
@@ -96,6 +204,7 @@ main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
         console.error(`pulumi-dts: ${(err as Error).message}`);
-        process.exit(1);
+        if (err instanceof UsageError) console.error(`\n${usage(engineHome())}`);
+        process.exit(err instanceof UsageError ? 2 : 1);
     },
 );

@@ -3,7 +3,7 @@ import { type EngineHome, writePrivate } from "./home";
 import type { EngineRequest, PingResult } from "./control/protocol";
 import { EngineRequestError } from "./control/server";
 import { TaskRunner } from "./task-runner";
-import { type EngineTaskSpec, TaskStore } from "./task-store";
+import { type EngineTaskSpec, TaskStore, unknownTaskMessage } from "./task-store";
 import type { TaskStatus } from "./status";
 import { restoreTask } from "./unreadable-task";
 
@@ -65,12 +65,17 @@ export class Engine {
                 if (!r) return { released: false };
                 await r.stop();
                 await r.forgetStream();
-                new TaskStore(this.home, req.taskId).remove();
+                const store = new TaskStore(this.home, req.taskId);
+                store.log("released: the task's files are removed (data written to the destination is kept); this log is kept a while");
+                store.removeKeepingLog();
                 this.runners.delete(req.taskId);
                 return { released: true };
             }
-            case "logs":
-                return new TaskStore(this.home, req.taskId).tailLog(req.lines ?? 100);
+            case "logs": {
+                const log = TaskStore.findLog(this.home, req.taskId, req.lines ?? 100);
+                if (!log) throw new EngineRequestError(unknownTaskMessage(this.home, req.taskId), "not-found");
+                return log.state === "released" ? [`(task ${req.taskId} was released at ${log.releasedAt}; its log is kept in ${log.path})`, ...log.lines] : log.lines;
+            }
             case "shutdown":
                 setImmediate(() => this.onShutdown());
                 return { stopping: true };

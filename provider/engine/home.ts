@@ -15,6 +15,8 @@ export interface EngineHome {
     logFile: string;
     pidFile: string;
     tasksDir: string;
+    /** Logs of released tasks, kept a while so a create that failed (and was released) can be read. */
+    releasedDir: string;
 }
 
 export function engineHome(dir = process.env.PULUMI_DTS_HOME ?? join(homedir(), ".pulumi-dts")): EngineHome {
@@ -25,6 +27,7 @@ export function engineHome(dir = process.env.PULUMI_DTS_HOME ?? join(homedir(), 
         logFile: join(dir, "engine.log"),
         pidFile: join(dir, "engine.pid"),
         tasksDir: join(dir, "tasks"),
+        releasedDir: join(dir, "released"),
     };
 }
 
