@@ -2,13 +2,17 @@
 // Runs examples/quickstart with the real Pulumi CLI against throw-away local servers:
 // starts a MariaDB (binlog on) with a small `shop` database and a PostgreSQL, `pulumi up`s
 // the program (connections tested, then schema + full load + binlog stream to PostgreSQL),
-// writes to the source and shows the change arriving, then `pulumi destroy`s and stops
-// the servers.
-// Pass --keep to leave servers and stack running (it prints how to reach them).
+// writes to the source and shows the change arriving, then `pulumi destroy`s.
+// At the end, also when it fails or is interrupted (Ctrl-C), it stops what it started: the
+// servers, the pulumi-dts engine `pulumi up` started, and removes its temporary directories.
+// Pass --keep (npm run quickstart -- --keep) or set PULUMI_DTS_QUICKSTART_KEEP=1 to leave
+// servers, engine and stack running (it prints how to reach them and how to clean up).
+const { spawn, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
 const path = require("node:path");
 const { startMariaDb, destroyMariaDb } = require("../dist/test/harness/mariadb");
 const { startPostgres, destroyPostgres } = require("../dist/test/harness/postgres");
-const { pulumiBin, pulumiEnv, pulumi } = require("../dist/test/harness/pulumi-cli");
+const { pulumiBin, pulumiEnv } = require("../dist/test/harness/pulumi-cli");
 const mysql = require("mysql2/promise");
 const { Client } = require("pg");
 
@@ -37,63 +41,219 @@ async function count(maria, pg) {
 }
 
 const root = path.resolve(__dirname, "..");
-const keep = process.argv.includes("--keep");
+const cliMain = path.join(root, "dist", "provider", "cli", "main.js");
+const stackConfig = path.join(root, "Pulumi.quickstart.yaml");
+const keep = process.argv.includes("--keep") || !["", "0", "false", "no"].includes((process.env.PULUMI_DTS_QUICKSTART_KEEP ?? "").toLowerCase());
 
-async function run(args, env, allowFail = false) {
+let interrupted = false;
+
+/** What this run started, so that whatever point it stops at, only that is cleaned up. */
+const started = { servers: undefined, maria: undefined, pg: undefined, pulumi: undefined, stackConfig: false };
+
+/** The pulumi command running now, for an interrupt to cancel and wait for. */
+let current;
+
+/**
+ * Runs the real Pulumi CLI, in a process group of its own: a Ctrl-C reaches this script
+ * only, which forwards exactly one SIGINT (a second one makes pulumi stop without
+ * cancelling cleanly) and then waits for pulumi before it stops the engine pulumi uses.
+ */
+function pulumiRun(args, env, input) {
+    if (interrupted) return Promise.reject(new Error("interrupted"));
+    return new Promise((resolve, reject) => {
+        const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], {
+            cwd: root, env, detached: true, stdio: [input === undefined ? "ignore" : "pipe", "inherit", "inherit"],
+        });
+        const exited = new Promise((done) => child.on("close", (code) => done(code ?? -1)));
+        current = { child, exited };
+        child.on("error", reject);
+        exited.then((code) => {
+            if (current?.child === child) current = undefined;
+            resolve(code);
+        });
+        if (input !== undefined) child.stdin.end(input);
+    });
+}
+
+async function run(args, env) {
     console.log(`\n$ pulumi ${args.join(" ")}`);
-    const r = await pulumi(args, { cwd: root, env, echo: true });
-    if (r.code !== 0 && !allowFail) throw new Error(`pulumi ${args[0]} failed with exit code ${r.code}`);
-    return r;
+    const code = await pulumiRun(args, env);
+    if (code !== 0) throw new Error(`pulumi ${args[0]} failed with exit code ${code}`);
+}
+
+/**
+ * `pulumi config set --secret` with the value on stdin: on the command line it would be in
+ * this script's output and, while pulumi runs, in every user's `ps`.
+ */
+async function setSecret(key, value, env) {
+    console.log(`\n$ pulumi config set --secret ${key}  (value from stdin)`);
+    const code = await pulumiRun(["config", "set", "--secret", key], env, value);
+    if (code !== 0) throw new Error(`pulumi config set --secret ${key} failed with exit code ${code}`);
+}
+
+/** Cancels the running pulumi command and waits for it (killed when it takes too long). */
+async function stopPulumi() {
+    const c = current;
+    if (!c) return;
+    c.child.kill("SIGINT");
+    const timer = setTimeout(() => c.child.kill("SIGKILL"), 60_000);
+    await c.exited;
+    clearTimeout(timer);
+}
+
+/** The pulumi-dts CLI against this run's engine home. */
+function dts(args, env) {
+    return spawnSync(process.execPath, [cliMain, ...args], { env: { ...process.env, PULUMI_DTS_HOME: env.PULUMI_DTS_HOME }, encoding: "utf8" });
+}
+
+/** Everything is about to be removed: show what the engine knew about the tasks first. */
+function printTaskLogs(env) {
+    const dtsHome = env.PULUMI_DTS_HOME;
+    const ids = [path.join(dtsHome, "tasks"), path.join(dtsHome, "released")]
+        .filter((d) => fs.existsSync(d))
+        .flatMap((d) => fs.readdirSync(d).map((f) => f.replace(/\.log$/, "")));
+    for (const id of [...new Set(ids)]) {
+        const r = dts(["logs", id, "40"], env);
+        console.error(`\n--- npx pulumi-dts logs ${id} (last 40 lines) ---\n${r.stderr}${r.stdout}`);
+    }
+}
+
+/** Stops the engine and the servers, removes the temporary directories. Runs once. */
+let cleaning;
+function cleanUp() {
+    cleaning ??= (async () => {
+        await started.servers;
+        const { maria, pg, pulumi: pe } = started;
+        if (pe && fs.existsSync(path.join(pe.env.PULUMI_DTS_HOME, "engine.sock"))) {
+            console.log("\nstopping the pulumi-dts engine...");
+            const r = dts(["engine", "stop"], pe.env);
+            process.stdout.write(r.stdout);
+            process.stderr.write(r.stderr);
+        }
+        await Promise.all([maria && destroyMariaDb(maria), pg && destroyPostgres(pg)].map((p) => p?.catch((err) => console.error(`stopping a server: ${err.message}`))));
+        if (pe) fs.rmSync(pe.home, { recursive: true, force: true });
+        if (started.stackConfig) fs.rmSync(stackConfig, { force: true });
+        console.log("stopped the servers and the engine, removed the temporary directories");
+    })();
+    return cleaning;
+}
+
+/**
+ * Kept: secrets and settings go to an owner-only file rather than to the terminal, with a
+ * script that removes it all when the user is done.
+ */
+function describeKept() {
+    const { maria, pg, pulumi: pe } = started;
+    if (!pe) return;
+    const envFile = path.join(pe.home, "env.sh");
+    const cleanupFile = path.join(pe.home, "cleanup.sh");
+    const q = (v) => `'${String(v).replace(/'/g, `'\\''`)}'`;
+    const exports = ["PATH", "PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_SKIP_UPDATE_CHECK", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "PULUMI_DTS_HOME"]
+        .map((k) => `export ${k}=${q(pe.env[k])}`);
+    if (maria) exports.push(`export MYSQL_PWD=${q(maria.password)}`);
+    if (pg) exports.push(`export PGPASSWORD=${q(pg.password)}`);
+    fs.writeFileSync(envFile, `# Written by npm run quickstart -- --keep: the kept stack, engine and servers.\n${exports.join("\n")}\n`, { mode: 0o600 });
+    fs.writeFileSync(cleanupFile, [
+        "#!/usr/bin/env bash",
+        "# Stops what npm run quickstart -- --keep left running and removes its directories.",
+        `source ${q(envFile)}`,
+        `node ${q(cliMain)} engine stop`,
+        ...(maria ? [`kill -9 "$(cat ${q(path.join(maria.dir, "mysqld.pid"))})" 2>/dev/null`, `rm -rf ${q(maria.dir)}`] : []),
+        ...(pg ? [`kill -9 "$(head -n1 ${q(path.join(pg.dir, "data", "postmaster.pid"))})" 2>/dev/null`, `rm -rf ${q(pg.dir)}`] : []),
+        ...(started.stackConfig ? [`rm -f ${q(stackConfig)}`] : []),
+        `rm -rf ${q(pe.home)}`,
+        "",
+    ].join("\n"), { mode: 0o700 });
+    console.log(`\nKept running (--keep). Settings and passwords are in ${envFile} (owner-only):`);
+    console.log(`  source ${envFile}`);
+    console.log(`  cd ${root} && pulumi stack output        # the stack (local backend)`);
+    console.log(`  node ${cliMain} status                   # the engine's tasks (npx pulumi-dts status)`);
+    if (maria) console.log(`  mariadb -h 127.0.0.1 -P ${maria.port} -u ${maria.user} shop   # the source`);
+    if (pg) console.log(`  psql -h 127.0.0.1 -p ${pg.port} -U ${pg.user} ${pg.database}   # the destination (schema shop)`);
+    console.log(`When done, stop and remove it all: bash ${cleanupFile}`);
 }
 
 async function main() {
     const bin = pulumiBin();
+    console.log(keep
+        ? "--keep: servers, engine, stack and temporary directories are left running at the end"
+        : "at the end (also on failure or Ctrl-C) the servers and the engine are stopped and the temporary directories removed; " +
+            "pass --keep (npm run quickstart -- --keep) or set PULUMI_DTS_QUICKSTART_KEEP=1 to keep them");
     console.log("starting a local MariaDB (source) and PostgreSQL (destination)...");
-    const [maria, pg] = await Promise.all([startMariaDb(), startPostgres()]);
+    const starting = [startMariaDb().then((m) => (started.maria = m)), startPostgres().then((p) => (started.pg = p))];
+    // Both are waited for even when one fails, or the other would be left running.
+    started.servers = Promise.allSettled(starting);
+    await Promise.all(starting);
+    const { maria, pg } = started;
     await createShop(maria);
-    const { env, home } = pulumiEnv(bin);
-    try {
-        await run(["stack", "init", "quickstart"], env);
-        const config = [
-            ["sourcePort", String(maria.port)], ["sourceUser", maria.user],
-            ["destinationPort", String(pg.port)], ["destinationUser", pg.user],
-        ];
-        for (const [k, v] of config) await run(["config", "set", k, v], env);
-        await run(["config", "set", "--secret", "sourcePassword", maria.password], env);
-        await run(["config", "set", "--secret", "destinationPassword", pg.password], env);
-        await run(["preview"], env);
-        await run(["up", "--yes", "--skip-preview"], env);
-        await run(["stack", "output", "--json"], env);
+    const pe = pulumiEnv(bin);
+    started.pulumi = pe;
+    const { env } = pe;
+    started.stackConfig = !fs.existsSync(stackConfig);
+    await run(["stack", "init", "quickstart"], env);
+    const config = [
+        ["sourcePort", String(maria.port)], ["sourceUser", maria.user],
+        ["destinationPort", String(pg.port)], ["destinationUser", pg.user],
+    ];
+    for (const [k, v] of config) await run(["config", "set", k, v], env);
+    await setSecret("sourcePassword", maria.password, env);
+    await setSecret("destinationPassword", pg.password, env);
+    await run(["preview"], env);
+    await run(["up", "--yes", "--skip-preview"], env);
+    await run(["stack", "output", "--json"], env);
 
-        console.log("\nwriting to the source while the task runs: 500 new orders, every 'new' order paid, one customer's orders removed...");
-        const c = await mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: "shop", multipleStatements: true });
-        await c.query(`INSERT INTO orders (customer, total, items) SELECT 1 + seq % 1000, 42.00, JSON_ARRAY() FROM seq_1_to_500;
-            UPDATE orders SET status = 'paid' WHERE status = 'new'; DELETE FROM orders WHERE customer = 7;`);
-        await c.end();
-        let seen;
-        for (let i = 0; i < 60; i++) {
-            seen = await count(maria, pg);
-            if (seen.source.rows === seen.destination.rows && seen.source.total === seen.destination.total) break;
-            await new Promise((r) => setTimeout(r, 500));
-        }
-        console.log(`orders at the source:      ${seen.source.rows} rows, total ${seen.source.total}`);
-        console.log(`orders at the destination: ${seen.destination.rows} rows, total ${seen.destination.total}`);
-        await run(["refresh", "--yes", "--skip-preview"], env);
-        await run(["stack", "output", "taskStatus"], env);
-        if (keep) {
-            console.log(`\nKept running. Pulumi state and home: ${home}\n  export PULUMI_BACKEND_URL=${env.PULUMI_BACKEND_URL} PULUMI_HOME=${env.PULUMI_HOME} PULUMI_CONFIG_PASSPHRASE=${env.PULUMI_CONFIG_PASSPHRASE} PATH=${bin}:$PATH`);
-            console.log(`  MariaDB: 127.0.0.1:${maria.port}  PostgreSQL: 127.0.0.1:${pg.port}`);
-            return;
-        }
-        await run(["destroy", "--yes", "--skip-preview"], env);
-        await run(["stack", "rm", "--yes", "quickstart"], env);
-        console.log("\nquickstart done: connections tested, shop migrated and kept in step with the source, stack destroyed (the copy in PostgreSQL stays).");
-    } finally {
-        if (!keep) await Promise.all([destroyMariaDb(maria), destroyPostgres(pg)]);
+    console.log("\nwriting to the source while the task runs: 500 new orders, every 'new' order paid, one customer's orders removed...");
+    const c = await mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: "shop", multipleStatements: true });
+    await c.query(`INSERT INTO orders (customer, total, items) SELECT 1 + seq % 1000, 42.00, JSON_ARRAY() FROM seq_1_to_500;
+        UPDATE orders SET status = 'paid' WHERE status = 'new'; DELETE FROM orders WHERE customer = 7;`);
+    await c.end();
+    let seen;
+    for (let i = 0; i < 60 && !interrupted; i++) {
+        seen = await count(maria, pg);
+        if (seen.source.rows === seen.destination.rows && seen.source.total === seen.destination.total) break;
+        await new Promise((r) => setTimeout(r, 500));
     }
+    console.log(`orders at the source:      ${seen.source.rows} rows, total ${seen.source.total}`);
+    console.log(`orders at the destination: ${seen.destination.rows} rows, total ${seen.destination.total}`);
+    await run(["refresh", "--yes", "--skip-preview"], env);
+    await run(["stack", "output", "taskStatus"], env);
+    if (keep) return;
+    await run(["destroy", "--yes", "--skip-preview"], env);
+    await run(["stack", "rm", "--yes", "quickstart"], env);
+    console.log("\nquickstart done: connections tested, shop migrated and kept in step with the source, stack destroyed (the copy in PostgreSQL stays).");
 }
 
-main().catch((err) => {
-    console.error(`quickstart failed: ${err.message}`);
-    process.exit(1);
-});
+/** Leaves kept things described, or everything stopped and removed, then exits with `code`. */
+async function finish(code) {
+    await stopPulumi();
+    if (keep) describeKept();
+    else await cleanUp();
+    process.exit(code);
+}
+
+let interruptedAt = 0;
+for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.on(signal, () => {
+        // One Ctrl-C can arrive twice (from the terminal, and forwarded by npm run).
+        if (interrupted && Date.now() - interruptedAt < 1000) return;
+        if (interrupted) {
+            console.error(`\n${signal} again: leaving the rest as it is (servers, engine and directories may still be there)`);
+            process.exit(130);
+        }
+        interrupted = true;
+        interruptedAt = Date.now();
+        console.error(`\n${signal}: ${keep ? "keeping everything (--keep)" : "cleaning up (press Ctrl-C again to leave the rest as it is)"}...`);
+        void finish(130);
+    });
+}
+
+main().then(
+    () => finish(0),
+    (err) => {
+        // An interrupt makes pulumi fail too: the signal handler owns the exit then.
+        if (interrupted) return;
+        console.error(`quickstart failed: ${err.message}`);
+        if (!keep && started.pulumi) printTaskLogs(started.pulumi.env);
+        return finish(1);
+    },
+);
