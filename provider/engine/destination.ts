@@ -30,6 +30,8 @@ export interface Destination {
     tableExists(schema: string, table: string): Promise<boolean>;
     /** Rows in a destination table (for conflict prechecks and verification). */
     countRows(schema: string, table: string): Promise<number>;
+    /** Creates a database/schema (if missing): a selected database with no tables still exists at the destination. */
+    createSchema(schema: string, sourceDatabaseCharset: { charset: string; collation: string }): Promise<void>;
     /** Creates the database/schema and the table with its primary key (secondary indexes come after the load). */
     createTable(mapping: TableMapping, task: TaskSpec, sourceDatabaseCharset: { charset: string; collation: string }): Promise<string[]>;
     /** Secondary indexes and foreign keys, after the load; returns notes about what was skipped. */

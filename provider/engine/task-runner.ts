@@ -339,6 +339,12 @@ export class TaskRunner {
 
             if (task.migrationTypes.includes("schema")) {
                 this.setPhase("migrating-schema");
+                // Databases exist with their first table otherwise: an empty one selected whole must
+                // exist too, for its views and routines and for the tables the source creates later.
+                for (const o of task.objects.filter((x) => !x.tables)) {
+                    const target = mappings.find((m) => m.source.database === o.database)?.targetSchema ?? applyCase(o.renameTo ?? o.database, task.nameCase, family);
+                    await this.withRetry(`create ${target}`, async () => dest.createSchema(target, await source.charset(o.database)));
+                }
                 for (const m of mappings) {
                     const cp = this.checkpoint.tables[tableKey(m)];
                     if (cp.schemaDone) continue;

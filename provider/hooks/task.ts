@@ -162,7 +162,9 @@ function reached(s: TaskStatus, waitFor: WaitFor, task: TaskSpec): boolean {
 
 function progressLine(name: string, s: TaskStatus): string {
     const done = s.tables.filter((t) => t.state === "done").length;
-    return `[pulumi-dts ${name}] ${s.phase}: ${done}/${s.tables.length} tables, ${s.rowsCopied.toLocaleString("en-US")} rows` +
+    // No table count before there are tables ("prechecking: 0/0 tables" says nothing).
+    const tables = s.tables.length ? `: ${done}/${s.tables.length} tables, ${s.rowsCopied.toLocaleString("en-US")} rows` : "";
+    return `[pulumi-dts ${name}] ${s.phase}${tables}` +
         (s.rowsPerSecond ? ` (${s.rowsPerSecond.toLocaleString("en-US")} rows/s)` : "") +
         (s.dirtyRows ? `, ${s.dirtyRows} dirty rows skipped` : "") +
         (s.retrying ? `; retrying until ${s.retrying.windowEndsAt} after: ${s.retrying.error}` : "") +
@@ -189,7 +191,7 @@ async function waitForTask(taskId: string, task: TaskSpec, secrets: string[], on
                 ? `the precheck failed:\n${describeBlocking(s.precheck)}`
                 : `the migration failed: ${s.error ?? "unknown error"}`;
             const after = onFailure === "release"
-                ? "the task was released; data already written to the destination is kept"
+                ? `the task was released; data already written to the destination is kept; npx pulumi-dts logs ${taskId} shows its log (kept 7 days)`
                 : "the task keeps its progress; fix the cause and run pulumi up again, or npx pulumi-dts task resume " + taskId;
             throw new Error(redact(`MigrationTask ${taskId}: ${why}\n(${after})`, secrets));
         }

@@ -86,6 +86,10 @@ export class MysqlDestination implements Destination {
         return Number(rows[0].n);
     }
 
+    async createSchema(schema: string, dbCharset: { charset: string; collation: string }): Promise<void> {
+        await this.conn.query(createDatabaseSql(schema, dbCharset.charset, dbCharset.collation));
+    }
+
     async createTable(mapping: TableMapping, _task: TaskSpec, dbCharset: { charset: string; collation: string }): Promise<string[]> {
         await this.conn.query(createDatabaseSql(mapping.targetSchema, dbCharset.charset, dbCharset.collation));
         const sql = createTableSql(mapping, { secondaryIndexes: false });

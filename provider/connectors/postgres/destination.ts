@@ -102,6 +102,10 @@ export class PostgresDestination implements Destination {
         return Number(r.rows[0].n);
     }
 
+    async createSchema(schema: string): Promise<void> {
+        await this.client.query(createSchemaSql(schema));
+    }
+
     async createTable(mapping: TableMapping, task: TaskSpec): Promise<string[]> {
         const sel = task.objects.find((o) => o.database === mapping.source.database)?.tables?.find((t) => t.name === mapping.source.name);
         const ddl = createTableSql(mapping, {
