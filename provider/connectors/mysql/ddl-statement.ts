@@ -245,34 +245,5 @@ function eventRenamedTo(tokens: Token[], i: number, eventDb: string): NamedTable
     return null;
 }
 
-/**
- * The tables a DML statement logged as text writes (a session with binlog_format
- * STATEMENT or MIXED), or null when `sql` is not DML. Its rows are not in the binlog, so
- * the stream cannot apply it exactly; the engine refuses it for selected tables.
- */
-export function loggedDmlTables(sql: string, defaultDb: string): NamedTable[] | null {
-    // Cheap exit before lexing: most logged statements are DDL, some of them large.
-    if (!/^(?:\s|\/\*[\s\S]*?\*\/|#[^\n]*\n|--\s[^\n]*\n)*(INSERT|REPLACE|UPDATE|DELETE|LOAD)\b/i.test(sql)) return null;
-    const tokens = lexSql(sql).filter(isSignificant);
-    const first = tokens[0];
-    let i = 1;
-    if (isWord(first, "INSERT", "REPLACE")) {
-        i = skipWords(tokens, i, "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO");
-    } else if (isWord(first, "UPDATE")) {
-        i = skipWords(tokens, i, "LOW_PRIORITY", "IGNORE");
-        return tableList(tokens, i, defaultDb);
-    } else if (isWord(first, "DELETE")) {
-        i = skipWords(tokens, i, "LOW_PRIORITY", "QUICK", "IGNORE");
-        // DELETE t1, t2 FROM … names its targets first; DELETE FROM t names one.
-        if (isWord(tokens[i], "FROM")) i++;
-        return tableList(tokens, i, defaultDb);
-    } else if (isWord(first, "LOAD") && isWord(tokens[1], "DATA")) {
-        const into = tokens.findIndex((t, j) => isWord(t, "TABLE") && isWord(tokens[j - 1], "INTO"));
-        const t = into > 0 ? tableAt(tokens, into + 1, defaultDb) : null;
-        return t ? [t[0]] : [];
-    } else {
-        return null;
-    }
-    const t = tableAt(tokens, i, defaultDb);
-    return t ? [t[0]] : [];
-}
+/** The tables a DML statement logged as text writes (dml-tables.ts reads them). */
+export { type LoggedDml, loggedDml, loggedDmlTables } from "./dml-tables";

@@ -5,7 +5,7 @@ import { type DdlOperation, ddlOperations, type TaskSpec } from "../../../sdk/sc
 import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
 import { DdlParseError, manualRecovery, UntranslatableDdlError } from "../../connectors/mysql/ddl-actions";
 import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../connectors/mysql/alter-parser";
-import { type ClassifiedStatement, classifyStatement, loggedDmlTables, type NamedTable, type ObjectOperation } from "../../connectors/mysql/ddl-statement";
+import { type ClassifiedStatement, classifyStatement, loggedDml, type NamedTable, type ObjectOperation } from "../../connectors/mysql/ddl-statement";
 import { connectMysql } from "../../connectors/mysql/connect";
 import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
 import { qualified } from "../../connectors/mysql/identifiers";
@@ -413,9 +413,14 @@ export class IncrementalStream {
     /** DML the source logged as text for a selected table: its rows are unknown, so the task stops. */
     private refuseLoggedDml(tx: BinlogTransaction, applied: BinlogPosition): void {
         for (const s of tx.statements) {
-            const tables = loggedDmlTables(s.sql, s.database);
-            const hit = tables?.find((t) => this.mapper.selected(t.database, t.name));
+            const dml = loggedDml(s.sql, s.database);
+            if (!dml) continue;
+            // Tables followed, or taken in by the selection (a CREATE TABLE … SELECT's new table, a view of a whole database).
+            const hit = dml.tables.find((t) => this.mapper.selected(t.database, t.name) || this.wantsTable(t));
             if (hit) throw new StatementLoggedDmlError(s.sql, hit, applied);
+            // What a stored function writes is not named: refused when it runs in, or names, a database the task migrates.
+            const db = dml.unnamedWrites ? dml.databases.find((d) => this.selectsDatabase(d)) : undefined;
+            if (db !== undefined) throw new StatementLoggedDmlError(s.sql, { database: db, name: "*" }, applied);
         }
     }
 
