@@ -46,6 +46,10 @@ export function translateDefault(col: SourceColumn, kind: ValueKind): Translated
             if (/^0000|^\d{4}-00|^\d{4}-\d\d-00/.test(text)) return omit("zero dates have no PostgreSQL value");
             // TIMESTAMP literals are read in UTC, like the reader's session.
             return { sql: quoteLiteral(kind === "timestamp" ? `${text}+00` : text) };
+        case "time": {
+            const t = mysqlTimeLiteral(text);
+            return t === null ? omit("not a TIME value") : { sql: quoteLiteral(t) };
+        }
         case "json":
             try {
                 JSON.parse(text);
@@ -56,6 +60,24 @@ export function translateDefault(col: SourceColumn, kind: ValueKind): Translated
         default:
             return { sql: quoteLiteral(text) };
     }
+}
+
+/**
+ * A TIME literal as MySQL reads it, in the 'HH:MM:SS[.frac]' form PostgreSQL's interval
+ * takes: information_schema reports the stored value, but DDL read from the binlog carries
+ * the literal as written, and MySQL accepts a datetime ('0000-00-00 01:00:00.000' is
+ * 01:00:00) and days ('1 02:00:00' is 26:00:00). null for what MySQL would not take as a time.
+ */
+export function mysqlTimeLiteral(text: string): string | null {
+    const s = text.trim();
+    const datetime = /^\d{2,4}-\d{1,2}-\d{1,2}[ T](\d{1,2}:\d{1,2}(?::\d{1,2})?(?:\.\d+)?)$/.exec(s);
+    if (datetime) return datetime[1];
+    const days = /^(-?)(\d+) (\d{1,3})(:\d{1,2}(?::\d{1,2})?(?:\.\d+)?)?$/.exec(s);
+    if (days) return `${days[1]}${Number(days[2]) * 24 + Number(days[3])}${days[4] ?? ":00:00"}`;
+    if (/^-?\d{1,3}:\d{1,2}(:\d{1,2})?(\.\d+)?$/.test(s)) return s;
+    const compact = /^(-?)(\d{0,3})(\d{2})(\d{2})(\.\d+)?$/.exec(s);
+    if (compact) return `${compact[1]}${compact[2] || "0"}:${compact[3]}:${compact[4]}${compact[5] ?? ""}`;
+    return null;
 }
 
 function isMember(col: SourceColumn, raw: string): boolean {
