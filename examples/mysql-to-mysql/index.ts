@@ -1,14 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as dts from "pulumi-dts";
 
-// MySQL/PolarDB -> MySQL (seeds 001 and 003): database "shop" copied as "shop_copy",
-// with views, routines and triggers (DEFINER rewritten to the destination account).
+// MySQL, MariaDB or PolarDB for MySQL -> MySQL or MariaDB: database "shop" copied as
+// "shop_copy", with its views, routines and triggers. Their DEFINER becomes the destination
+// account, and views and routines run with SQL SECURITY INVOKER, so the source's accounts
+// need not exist at the destination. Configuration: README.md.
 const cfg = new pulumi.Config();
 
 const source = new dts.DatabaseConnection("source", {
     engine: (cfg.get("sourceEngine") as "mysql" | "mariadb" | "polardb-mysql" | undefined) ?? "mariadb",
     host: cfg.get("sourceHost") ?? "127.0.0.1",
-    port: cfg.requireNumber("sourcePort"),
+    port: cfg.getNumber("sourcePort"),
     user: cfg.require("sourceUser"),
     password: cfg.requireSecret("sourcePassword"),
 });
@@ -16,7 +18,7 @@ const source = new dts.DatabaseConnection("source", {
 const destination = new dts.DatabaseConnection("destination", {
     engine: (cfg.get("destinationEngine") as "mysql" | "mariadb" | undefined) ?? "mariadb",
     host: cfg.get("destinationHost") ?? "127.0.0.1",
-    port: cfg.requireNumber("destinationPort"),
+    port: cfg.getNumber("destinationPort"),
     user: cfg.require("destinationUser"),
     password: cfg.requireSecret("destinationPassword"),
 });

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as dts from "pulumi-dts";
 
-// MySQL/MariaDB database "shop" -> PostgreSQL schema "shop" (seed 002's scenario, served
-// by any PostgreSQL). Configure with `pulumi config set` (passwords with --secret).
+// MySQL or MariaDB database "shop" -> PostgreSQL schema "shop". Configure with
+// `pulumi config set` (passwords with --secret); README.md lists the keys.
 //
 // By default the task migrates the schema, the existing data, and then follows the source's
 // binlog (incremental migration) until the stack is destroyed: `pulumi up` returns once the
@@ -14,7 +14,7 @@ const withIncremental = cfg.getBoolean("incremental") ?? true;
 const source = new dts.DatabaseConnection("source", {
     engine: (cfg.get("sourceEngine") as "mysql" | "mariadb" | "polardb-mysql" | undefined) ?? "mariadb",
     host: cfg.get("sourceHost") ?? "127.0.0.1",
-    port: cfg.requireNumber("sourcePort"),
+    port: cfg.getNumber("sourcePort"),
     user: cfg.require("sourceUser"),
     password: cfg.requireSecret("sourcePassword"),
 });
@@ -22,7 +22,7 @@ const source = new dts.DatabaseConnection("source", {
 const destination = new dts.DatabaseConnection("destination", {
     engine: "postgresql",
     host: cfg.get("destinationHost") ?? "127.0.0.1",
-    port: cfg.requireNumber("destinationPort"),
+    port: cfg.getNumber("destinationPort"),
     user: cfg.require("destinationUser"),
     password: cfg.requireSecret("destinationPassword"),
     database: cfg.get("destinationDatabase") ?? "postgres",

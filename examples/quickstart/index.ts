@@ -8,7 +8,7 @@ const cfg = new pulumi.Config();
 const source = new dts.DatabaseConnection("source", {
     engine: "mariadb",
     host: cfg.get("sourceHost") ?? "127.0.0.1",
-    port: cfg.requireNumber("sourcePort"),
+    port: cfg.getNumber("sourcePort"),
     user: cfg.require("sourceUser"),
     password: cfg.requireSecret("sourcePassword"),
 });
@@ -16,7 +16,7 @@ const source = new dts.DatabaseConnection("source", {
 const destination = new dts.DatabaseConnection("destination", {
     engine: "postgresql",
     host: cfg.get("destinationHost") ?? "127.0.0.1",
-    port: cfg.requireNumber("destinationPort"),
+    port: cfg.getNumber("destinationPort"),
     user: cfg.require("destinationUser"),
     password: cfg.requireSecret("destinationPassword"),
     database: "postgres",
