@@ -215,8 +215,10 @@ async function main() {
     }
     console.log(`orders at the source:      ${seen.source.rows} rows, total ${seen.source.total}`);
     console.log(`orders at the destination: ${seen.destination.rows} rows, total ${seen.destination.total}`);
+    // refresh rewrites the task's outputs in state (stack outputs change only on up); the engine's own status is what holds now.
     await run(["refresh", "--yes", "--skip-preview"], env);
-    await run(["stack", "output", "taskStatus"], env);
+    console.log("\n$ npx pulumi-dts status");
+    spawnSync(process.execPath, [cliMain, "status"], { env, stdio: "inherit" });
     if (keep) return;
     await run(["destroy", "--yes", "--skip-preview"], env);
     await run(["stack", "rm", "--yes", "quickstart"], env);

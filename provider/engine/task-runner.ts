@@ -12,6 +12,7 @@ import { applyCase, buildMappings, type DestinationFamily } from "./mapping";
 import { IncrementalStream } from "./incremental/stream";
 import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "./model";
 import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
+import { streamableColumns } from "./precheck/source-items";
 import { type PermanentFailure, type RetryState, RetryWindow } from "./retry";
 import { type BulkSink, DataRejectedError, describeKey, RowRejectedError } from "./sink";
 import { MysqlSource } from "./source";
@@ -447,6 +448,13 @@ export class TaskRunner {
                     this.checkpoint.tables[tableKey(adopt)] = { schemaDone: true, chunks: [], indexesDone: true };
                 }
                 this.persist();
+            },
+            refusals: async (m) => {
+                const key = tableKey(m);
+                const items = [...(await dest.precheck([m], this.spec.task)), ...streamableColumns(this.spec.task, [m])];
+                // Only what is about this table: the destination's own items (privileges) were judged at the task's precheck.
+                return items.filter((i) => i.outcome === "failed" && i.object !== undefined && (i.object === key || i.object.startsWith(`${key}.`) || i.object.startsWith(`${key} `)))
+                    .map((i) => `${i.object}: ${i.detail ?? i.title}`);
             },
             createTable: async (m) => {
                 // Replayed after a crash: the table is there already (with the rows the stream wrote).

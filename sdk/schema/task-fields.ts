@@ -52,6 +52,7 @@ export const taskFieldPolicies: Readonly<Record<string, FieldPolicy>> = {
     "nameCase": restart(remapped),
     "migrateEvents": restart("the step that migrates views, routines, triggers and events runs again (objects it created before are kept)"),
     "triggers": restart("the step that migrates views, routines, triggers and events runs again (triggers it created before are kept)"),
+    "unsupportedNewTables": live("applies to tables the source creates from now on"),
     "onlineDdl": restart("the stream restarts from its checkpoint"),
     "retry": live("the retry windows apply from the next failure on"),
     "throttle": live("the new rates apply from the next batch on"),

@@ -6,7 +6,7 @@ export type MigrationType = (typeof migrationTypes)[number];
 
 /** DML operations selectable per instance, database or table for incremental migration. */
 export const dmlOperations = ["insert", "update", "delete"] as const;
-/** DDL operations of seed 001's incremental list (MySQL destinations; PostgreSQL takes the subset of seed 002). */
+/** DDL operations incremental migration can follow (all at MySQL destinations; PostgreSQL takes a subset, see docs/incremental.md). */
 export const ddlOperations = [
     "alter-table", "alter-view", "create-function", "create-index", "create-procedure", "create-table",
     "create-view", "drop-index", "drop-table", "rename-table", "truncate-table",
@@ -175,6 +175,13 @@ export const taskArgsSchema = z.strictObject({
         migrateEvents: z.boolean().default(false),
         /** Triggers: created after the full load ("after-full"), or not migrated ("skip"). */
         triggers: z.enum(["after-full", "skip"]).default("after-full"),
+        /**
+         * A table the source creates during incremental migration that the destination cannot
+         * hold (say, a spatial column at PostgreSQL): "skip" leaves it out, its rows and later
+         * DDL with it, and lists it in the status (skippedStatements and notes); "stop" stops
+         * the task at its CREATE TABLE, naming the reason.
+         */
+        unsupportedNewTables: z.enum(["skip", "stop"]).default("skip"),
         /** How temporary tables of online-DDL tools are handled. */
         onlineDdl: z.enum(["copy-temp-tables", "gh-ost", "dms", "none"]).default("none"),
         retry: retrySchema.default({ connectionMinutes: 720, otherMinutes: 10 }),

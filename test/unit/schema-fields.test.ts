@@ -72,6 +72,7 @@ const taskReaders: Record<string, string[]> = {
     "dirtyData": ["provider/engine/task-runner.ts"],
     "nameCase": ["provider/engine/mapping.ts"],
     "migrateEvents": ["provider/engine/task-runner.ts"],
+    "unsupportedNewTables": ["provider/engine/incremental/stream.ts"],
     "triggers": ["provider/connectors/mysql/destination.ts"],
     "retry.connectionMinutes": ["provider/engine/task-runner.ts", "provider/engine/incremental/stream.ts"],
     "retry.otherMinutes": ["provider/engine/task-runner.ts", "provider/engine/incremental/stream.ts"],

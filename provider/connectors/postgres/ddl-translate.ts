@@ -122,7 +122,7 @@ export function typeChangeRecovery(mapping: TableMapping, column: string): strin
     const t = qualified(mapping.targetSchema, mapping.targetTable);
     const n = qualified(mapping.targetSchema, `${mapping.targetTable}_new`);
     return (
-        `To recover (seed 002): 1. the table with the changed column type is ${t} (source ${mapping.source.database}.${mapping.source.name}); ` +
+        `To recover: 1. the table with the changed column type is ${t} (source ${mapping.source.database}.${mapping.source.name}); ` +
         `2. create a new table with the updated schema in the destination, e.g. ${n}; ` +
         `3. copy the data from ${t} into ${n} with INSERT INTO ${n} SELECT … FROM ${t}, converting column ${quoteIdent(column)} as the source did; ` +
         `4. rename or delete the original ${t}, then rename ${n} to ${quoteIdent(mapping.targetTable)}; ` +

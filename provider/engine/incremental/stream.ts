@@ -80,7 +80,7 @@ export class PositionPurgedError extends Error implements PermanentFailure {
     constructor(readonly position: BinlogPosition, cause: string) {
         super(
             `the source no longer has the binary log at ${formatPosition(position)} (${cause}). The changes since then are lost for this task: ` +
-            `release it and run a new full migration (e.g. pulumi destroy, then pulumi up), and keep binary logs longer (seed: at least 7 days).`,
+            `release it and run a new full migration (e.g. pulumi destroy, then pulumi up), and keep binary logs longer (at least 7 days).`,
         );
         this.name = "PositionPurgedError";
     }
@@ -115,6 +115,8 @@ export interface StreamHost {
     introspect(database: string, table: string): Promise<SourceTable | null>;
     /** The mapping the task's selection gives a new source table, or null when it is not selected. */
     mappingFor(table: SourceTable): TableMapping | null;
+    /** Why the destination cannot hold this table as the precheck would say (failed items), or an empty list. */
+    refusals(mapping: TableMapping): Promise<string[]>;
     /** Tables loaded again by this run under a new mapping: the checkpoint's older mapping of them is stale. */
     reloaded(database: string, table: string): boolean;
     /** The stream is retrying after a failure (undefined: it made progress again). */
@@ -593,6 +595,18 @@ export class IncrementalStream {
                     // CREATE OR REPLACE: the old table goes, with the checkpoint left before the statement,
                     // so a crash from here on replays the whole statement (drop again, create again).
                     await sink.applyDdl(h.taskId, h.destination.ddl.dropTable(followed), this.held(applied));
+                }
+                const refused = await h.refusals(m);
+                if (refused.length) {
+                    const why = refused.join("; ");
+                    if (h.task().unsupportedNewTables === "stop") {
+                        throw new UntranslatableDdlError(sql, `the destination cannot hold ${t.database}.${t.name}: ${why}`,
+                            "leave the table out of the selection, or set unsupportedNewTables: \"skip\" and run pulumi up");
+                    }
+                    // Like a table the precheck refuses: left out with its rows and later DDL, and said so.
+                    this.skipped(`skipped create-table of ${t.database}.${t.name} at ${formatPosition(end.position)} (unsupportedNewTables "skip"): ${why}`);
+                    h.note(`${t.database}.${t.name}, created on the source during the stream, is not migrated (nor its rows and later DDL): ${why}`);
+                    return false;
                 }
                 for (const n of await h.createTable(m)) h.note(n);
                 h.tableOwnership(m, null);
