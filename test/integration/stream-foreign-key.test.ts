@@ -89,4 +89,31 @@ describe("incremental stream: ALTER TABLE … ADD FOREIGN KEY", () => {
         ]);
         expect(runner.status.phase).toBe("running");
     }, 120_000);
+
+    it("references a table the stream itself created, renamed (issue 18 §5)", async () => {
+        const db2 = `fk_new_${process.pid}`;
+        const c = await admin();
+        await c.query(`DROP DATABASE IF EXISTS ${db2}; DROP DATABASE IF EXISTS ${db2}_copy; CREATE DATABASE ${db2}; CREATE TABLE ${db2}.seed (id INT PRIMARY KEY)`);
+        const { runner, home } = startTask(mariaConnection(maria), mariaConnection(maria), {
+            migrationTypes: ["schema", "full", "incremental"], objects: [{ database: db2, renameTo: `${db2}_copy` }],
+        });
+        runners.push(runner);
+        homes.push(home);
+        try {
+            await waitForStatus(runner, caughtUp);
+            await c.query(`USE ${db2}; CREATE TABLE users_tmp (id INT PRIMARY KEY); RENAME TABLE users_tmp TO users;
+                CREATE TABLE orders (id INT PRIMARY KEY, user_id INT) ENGINE=InnoDB; INSERT INTO users VALUES (1);
+                ALTER TABLE orders ADD CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES users (id); INSERT INTO orders VALUES (5, 1);`);
+            const st = await waitForStatus(runner, (x) => caughtUp(x) && x.incremental!.changesApplied >= 2, 60_000);
+            expect(st.error).toBeUndefined();
+            const [fks] = await c.query<mysql.RowDataPacket[]>(
+                "SELECT REFERENCED_TABLE_SCHEMA AS s, REFERENCED_TABLE_NAME AS t FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders' AND REFERENCED_TABLE_NAME IS NOT NULL",
+                [`${db2}_copy`]);
+            expect(fks.map((r) => `${r.s}.${r.t}`)).toEqual([`${db2}_copy.users`]);
+            expect(runner.status.phase).toBe("running");
+        } finally {
+            await c.query(`DROP DATABASE IF EXISTS ${db2}; DROP DATABASE IF EXISTS ${db2}_copy`);
+            await c.end();
+        }
+    }, 120_000);
 });
