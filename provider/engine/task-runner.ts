@@ -449,6 +449,11 @@ export class TaskRunner {
                 }
                 this.persist();
             },
+            createSchema: async (database) => {
+                const sel = this.spec.task.objects.find((o) => o.database === database);
+                const target = mappings.find((m) => m.source.database === database)?.targetSchema ?? applyCase(sel?.renameTo ?? database, this.spec.task.nameCase, dest.family);
+                await dest.createSchema(target, await source.charset(database));
+            },
             refusals: async (m) => {
                 const key = tableKey(m);
                 const items = [...(await dest.precheck([m], this.spec.task)), ...streamableColumns(this.spec.task, [m])];

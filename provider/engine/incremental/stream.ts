@@ -115,6 +115,8 @@ export interface StreamHost {
     introspect(database: string, table: string): Promise<SourceTable | null>;
     /** The mapping the task's selection gives a new source table, or null when it is not selected. */
     mappingFor(table: SourceTable): TableMapping | null;
+    /** Creates a source database's (renamed) destination database or schema, if missing. */
+    createSchema(database: string): Promise<void>;
     /** Why the destination cannot hold this table as the precheck would say (failed items), or an empty list. */
     refusals(mapping: TableMapping): Promise<string[]>;
     /** Tables loaded again by this run under a new mapping: the checkpoint's older mapping of them is stale. */
@@ -632,19 +634,29 @@ export class IncrementalStream {
         const named = (o: NamedTable) => `${o.database}.${o.name}`;
         const object = c.objects[0];
         const text = sql.slice(0, 200);
-        if (databaseOperations.has(op)) {
+        if (op === "drop-database") {
+            // Followed as the source did it: every table the task takes from the database is dropped at
+            // the destination, with the checkpoint held before the statement (a replay drops again,
+            // IF EXISTS). A database created again later starts empty, and its tables are created anew.
             const target = this.targetSchema(object.database);
-            const verb = op === "drop-database" ? "DROP DATABASE" : op === "create-database" ? "CREATE DATABASE" : "ALTER DATABASE";
-            const now = op === "drop-database"
-                ? `the destination still holds ${target} with the tables and rows the stream wrote, and the stream goes on taking ${object.database}'s tables for the ones it follows ` +
-                  `(a table created again under the same name is not created anew: its rows are written into the old destination table). ` +
-                  `To follow the source from here: release the task, drop ${target} at the destination if it should go, and migrate again`
-                : op === "create-database"
-                    ? `the destination's ${target} is left as it is; the stream goes on with ${object.database}'s tables as it follows them. ` +
-                      `If the database was dropped and created again on the source, release the task, drop ${target} at the destination and migrate again`
-                    : `the destination's ${target} keeps its own options (character set, collation, comment); apply the change there yourself if it matters`;
-            this.skipped(`skipped ${op} at ${at} (database statements are not followed): ${text}`,
-                `${verb} ${object.database} on the source was not applied: ${now}`);
+            const gone = this.mapper.all().filter((m) => m.source.database === object.database);
+            for (const m of gone) {
+                this.mapper.remove(m.source.database, m.source.name);
+                h.tableOwnership(null, { database: m.source.database, name: m.source.name });
+                await sink.applyDdl(h.taskId, h.destination.ddl.dropTable(m), this.held(applied));
+            }
+            h.note(`DROP DATABASE ${object.database} on the source at ${at}: the ${gone.length} table(s) the task took from it were dropped in ${target}; ` +
+                `other objects there (views, routines, events, tables of your own) are kept`);
+            return true;
+        }
+        if (op === "create-database") {
+            await h.createSchema(object.database);
+            return true;
+        }
+        if (op === "alter-database") {
+            const target = this.targetSchema(object.database);
+            this.skipped(`skipped ${op} at ${at} (database options are not followed): ${text}`,
+                `ALTER DATABASE ${object.database} on the source was not applied: the destination's ${target} keeps its own options (character set, collation, comment); apply the change there yourself if it matters`);
             return false;
         }
         const isTrigger = op === "create-trigger" || op === "drop-trigger";
