@@ -34,7 +34,7 @@ import type { TaskRunner } from "../../provider/engine/task-runner";
 import type { TaskStatus } from "../../provider/engine/status";
 import { AWKWARD_TABLES, awkwardSession, checkServerZone, createAwkwardTables, insertAwkwardRows } from "../harness/awkward-data";
 import { compareDatabase, compareTable, formatMismatch, type CompareDestination, type TableComparison } from "../harness/compare";
-import { mariaConnection, postgresConnection, removeHome, startTask, waitForStatus } from "../harness/engine-run";
+import { mariaConnection, postgresConnection, removeHome, runTask, startTask, waitForStatus } from "../harness/engine-run";
 import { destroyMariaDb, type MariaDbInfo, startMariaDb } from "../harness/mariadb";
 
 const pg = inject("postgres");
@@ -426,6 +426,49 @@ describe("awkward values through the binlog: every MySQL type, streamed and comp
             }
         }, 420_000);
     }
+    it("(e) MariaDB (+05:30) -> postgres: every awkward table created through the stream gets the columns schema migration gives it, and its rows", async () => {
+        const viaSchema = `ai_sch_${process.pid}`;
+        const viaStream = `ai_str_${process.pid}`;
+        pgSchemas.push(viaSchema, viaStream);
+        const c = await awkwardSession(src);
+        try {
+            await checkServerZone(c);
+            await createAwkwardTables(c, viaSchema);
+            const migrated = await runTask(mariaConnection(src), postgresConnection(pg), { migrationTypes: ["schema", "full"], objects: [{ database: viaSchema }] });
+            homes.push(migrated.home);
+            expect(migrated.status.phase).toBe("completed");
+            // The stream's database exists when the task starts, then is dropped and created again with the tables: all of it arrives through the binlog.
+            await c.query(`CREATE DATABASE ${viaStream}`);
+            const { runner, home } = startTask(mariaConnection(src), postgresConnection(pg), { migrationTypes: ["schema", "full", "incremental"], objects: [{ database: viaStream }] });
+            runners.push(runner);
+            homes.push(home);
+            await waitForStatus(runner, (s) => s.phase === "running" && s.incremental?.caughtUp === true, 180_000);
+            await c.query(`DROP DATABASE ${viaStream}`);
+            await createAwkwardTables(c, viaStream);
+            await insertAwkwardRows(c, viaStream);
+            const s = await waitForStatus(runner, caughtUpTo(await masterPosition(c)), 180_000);
+            expect(s.error).toBeUndefined();
+            expect(s.retrying).toBeUndefined();
+            expect(s.incremental!.skippedStatements).toEqual([]);
+
+            const p = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
+            await p.connect();
+            const columns = async (schema: string) => (await p.query(
+                `SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, datetime_precision, is_nullable, column_default
+                   FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position`, [schema])).rows;
+            const [a, b] = [await columns(viaSchema), await columns(viaStream)];
+            await p.end();
+            expect(a.length).toBeGreaterThan(40);
+            expect(b).toEqual(a);
+            const results = await compareDatabase(src, viaStream, { kind: "postgres", conn: pg, schema: viaStream });
+            expect(report(results)).toEqual([]);
+            for (const r of results) expect(r.destinationRows, r.table).toBe(r.sourceRows);
+            await runner.stop();
+        } finally {
+            await c.end();
+        }
+    }, 420_000);
+
     /**
      * Starts a schema + full + incremental task from `db` on the source to `db`_copy on the
      * same server, and waits until it streams (or its precheck fails, when `precheckMayFail`).
