@@ -9,6 +9,8 @@ import type { TaskStatus } from "../../provider/engine/status";
 import { TaskRunner } from "../../provider/engine/task-runner";
 import { type EngineTaskSpec, TaskStore } from "../../provider/engine/task-store";
 import type { MariaDbInfo } from "./mariadb";
+import type { Connection, RowDataPacket } from "mysql2/promise";
+import { comparePositions } from "../../provider/engine/model";
 import type { PostgresInfo } from "./postgres";
 
 export function mariaConnection(m: MariaDbInfo): ConnectionSpec & { connectionId: string } {
@@ -87,4 +89,11 @@ export async function waitForStatus(runner: TaskRunner, ok: (s: TaskStatus) => b
         if (Date.now() > deadline) throw new Error(`timed out; phase ${s.phase}, incremental ${JSON.stringify(s.incremental)}`);
         await new Promise((r) => setTimeout(r, 50));
     }
+}
+
+/** Waits until the stream has applied everything the source (read through `source`) has logged so far. */
+export async function waitForSourcePosition(runner: TaskRunner, source: Connection, timeoutMs = 60_000): Promise<TaskStatus> {
+    const [[status]] = await source.query<RowDataPacket[]>("SHOW MASTER STATUS");
+    const target = { file: String(status.File), position: Number(status.Position) };
+    return waitForStatus(runner, (s) => s.incremental?.position !== undefined && comparePositions(s.incremental.position, target) >= 0, timeoutMs);
 }

@@ -9,8 +9,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
 import { dropSchemas } from "../harness/postgres";
 import { compareTable, formatMismatch } from "../harness/compare";
-import { mariaConnection, postgresConnection, removeHome, startTask, waitForStatus } from "../harness/engine-run";
-import type { TaskRunner } from "../../provider/engine/task-runner";
+import { mariaConnection, postgresConnection, removeHome, startTask, waitForSourcePosition, waitForStatus } from "../harness/engine-run";
 
 const maria = inject("mariadb");
 const pg = inject("postgres");
@@ -120,8 +119,7 @@ describe("tables without a usable key", () => {
             expect(writeError).toBeUndefined();
             expect(writes).toBeGreaterThan(40);
             await c.query(`USE ${db}; UPDATE kl_types SET tx = 'last' LIMIT 1`);
-            const [[status]] = await c.query<mysql.RowDataPacket[]>("SHOW MASTER STATUS");
-            await waitForCaughtUp(runner, String(status.File), Number(status.Position));
+            await waitForSourcePosition(runner, c);
             await c.end();
             for (const table of TABLES) {
                 const r = await compareTable(maria, db, table, kind === "postgres"
@@ -133,10 +131,3 @@ describe("tables without a usable key", () => {
         });
     }
 });
-
-async function waitForCaughtUp(runner: TaskRunner, file: string, position: number): Promise<void> {
-    await waitForStatus(runner, (s) => {
-        const p = s.incremental?.position;
-        return p !== undefined && (p.file > file || (p.file === file && p.position >= position));
-    }, 60_000);
-}

@@ -9,8 +9,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
 import { dropSchemas } from "../harness/postgres";
 import { compareTable, formatMismatch } from "../harness/compare";
-import { mariaConnection, postgresConnection, removeHome, startTask, waitForStatus } from "../harness/engine-run";
-import type { TaskRunner } from "../../provider/engine/task-runner";
+import { mariaConnection, postgresConnection, removeHome, startTask, waitForSourcePosition, waitForStatus } from "../harness/engine-run";
 
 const maria = inject("mariadb");
 const pg = inject("postgres");
@@ -75,9 +74,8 @@ describe("unique-key swaps", () => {
                         await new Promise((r) => setTimeout(r, 400));
                     }
                 }
-                const [[status]] = await c.query<mysql.RowDataPacket[]>("SHOW MASTER STATUS");
+                await waitForSourcePosition(runner, c);
                 await c.end();
-                await caughtUpTo(runner, String(status.File), Number(status.Position));
                 const r = await compareTable(maria, db, "users", kind === "postgres"
                     ? { kind: "postgres", conn: pg, schema: db }
                     : { kind: "mysql", conn: maria, database: `${db}_copy` });
@@ -88,10 +86,3 @@ describe("unique-key swaps", () => {
         }
     }
 });
-
-async function caughtUpTo(runner: TaskRunner, file: string, position: number): Promise<void> {
-    await waitForStatus(runner, (s) => {
-        const p = s.incremental?.position;
-        return p !== undefined && (p.file > file || (p.file === file && p.position >= position));
-    }, 60_000);
-}
