@@ -24,6 +24,8 @@ import type { PrecheckItem } from "./status";
  */
 export interface Destination {
     readonly family: DestinationFamily;
+    /** The destination stores MySQL's zero dates ('0000-00-00') as they are; else they become NULL. */
+    readonly keepsZeroDates: boolean;
     facts(): Promise<ConnectionFacts>;
     /** Destination-specific precheck items for these mappings (types, naming, charset...). */
     precheck(mappings: TableMapping[], task: TaskSpec): Promise<PrecheckItem[]>;

@@ -2,7 +2,7 @@ import type { Connection } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
 import type { ConnectionFacts } from "../connectors/facts";
 import { connectMysql } from "../connectors/mysql/connect";
-import { qualified } from "../connectors/mysql/identifiers";
+import { qualified, quoteIdent } from "../connectors/mysql/identifiers";
 import { introspectMysqlServer } from "../connectors/mysql/introspect-server";
 import { dialectOf, type ServerDialect } from "../connectors/mysql/server-dialect";
 import { databaseCharset, introspectEvents, introspectRoutines, introspectTables, introspectTriggers, introspectViews, listBaseTables } from "../connectors/mysql/introspect-tables";
@@ -67,6 +67,27 @@ export class MysqlSource {
             }
         }
         return errors;
+    }
+
+    /**
+     * NOT NULL DATE/DATETIME/TIMESTAMP columns that hold a zero or partial-zero date
+     * ('0000-00-00', '2020-00-15'), as `table.column`: a destination without such dates
+     * writes NULL there, which the column refuses. One indexed-or-scanning LIMIT 1 query per
+     * column, at precheck, so the choice is made before the load rather than row by row in it.
+     */
+    async zeroDatesInNotNullColumns(mappings: TableMapping[], concerns: (m: TableMapping, column: string) => boolean): Promise<string[]> {
+        const out: string[] = [];
+        for (const m of mappings) {
+            for (const c of m.columns) {
+                const col = c.source;
+                if (!concerns(m, col.name) || col.nullable || col.generationExpression !== null || !["date", "datetime", "timestamp"].includes(col.dataType)) continue;
+                const q = quoteIdent(col.name);
+                const [rows] = await this.conn.query(
+                    `SELECT 1 FROM ${qualified(m.source.database, m.source.name)} WHERE YEAR(${q}) = 0 OR MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0 LIMIT 1`);
+                if ((rows as unknown[]).length) out.push(`${m.source.database}.${m.source.name}.${col.name}`);
+            }
+        }
+        return out;
     }
 
     async close(): Promise<void> {

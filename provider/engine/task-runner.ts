@@ -317,6 +317,10 @@ export class TaskRunner {
                     task, sourceFacts: source.facts, destination: dest,
                     mappings: fresh,
                     selectionProblems: problems, filterErrors: await source.filterErrors(mappings),
+                    // Schema migration makes such columns nullable at a destination without zero dates, except
+                    // key columns; a table the user created keeps whatever NOT NULL it has.
+                    zeroDateColumns: dest.keepsZeroDates || !task.migrationTypes.includes("full") ? [] : await source.zeroDatesInNotNullColumns(fresh,
+                        (m, column) => !task.migrationTypes.includes("schema") || (m.source.primaryKey ?? m.key ?? []).includes(column)),
                 });
                 this.status.precheck = report;
                 if (!report.passed) {

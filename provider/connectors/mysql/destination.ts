@@ -26,6 +26,7 @@ const fourByteCharsets = new Set(["utf8mb4"]);
  */
 export class MysqlDestination implements Destination {
     readonly family = "mysql" as const;
+    readonly keepsZeroDates = true;
 
     readonly ddl = mysqlDdlTranslator;
 

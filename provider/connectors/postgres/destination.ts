@@ -23,6 +23,7 @@ const sourceName = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
  */
 export class PostgresDestination implements Destination {
     readonly family = "postgres" as const;
+    readonly keepsZeroDates = false;
 
     readonly ddl = postgresDdlTranslator;
 

@@ -3,7 +3,7 @@ import type { ConnectionFacts } from "../../connectors/facts";
 import type { Destination } from "../destination";
 import type { TableMapping } from "../model";
 import type { PrecheckItem, PrecheckReport } from "../status";
-import { binlogSettings, invisibleColumns, primaryKeys, sourcePrivileges, streamableColumns, tableLimit, whereFilters } from "./source-items";
+import { binlogSettings, invisibleColumns, primaryKeys, sourcePrivileges, streamableColumns, tableLimit, whereFilters, zeroDatesNotNull } from "./source-items";
 
 async function conflictingTables(dest: Destination, task: TaskSpec, mappings: TableMapping[]): Promise<PrecheckItem[]> {
     const items: PrecheckItem[] = [];
@@ -67,6 +67,8 @@ export interface PrecheckInputs {
     selectionProblems: PrecheckItem[];
     /** Row filters the source rejected, by mapping. */
     filterErrors: Map<TableMapping, string>;
+    /** NOT NULL temporal columns (`db.table.column`) holding zero dates, where the destination cannot keep them. */
+    zeroDateColumns: string[];
 }
 
 /** DTS's precheck: every item is passed, alert or failed; failed items and unaccepted alerts block. */
@@ -82,6 +84,7 @@ export async function runPrecheck(p: PrecheckInputs): Promise<PrecheckReport> {
         ...tableLimit(p.task, p.mappings),
         ...whereFilters(p.mappings, p.filterErrors),
         ...streamableColumns(p.task, p.mappings),
+        ...zeroDatesNotNull(p.zeroDateColumns),
     ];
     const destFacts = await p.destination.facts();
     items.push({ id: "destination-connectivity", title: "Destination is reachable", outcome: "passed", detail: `${destFacts.flavour} ${destFacts.serverVersion}` });

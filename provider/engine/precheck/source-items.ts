@@ -263,3 +263,20 @@ export function whereFilters(mappings: TableMapping[], errors: Map<TableMapping,
             : passed("where-filters", "Row filters are valid", `${m.source.database}.${m.source.name}: ${m.where}`);
     });
 }
+
+/**
+ * Zero dates in NOT NULL columns, for a destination that writes them as NULL (PostgreSQL has
+ * no such dates): each such row would be refused (dirty data, or the task stops), found only
+ * row by row in the load. An alert here names the columns first, with the choices.
+ */
+export function zeroDatesNotNull(columns: string[]): PrecheckItem[] {
+    const title = "No zero dates where the destination's column is NOT NULL";
+    if (columns.length === 0) return [passed("zero-dates", title)];
+    return columns.map((object) => ({
+        id: "zero-dates", title, outcome: "alert" as const, object,
+        detail: "the column is NOT NULL at the destination (a key column, or a table schema migration does not create) and holds zero or partial-zero dates ('0000-00-00', '2020-00-15'), which the destination cannot store and which are written as NULL: " +
+            "the column refuses those rows, and each becomes dirty data (dirtyData \"skip\") or stops the task (\"block\")",
+        fix: "set real dates on the source (UPDATE … SET col = … WHERE YEAR(col) = 0 OR MONTH(col) = 0 OR DAYOFMONTH(col) = 0), " +
+            "or leave the column out with the table's columns: [...], or accept the alert with ignorePrecheckAlerts: [\"zero-dates\"] and dirtyData \"skip\" to record those rows",
+    }));
+}
