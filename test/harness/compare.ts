@@ -417,6 +417,37 @@ export function canonicalJson(text: string): string {
     return jsonText(parseJson(text));
 }
 
+/** Dotted-decimal IPv4 ('1.2.3.4') as 8 hex digits; anything else (a '/n' netmask included) is Unparseable. */
+function ipv4Hex(s: string): string {
+    const parts = s.split(".");
+    if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) throw new Unparseable(`not an IPv4 address: ${JSON.stringify(s)}`);
+    return parts.map((p) => Number(p).toString(16).padStart(2, "0")).join("");
+}
+
+/** An IPv6 address in any RFC 4291 text form ('::', '1::2', '::ffff:1.2.3.4') as 32 hex digits. */
+function ipv6Hex(s: string): string {
+    const bad = () => new Unparseable(`not an IPv6 address: ${JSON.stringify(s)}`);
+    let text = s;
+    let tail = "";
+    const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+    if (dotted) {
+        tail = ipv4Hex(dotted[2]);
+        text = dotted[1].endsWith("::") ? dotted[1] : dotted[1].slice(0, -1);
+    }
+    const halves = text.split("::");
+    if (halves.length > 2) throw bad();
+    const groups = (h: string) => (h === "" ? [] : h.split(":"));
+    const head = groups(halves[0]);
+    const rest = halves.length === 2 ? groups(halves[1]) : [];
+    const words = [...head, ...rest];
+    if (!words.every((w) => /^[0-9a-fA-F]{1,4}$/.test(w))) throw bad();
+    const need = 8 - tail.length / 4;
+    const fill = need - words.length;
+    if (halves.length === 1 ? fill !== 0 : fill < 1) throw bad();
+    const all = [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill("0"), ...rest];
+    return all.map((w) => w.toLowerCase().padStart(4, "0")).join("") + tail;
+}
+
 type Canon = (v: Raw) => string | null;
 
 const asText = (v: Raw): string => (typeof v === "string" ? v : v === null ? "" : v.toString("utf8"));
@@ -465,6 +496,16 @@ function postgresRules(col: ColumnInfo): { src: Canon; dst: Canon } {
             return { src: (v) => (v === null ? null : mysqlTime(asText(v))), dst: (v) => (v === null ? null : pgInterval(asText(v))) };
         case "json":
             return both(canonicalJson);
+        case "uuid":
+            // docs/type-mapping.md, "MariaDB types → UUID → uuid": both print lower-case 8-4-4-4-12 hex.
+            return { src: same, dst: same };
+        case "inet6":
+            // docs/type-mapping.md, "MariaDB types → INET6 → inet": the same 16-byte address (an IPv6 inet,
+            // not IPv4), though the two abbreviate differently (MariaDB '1::2:3:4:5:6:7', PostgreSQL '1:0:2:3:4:5:6:7').
+            return both(ipv6Hex);
+        case "inet4":
+            // docs/type-mapping.md, "MariaDB types → INET4 → inet": the same IPv4 address, without a netmask.
+            return both(ipv4Hex);
         default:
             // CHAR/VARCHAR/TEXT, ENUM, SET (docs: "ENUM → text", "SET → text … as MySQL prints it"): identical text.
             return { src: same, dst: same };

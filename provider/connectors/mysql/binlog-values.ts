@@ -20,6 +20,11 @@ import { isBinaryColumn } from "./snapshot";
  *   0x81, 0x8D, 0x8F, 0x90 and 0x9D to U+0081…; zongji's cp1252 has no character there and
  *   yields U+FFFD) or not at all: refused with UndecodableValueError rather than written wrong.
  * - Spatial values lose their SRID: refused (isStreamableColumn is false for them).
+ * - MariaDB's UUID, INET6 and INET4: the value's bytes (16, 16 and 4), in the order the
+ *   server's text form reads them (UUID: not the segment-swapped order MariaDB keeps a
+ *   version 1-5 UUID in on disk). Printed as the server prints them (`uuidText`,
+ *   `inet6Text`, `inet4Text`), since the full load reads their text.
+ * - MariaDB 11.7's VECTOR: bytes the full load cannot read as text either; refused.
  */
 
 /**
@@ -218,6 +223,61 @@ function textChecker(col: SourceColumn): (v: string | Buffer) => string {
 }
 
 // ---------------------------------------------------------------------------------------
+// MariaDB's fixed-size binary types (UUID, INET6, INET4)
+
+/** A UUID's 16 bytes as MariaDB prints the value: lower-case hex in 8-4-4-4-12 groups. */
+export function uuidText(b: Buffer): string {
+    if (b.length !== 16) throw new RangeError(`a UUID has 16 bytes, got ${b.length}`);
+    const h = b.toString("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** An INET4's 4 bytes as MariaDB prints them (Inet4::to_string): dotted decimal, no leading zeros. */
+export function inet4Text(b: Buffer): string {
+    if (b.length !== 4) throw new RangeError(`an INET4 value has 4 bytes, got ${b.length}`);
+    return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+}
+
+/**
+ * An INET6's 16 bytes as MariaDB prints them (Inet6::to_string), which is not quite RFC 5952
+ * nor what PostgreSQL prints: the longest run of zero words becomes '::' even when it is a
+ * single word (the first run wins a tie), words are lower-case hex without leading zeros,
+ * and an address whose first six words are zero, or five zeros and ffff, ends in dotted
+ * decimal (IPv4-compatible '::1.2.3.4', IPv4-mapped '::ffff:1.2.3.4') unless the run of
+ * zeros reaches the last word ('::1', '::').
+ */
+export function inet6Text(b: Buffer): string {
+    if (b.length !== 16) throw new RangeError(`an INET6 value has 16 bytes, got ${b.length}`);
+    const words = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(2 * i));
+    let gapPos = -1;
+    let gapLen = 0;
+    for (let i = 0; i < 8;) {
+        if (words[i] !== 0) {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < 8 && words[j] === 0) j++;
+        if (j - i > gapLen) [gapPos, gapLen] = [i, j - i];
+        i = j;
+    }
+    let out = "";
+    for (let i = 0; i < 8; i++) {
+        if (i === gapPos) {
+            out += i === 0 ? "::" : ":";
+            i += gapLen - 1;
+        } else if (i === 6 && gapPos === 0 && (gapLen === 6 || (gapLen === 5 && words[5] === 0xffff))) {
+            return out + inet4Text(b.subarray(12));
+        } else {
+            out += words[i].toString(16) + (i < 7 ? ":" : "");
+        }
+    }
+    return out;
+}
+
+const fixedBinaryText: Record<string, (b: Buffer) => string> = { uuid: uuidText, inet6: inet6Text, inet4: inet4Text };
+
+// ---------------------------------------------------------------------------------------
 
 const isNull = (v: unknown): v is null | undefined => v === null || v === undefined;
 
@@ -241,6 +301,21 @@ export function binlogValueConverter(col: SourceColumn, precision: { float: numb
         };
     }
     switch (col.dataType) {
+        case "uuid": case "inet6": case "inet4": {
+            const print = fixedBinaryText[col.dataType];
+            return (v) => {
+                if (isNull(v)) return null;
+                // Decoded as text the bytes would be lost (and a MariaDB destination refuses them: "Incorrect uuid value").
+                if (!Buffer.isBuffer(v)) throw new UndecodableValueError(name, `expected the ${col.dataType.toUpperCase()} value's bytes, got ${typeof v}`);
+                try {
+                    return print(v);
+                } catch (err) {
+                    throw new UndecodableValueError(name, (err as Error).message);
+                }
+            };
+        }
+        case "vector":
+            return () => { throw new UndecodableValueError(name, "VECTOR values are not supported"); };
         case "float": case "double": case "real": {
             // The full load reads ROUND(col, p) below the default precision (38 / 308), else
             // the double itself with its sign of zero (IF(… ATAN2 …, '-0', CAST(col AS DOUBLE))).

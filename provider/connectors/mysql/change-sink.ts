@@ -55,7 +55,9 @@ function literalFor(col: SourceColumn): (v: SourceValue) => string {
  * (MariaDB: bit64 <=> X'…0765' is 0, bit64 <=> 1893 is 1), and a string compared under its
  * collation finds 'ABC' for 'abc' and 'abc ' for 'abc' (PAD SPACE), so a LIMIT 1 delete
  * could remove another row. Strings compare as their bytes in the column's character set;
- * JSON (MySQL's binary type) compares as JSON; numbers and temporals compare by value.
+ * JSON (MySQL's binary type) compares as JSON; numbers and temporals compare by value, and
+ * so do MariaDB's UUID, INET6 and INET4 with their text (a destination without those types
+ * holds the canonical text in an ascii_bin column, where the compare is exact too: ddl.ts).
  */
 export function rowMatcher(col: SourceColumn, literal: (v: SourceValue) => string): (column: string, v: SourceValue) => string {
     if (col.dataType === "bit") {

@@ -1,8 +1,9 @@
-import type { ColumnMapping, SourceIndex, SourceTable, TableMapping } from "../../engine/model";
+import type { ColumnMapping, SourceColumn, SourceIndex, SourceTable, TableMapping } from "../../engine/model";
 import { defaultClause, hasCharset } from "./column-types";
 import { columnRefs, renameColumnRefs } from "./expressions";
 import { isBareWord, qualified, quoteIdent, quoteString } from "./identifiers";
 import { DdlError } from "./schema-errors";
+import { atLeast, serverDialect } from "./server-dialect";
 
 export { rewriteDefiner } from "./definer";
 export { renameSchemaInCreate } from "./expressions";
@@ -25,7 +26,39 @@ export function createDatabaseSql(name: string, charset: string, collation: stri
 export interface CreateTableOptions {
     /** Create secondary indexes inline (else secondaryIndexSqls, after the load). */
     secondaryIndexes: boolean;
+    /**
+     * The MariaDB-only column types the destination server has (mariadbTypesOf); a column of
+     * another one gets its text form's type (fallbackTypes). Absent: the destination is taken
+     * to have every type the source has.
+     */
+    mariadbTypes?: ReadonlySet<string>;
 }
+
+/**
+ * MariaDB-only column types and the MariaDB release that introduced each. A destination
+ * without one (MySQL, PolarDB, an older MariaDB) stores the value's text instead.
+ */
+const mariadbOnlyTypes: Record<string, [major: number, minor: number]> = { inet6: [10, 5], uuid: [10, 7], inet4: [10, 10], vector: [11, 7] };
+
+/** The MariaDB-only column types a destination server of this version has. */
+export function mariadbTypesOf(flavour: string, serverVersion: string): Set<string> {
+    const d = serverDialect(flavour, serverVersion);
+    if (d.flavour !== "MariaDB") return new Set();
+    return new Set(Object.entries(mariadbOnlyTypes).filter(([, [major, minor]]) => atLeast(d.version, major, minor)).map(([t]) => t));
+}
+
+/**
+ * What a destination without the type stores: the text the server prints for the value
+ * (and the full load and the stream carry), at its longest ('ffff:…:ffff' is 39 characters,
+ * '255.255.255.255' 15; a dotted INET6 form is shorter). ASCII with a binary collation:
+ * every printed value is canonical, so equal values are equal strings and a text compare
+ * (a unique key, a keyless row's match) is exact, as the source type's compare is.
+ */
+const fallbackTypes: Record<string, string> = {
+    uuid: "char(36) CHARACTER SET ascii COLLATE ascii_bin",
+    inet6: "varchar(39) CHARACTER SET ascii COLLATE ascii_bin",
+    inet4: "varchar(15) CHARACTER SET ascii COLLATE ascii_bin",
+};
 
 /** Charsets, collations, engines and FK rules are spliced in bare; refuse anything that is not a plain word. */
 function word(value: string, where: { database?: string; table?: string; column?: string }): string {
@@ -53,10 +86,19 @@ class ColumnNames {
 
 const onUpdate = /\bon update\s+(current_timestamp(\s*\(\s*\d*\s*\))?|now\s*\(\s*\d*\s*\)|localtime(stamp)?(\s*\(\s*\d*\s*\))?)/i;
 
-function columnDefinition(m: ColumnMapping, names: ColumnNames, table: SourceTable): string {
+/** The destination's type for a column: as on the source, or the text form of a MariaDB type the destination lacks. */
+function columnType(c: SourceColumn, where: { database: string; table: string; column: string }, mariadbTypes: ReadonlySet<string> | undefined): string {
+    if (c.isJson) return "json";
+    // The full load reads VECTOR's bytes as text and the stream cannot decode them: no copy would be exact.
+    if (c.dataType === "vector") throw new DdlError(where, `type ${c.columnType} is not supported; leave the column out with the table's columns: [...]`);
+    if (c.dataType in mariadbOnlyTypes && mariadbTypes !== undefined && !mariadbTypes.has(c.dataType)) return fallbackTypes[c.dataType];
+    return c.columnType;
+}
+
+function columnDefinition(m: ColumnMapping, names: ColumnNames, table: SourceTable, mariadbTypes: ReadonlySet<string> | undefined): string {
     const c = m.source;
     const where = { database: table.database, table: table.name, column: c.name };
-    const parts = [quoteIdent(m.target), c.isJson ? "json" : c.columnType];
+    const parts = [quoteIdent(m.target), columnType(c, where, mariadbTypes)];
     // JSON takes the destination's own charset rules (MariaDB: utf8mb4_bin; MySQL: none).
     if (!c.isJson && hasCharset(c.dataType) && c.charset !== null) {
         parts.push(`CHARACTER SET ${word(c.charset, where)}`);
@@ -142,7 +184,7 @@ export function createTableSql(mapping: TableMapping, opts: CreateTableOptions):
     const where = { database: t.database, table: t.name };
     if (mapping.columns.length === 0) throw new DdlError(where, "no columns are migrated");
     const names = new ColumnNames(mapping.columns);
-    const lines = mapping.columns.map((m) => columnDefinition(m, names, t));
+    const lines = mapping.columns.map((m) => columnDefinition(m, names, t, opts.mariadbTypes));
 
     const pk = t.primaryKeyParts ?? t.primaryKey?.map((name) => ({ name, prefixLength: null, descending: false })) ?? null;
     if (pk !== null) {
