@@ -10,7 +10,7 @@ import { MysqlBulkSink } from "./bulk-sink";
 import { forgetMysqlStream, MysqlChangeSink } from "./change-sink";
 import { mysqlDdlTranslator } from "./ddl-translator";
 import { connectMysql } from "./connect";
-import { createDatabaseSql, createTableSql, foreignKeySqls, referenceResolver, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "./ddl";
+import { createDatabaseSql, createTableSql, foreignKeySqls, mariadbTypesOf, referenceResolver, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "./ddl";
 import { createEventDisabled } from "./event-status";
 import { qualified, quoteIdent } from "./identifiers";
 import { introspectMysqlServer } from "./introspect-server";
@@ -29,6 +29,8 @@ export class MysqlDestination implements Destination {
     readonly keepsZeroDates = true;
 
     readonly ddl = mysqlDdlTranslator;
+
+    private mariadbTypes: Promise<Set<string>> | undefined;
 
     private constructor(private readonly spec: MysqlConnectionSpec, private readonly conn: Connection) {}
 
@@ -93,7 +95,9 @@ export class MysqlDestination implements Destination {
 
     async createTable(mapping: TableMapping, _task: TaskSpec, dbCharset: { charset: string; collation: string }): Promise<string[]> {
         await this.conn.query(createDatabaseSql(mapping.targetSchema, dbCharset.charset, dbCharset.collation));
-        const sql = createTableSql(mapping, { secondaryIndexes: false });
+        // The server's version decides which MariaDB-only types (UUID, INET6, …) it can hold.
+        this.mariadbTypes ??= this.conn.query<RowDataPacket[]>("SELECT VERSION() AS v").then(([rows]) => mariadbTypesOf(this.spec.engine, String(rows[0].v)));
+        const sql = createTableSql(mapping, { secondaryIndexes: false, mariadbTypes: await this.mariadbTypes });
         await this.conn.query(sql.replace(/^CREATE TABLE /, "CREATE TABLE IF NOT EXISTS "));
         return [];
     }
