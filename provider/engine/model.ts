@@ -80,6 +80,11 @@ export interface SourceTable {
      */
     checks: { name: string; clause: string; column?: string }[];
     engine: string;
+    /**
+     * MariaDB WITH SYSTEM VERSIONING: the binlog logs each change with an insert of the
+     * history row, and a DELETE as an UPDATE of the row's end time.
+     */
+    systemVersioned?: boolean;
     charset: string;
     collation: string;
     comment: string;

@@ -71,7 +71,7 @@ export async function introspectTables(conn: Connection, database: string, table
     const q = async (sql: string) => (await conn.query<Row[]>(sql + f.sql, [database, ...f.params]))[0];
 
     const tableRows = await q(
-        "SELECT TABLE_NAME AS name, ENGINE AS engine, TABLE_COLLATION AS collation, TABLE_COMMENT AS comment, TABLE_ROWS AS rowsEstimate, DATA_LENGTH AS dataLength " +
+        "SELECT TABLE_NAME AS name, TABLE_TYPE AS tableType, ENGINE AS engine, TABLE_COLLATION AS collation, TABLE_COMMENT AS comment, TABLE_ROWS AS rowsEstimate, DATA_LENGTH AS dataLength " +
             "FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')",
     );
     const columnRows = await q(
@@ -132,6 +132,7 @@ export async function introspectTables(conn: Connection, database: string, table
                 .filter((c) => !(jsonChecks.has(c.name.toLowerCase()) && isJsonValid(c.clause, c.name)))
                 .map((c) => (c.column === undefined ? { name: c.name, clause: c.clause } : { name: c.name, clause: c.clause, column: c.column })),
             engine: text(t.engine),
+            ...(text(t.tableType) === "SYSTEM VERSIONED" ? { systemVersioned: true } : {}),
             // Character set names never contain "_", collation names start with theirs.
             charset: collation.split("_")[0],
             collation,

@@ -3,7 +3,7 @@ import type { ConnectionFacts } from "../../connectors/facts";
 import type { Destination } from "../destination";
 import type { TableMapping } from "../model";
 import type { PrecheckItem, PrecheckReport } from "../status";
-import { binlogSettings, invisibleColumns, primaryKeys, sourcePrivileges, streamableColumns, tableLimit, whereFilters, zeroDatesNotNull } from "./source-items";
+import { binlogSettings, invisibleColumns, primaryKeys, sourcePrivileges, streamableColumns, tableLimit, systemVersionedTables, whereFilters, zeroDatesNotNull } from "./source-items";
 
 async function conflictingTables(dest: Destination, task: TaskSpec, mappings: TableMapping[]): Promise<PrecheckItem[]> {
     const items: PrecheckItem[] = [];
@@ -84,6 +84,7 @@ export async function runPrecheck(p: PrecheckInputs): Promise<PrecheckReport> {
         ...tableLimit(p.task, p.mappings),
         ...whereFilters(p.mappings, p.filterErrors),
         ...streamableColumns(p.task, p.mappings),
+        ...systemVersionedTables(p.task, p.mappings),
         ...zeroDatesNotNull(p.zeroDateColumns),
     ];
     const destFacts = await p.destination.facts();
