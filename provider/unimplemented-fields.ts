@@ -40,6 +40,8 @@ export const taskFieldRules: readonly FieldRule[] = [
         onlyForDestinations: ["tablestore"],
     },
     { path: "objects[].tables[].distributionKey", onlyForDestinations: ["analyticdb-postgresql"] },
+    // MySQL-family destinations keep zero dates as they are: there is nothing to choose.
+    { path: "objects[].tables[].zeroDates", onlyForDestinations: ["postgresql", "analyticdb-postgresql"] },
 ];
 
 /** DatabaseConnection arguments. */

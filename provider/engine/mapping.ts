@@ -1,5 +1,5 @@
 import type { DatabaseSelection, TaskSpec } from "../../sdk/schema/task";
-import type { ColumnMapping, SourceColumn, SourceTable, TableMapping } from "./model";
+import type { ColumnMapping, SourceColumn, SourceTable, TableMapping, ZeroDateChoice } from "./model";
 import type { PrecheckItem } from "./status";
 
 export type DestinationFamily = "mysql" | "postgres";
@@ -65,9 +65,10 @@ export function buildMappings(
         }
         const targetSchema = applyCase(db.renameTo ?? db.database, spec.nameCase, family);
         for (const sel of selectedTables(db, tables, problems)) {
-            const { table, renameTo, columns, where } = sel;
+            const { table, renameTo, columns, where, zeroDates } = sel;
             const cols = mapColumns(table, columns, spec.nameCase, family, problems);
             if (!cols) continue;
+            if (zeroDates && !applyZeroDates(table, cols, zeroDates, problems)) continue;
             mappings.push({
                 source: table,
                 targetSchema,
@@ -86,6 +87,7 @@ interface ResolvedTable {
     renameTo?: string;
     columns?: ColumnSelection[];
     where?: string;
+    zeroDates?: Record<string, ZeroDateChoice>;
 }
 
 function selectedTables(db: DatabaseSelection, tables: SourceTable[], problems: PrecheckItem[]): ResolvedTable[] {
@@ -102,9 +104,28 @@ function selectedTables(db: DatabaseSelection, tables: SourceTable[], problems: 
             });
             continue;
         }
-        out.push({ table, renameTo: t.renameTo, columns: t.columns, where: t.where });
+        out.push({ table, renameTo: t.renameTo, columns: t.columns, where: t.where, zeroDates: t.zeroDates });
     }
     return out;
+}
+
+/** Sets each named column's zero-date choice; a column that is not a migrated date column is a selection problem. */
+function applyZeroDates(table: SourceTable, cols: ColumnMapping[], zeroDates: Record<string, ZeroDateChoice>, problems: PrecheckItem[]): boolean {
+    let ok = true;
+    for (const [name, choice] of Object.entries(zeroDates)) {
+        const c = cols.find((x) => x.source.name === name);
+        if (!c || !["date", "datetime", "timestamp"].includes(c.source.dataType)) {
+            ok = false;
+            problems.push({
+                id: "objects-exist", title: "Selected objects exist", outcome: "failed", object: `${table.database}.${table.name}.${name}`,
+                detail: `zeroDates names "${name}", which is not a migrated DATE, DATETIME or TIMESTAMP column of ${table.database}.${table.name}`,
+                fix: `name one of: ${cols.filter((x) => ["date", "datetime", "timestamp"].includes(x.source.dataType)).map((x) => x.source.name).join(", ") || "(none)"}`,
+            });
+            continue;
+        }
+        c.zeroDate = choice;
+    }
+    return ok;
 }
 
 function mapColumns(

@@ -124,7 +124,11 @@ export interface SourceTrigger {
 export interface ColumnMapping {
     source: SourceColumn;
     target: string;
+    /** What a zero date becomes at a destination without them (objects[].tables[].zeroDates); absent: NULL. */
+    zeroDate?: ZeroDateChoice;
 }
+
+export type ZeroDateChoice = "minus-infinity" | "epoch";
 
 /**
  * One selected table and everything about where it goes: names after renames and the

@@ -320,7 +320,8 @@ export class TaskRunner {
                     // Schema migration makes such columns nullable at a destination without zero dates, except
                     // key columns; a table the user created keeps whatever NOT NULL it has.
                     zeroDateColumns: dest.keepsZeroDates || !task.migrationTypes.includes("full") ? [] : await source.zeroDatesInNotNullColumns(fresh,
-                        (m, column) => !task.migrationTypes.includes("schema") || (m.source.primaryKey ?? m.key ?? []).includes(column)),
+                        (m, column) => !m.columns.find((c) => c.source.name === column)?.zeroDate &&
+                            (!task.migrationTypes.includes("schema") || (m.source.primaryKey ?? m.key ?? []).includes(column))),
                 });
                 this.status.precheck = report;
                 if (!report.passed) {

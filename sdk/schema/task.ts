@@ -37,6 +37,13 @@ export const tableSelectionSchema = z.strictObject({
     ddl: ddlSelection.optional(),
     /** AnalyticDB for PostgreSQL: distribution key columns of the destination table. */
     distributionKey: z.array(identifier).min(1).optional(),
+    /**
+     * PostgreSQL destinations, which have no zero dates ('0000-00-00', '2020-00-15'): what such a
+     * value becomes in a DATE/DATETIME/TIMESTAMP column, by column name. Without an entry it is
+     * NULL (schema migration makes the column nullable; a key column's row is refused).
+     * "minus-infinity" writes -infinity, "epoch" 1970-01-01 00:00:00; the column keeps NOT NULL.
+     */
+    zeroDates: z.record(identifier, z.enum(["minus-infinity", "epoch"])).optional(),
     /** Tablestore: primary key columns of the destination table (1-4, defaults to the source primary key). */
     tablestorePrimaryKey: z.array(identifier).min(1).max(4, "Tablestore allows at most 4 primary key columns").optional(),
 }).describe("a table selection");

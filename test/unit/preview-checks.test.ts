@@ -123,3 +123,16 @@ describe("changes an existing task cannot take are refused at preview", () => {
         expect((await checkTask(olds, { ...olds, source: { ...source, connectionId: UNKNOWN } })).failures).toEqual([]);
     });
 });
+
+describe("zeroDates", () => {
+    it("means something only at PostgreSQL-family destinations", async () => {
+        const objects = [{ database: "a", tables: [{ name: "t", zeroDates: { at: "epoch" } }] }];
+        expect((await reasons({ ...task, objects })).join("\n")).toBe("");
+        const mysqlDest = { ...destination, engine: "mariadb" };
+        delete (mysqlDest as { database?: string }).database;
+        expect((await reasons({ ...task, destination: mysqlDest, objects })).join("\n"))
+            .toMatch(/objects\[0\]\.tables\[0\]\.zeroDates applies only to "postgresql" or "analyticdb-postgresql" destinations/);
+        expect((await reasons({ ...task, objects: [{ database: "a", tables: [{ name: "t", zeroDates: { at: "zero" } }] }] })).join("\n"))
+            .toMatch(/zeroDates\.at must be one of "minus-infinity", "epoch"/);
+    });
+});

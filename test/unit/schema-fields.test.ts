@@ -64,6 +64,7 @@ const taskReaders: Record<string, string[]> = {
     "objects[].tables[].dml": ["provider/engine/incremental/changes.ts"],
     "objects[].tables[].ddl": ["provider/engine/incremental/stream.ts"],
     "objects[].tables[].distributionKey": ["provider/connectors/postgres/ddl.ts"],
+    "objects[].tables[].zeroDates": ["provider/engine/mapping.ts"],
     "objects[].dml": ["provider/engine/incremental/changes.ts"],
     "objects[].ddl": ["provider/engine/incremental/stream.ts"],
     "dml": ["provider/engine/incremental/changes.ts"],

@@ -29,7 +29,7 @@ export class PostgresBulkSink implements BulkSink {
     async writeChunk(w: ChunkWrite): Promise<number> {
         const table = qualified(w.mapping.targetSchema, w.mapping.targetTable);
         const cols = w.mapping.columns.map((c) => quoteIdent(c.target)).join(", ");
-        const encode = makeRowEncoder(w.mapping.columns.map((c) => c.source));
+        const encode = makeRowEncoder(w.mapping.columns.map((c) => c.source), w.mapping.columns.map((c) => c.zeroDate));
         await this.client.query("BEGIN");
         try {
             if (w.redo && w.conflict === "error") {

@@ -145,7 +145,7 @@ export class PostgresChangeSink implements ChangeSink {
             : "";
         // One row at a time: a keyless table may hold identical rows, and a delete removes one of them.
         const keylessDeleteSql = `DELETE FROM ${table} WHERE ctid = (SELECT t.ctid FROM ${table} t, ${rowStage} s WHERE ${targets.map((c) => `t.${c} IS NOT DISTINCT FROM s.${c}`).join(" AND ")} LIMIT 1)`;
-        const p: TablePlan = { table, cols, encode: makeRowEncoder(m.columns.map((c) => c.source)), keyIndexes, rowStage, upsertSql, deleteSql, keylessDeleteSql };
+        const p: TablePlan = { table, cols, encode: makeRowEncoder(m.columns.map((c) => c.source), m.columns.map((c) => c.zeroDate)), keyIndexes, rowStage, upsertSql, deleteSql, keylessDeleteSql };
         this.plans.set(m, p);
         return p;
     }

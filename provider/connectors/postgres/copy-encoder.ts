@@ -1,4 +1,4 @@
-import type { SourceColumn, SourceValue } from "../../engine/model";
+import type { SourceColumn, SourceValue, ZeroDateChoice } from "../../engine/model";
 import { bitWidth, valueKind } from "./type-map";
 
 /**
@@ -26,8 +26,8 @@ export type FieldEncoder = (value: string | Buffer) => string | null;
 
 const NULL_FIELD = "\\N";
 
-export function makeRowEncoder(columns: SourceColumn[]): (row: SourceValue[]) => string {
-    const encoders = columns.map(fieldEncoder);
+export function makeRowEncoder(columns: SourceColumn[], zeroDates: readonly (ZeroDateChoice | undefined)[] = []): (row: SourceValue[]) => string {
+    const encoders = columns.map((c, i) => withZeroDate(fieldEncoder(c), c, zeroDates[i]));
     const n = encoders.length;
     return (row) => {
         if (row.length !== n) throw new Error(`row has ${row.length} values for ${n} columns`);
@@ -39,6 +39,19 @@ export function makeRowEncoder(columns: SourceColumn[]): (row: SourceValue[]) =>
         }
         return line + "\n";
     };
+}
+
+/**
+ * A date column's chosen value for MySQL's zero dates, which PostgreSQL lacks: the field
+ * encoder gives null for them, and this gives -infinity or the epoch instead (in the column's
+ * own form: timestamps with the reader's UTC offset).
+ */
+function withZeroDate(encode: FieldEncoder, col: SourceColumn, choice: ZeroDateChoice | undefined): FieldEncoder {
+    if (!choice) return encode;
+    const kind = valueKind(col);
+    const value = choice === "minus-infinity" ? "-infinity"
+        : kind === "date" ? "1970-01-01" : kind === "timestamp" ? "1970-01-01 00:00:00+00" : "1970-01-01 00:00:00";
+    return (v) => encode(v) ?? value;
 }
 
 export function fieldEncoder(col: SourceColumn): FieldEncoder {

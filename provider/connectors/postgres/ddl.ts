@@ -59,11 +59,12 @@ export function createTableSql(mapping: TableMapping, opts: CreateTableOptions):
     checkNameLengths(mapping, notes);
     const primaryKey = primaryKeyTargets(mapping);
 
-    for (const { source: col, target } of mapping.columns) {
+    for (const { source: col, target, zeroDate } of mapping.columns) {
         const kind = valueKind(col);
         let line = `${quoteIdent(target)} ${pgType(col, opts)}`;
         if (!col.nullable) {
-            if (kind === "date" || kind === "datetime" || kind === "timestamp") {
+            // With a zero-date choice no value is NULL, so the column keeps NOT NULL.
+            if ((kind === "date" || kind === "datetime" || kind === "timestamp") && !zeroDate) {
                 // Zero dates arrive as NULL (DTS behaviour), so NOT NULL would reject them.
                 notes.push(`column "${target}" is nullable in PostgreSQL: MySQL zero dates in it are written as NULL`);
             } else {

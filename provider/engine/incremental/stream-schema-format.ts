@@ -61,7 +61,7 @@ const tableMapping = z.looseObject({
     source: sourceTable,
     targetSchema: z.string(),
     targetTable: z.string(),
-    columns: z.array(z.looseObject({ source: sourceColumn, target: z.string() })),
+    columns: z.array(z.looseObject({ source: sourceColumn, target: z.string(), zeroDate: z.enum(["minus-infinity", "epoch"]).optional() })),
     where: z.string().nullable(),
     key: z.array(z.string()).nullable(),
 });
