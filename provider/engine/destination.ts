@@ -1,5 +1,6 @@
 import type { ConnectionFacts } from "../connectors/facts";
 import type { TaskSpec } from "../../sdk/schema/task";
+import type { ConnectionSpec, Engine } from "../../sdk/schema/connection";
 import type { DestinationFamily } from "./mapping";
 import type { SourceRoutine, SourceTrigger, SourceView, TableMapping } from "./model";
 import type { SourceEvent } from "../connectors/mysql/introspect-objects";
@@ -38,8 +39,10 @@ export interface Destination {
     createTable(mapping: TableMapping, task: TaskSpec, sourceDatabaseCharset: { charset: string; collation: string }): Promise<string[]>;
     /** Secondary indexes and foreign keys, after the load; returns notes about what was skipped. */
     createIndexes(mapping: TableMapping, all: TableMapping[], task: TaskSpec): Promise<string[]>;
-    /** Views, routines, triggers, events of whole-database selections (MySQL destinations). */
+    /** Views, routines, triggers, events of whole-database selections, where the destination can hold them. */
     migrateObjects?(objects: DatabaseObjects[], task: TaskSpec): Promise<string[]>;
+    /** Where migrateObjects is absent: why such objects are not migrated, for the task's notes. */
+    readonly objectsNotMigrated?: string;
     openSink(): Promise<BulkSink>;
     /** The applier of incremental changes (one per running stream). */
     openChangeSink(): Promise<ChangeSink>;
@@ -48,4 +51,10 @@ export interface Destination {
     /** Removes a released task's stream checkpoint from the destination. */
     forgetStream(taskId: string): Promise<void>;
     close(): Promise<void>;
+}
+
+/** What a connector folder exports for its destination: the engines it serves and how to open one. */
+export interface DestinationConnector {
+    readonly engines: readonly Engine[];
+    open(spec: ConnectionSpec): Promise<Destination>;
 }

@@ -381,8 +381,8 @@ export class TaskRunner {
                         objects.push(await source.objects(o.database, target, task.migrateEvents));
                     }
                     this.note(await this.withRetry("views, routines and triggers", () => dest.migrateObjects!(objects, task)));
-                } else if (whole.length && family === "postgres") {
-                    this.note(["views, routines and triggers are not migrated to PostgreSQL (their SQL is MySQL's); only tables are"]);
+                } else if (whole.length && dest.objectsNotMigrated) {
+                    this.note([dest.objectsNotMigrated]);
                 }
                 this.checkpoint.objectsDone = true;
             }

@@ -1,7 +1,7 @@
 import type { Connection, RowDataPacket } from "mysql2/promise";
-import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
+import { mysqlFamilyEngines, type MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import type { TaskSpec } from "../../../sdk/schema/task";
-import type { Destination } from "../../engine/destination";
+import type { Destination, DestinationConnector } from "../../engine/destination";
 import type { TableMapping } from "../../engine/model";
 import type { DatabaseObjects } from "../../engine/destination";
 import type { PrecheckItem } from "../../engine/status";
@@ -222,3 +222,9 @@ export class MysqlDestination implements Destination {
     }
 }
 
+
+/** This folder's destination, as the connector registry lists it. */
+export const destinationConnector: DestinationConnector = {
+    engines: mysqlFamilyEngines,
+    open: (spec) => MysqlDestination.open(spec as MysqlConnectionSpec),
+};

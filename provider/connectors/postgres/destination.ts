@@ -1,7 +1,7 @@
 import type { Client } from "pg";
-import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
+import { postgresFamilyEngines, type PostgresConnectionSpec } from "../../../sdk/schema/connection";
 import type { TaskSpec } from "../../../sdk/schema/task";
-import type { Destination } from "../../engine/destination";
+import type { Destination, DestinationConnector } from "../../engine/destination";
 import type { TableMapping } from "../../engine/model";
 import type { PrecheckItem } from "../../engine/status";
 import type { ConnectionFacts } from "../facts";
@@ -24,6 +24,7 @@ const sourceName = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
 export class PostgresDestination implements Destination {
     readonly family = "postgres" as const;
     readonly keepsZeroDates = false;
+    readonly objectsNotMigrated = "views, routines and triggers are not migrated to PostgreSQL (their SQL is MySQL's); only tables are";
 
     readonly ddl = postgresDdlTranslator;
 
@@ -142,3 +143,9 @@ export class PostgresDestination implements Destination {
         await this.client.end().catch(() => undefined);
     }
 }
+
+/** This folder's destination, as the connector registry lists it. */
+export const destinationConnector: DestinationConnector = {
+    engines: postgresFamilyEngines,
+    open: (spec) => PostgresDestination.open(spec as PostgresConnectionSpec),
+};

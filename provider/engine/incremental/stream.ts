@@ -35,7 +35,6 @@ const dropKeyword: Partial<Record<ObjectOperation, string>> = {
 };
 const isDdlOperation = (op: string): op is DdlOperation => (ddlOperations as readonly string[]).includes(op);
 /** Said in the notes for every view, routine, trigger or event statement a PostgreSQL destination does not follow (the task runner's wording, so it is noted once). */
-const POSTGRES_OBJECTS_NOTE = "views, routines and triggers are not migrated to PostgreSQL (their SQL is MySQL's); only tables are";
 
 /** Row changes per destination transaction: large enough to batch, small enough to commit often. */
 const BATCH_ROWS = 5000;
@@ -661,8 +660,9 @@ export class IncrementalStream {
         }
         const isTrigger = op === "create-trigger" || op === "drop-trigger";
         const isEvent = op === "create-event" || op === "alter-event" || op === "drop-event";
-        if (h.destination.family === "postgres") {
-            this.skipped(`skipped ${op}: views and routines are not migrated to PostgreSQL (their SQL is MySQL's), nor triggers and events, as in schema migration: ${text}`, POSTGRES_OBJECTS_NOTE);
+        if (!h.destination.migrateObjects) {
+            const why = h.destination.objectsNotMigrated ?? "this destination does not hold views, routines, triggers or events";
+            this.skipped(`skipped ${op}: ${why}, as in schema migration: ${text}`, why);
             return false;
         }
         if (isTrigger && !this.wholeDatabase(object.database)) {
