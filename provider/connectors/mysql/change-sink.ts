@@ -1,7 +1,8 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { escape } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
-import { applyBatchChanges, CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
+import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
+import { applyBatchChanges } from "../sql/change-isolation";
 import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../engine/model";
 import { DataRejectedError, RowNotFoundError } from "../../engine/sink";
