@@ -467,9 +467,11 @@ export class TaskRunner {
                     .map((i) => `${i.object}: ${i.detail ?? i.title}`);
             },
             createTable: async (m) => {
-                // Replayed after a crash: the table is there already (with the rows the stream wrote).
-                if (await dest.tableExists(m.targetSchema, m.targetTable)) return [];
-                const notes = await dest.createTable(m, this.spec.task, await source.charset(m.source.database));
+                // Replayed after a crash: the table may be there already (with the rows the stream wrote),
+                // its indexes not yet if the crash came between the two; createIndexes skips those that exist.
+                const notes = await dest.tableExists(m.targetSchema, m.targetTable)
+                    ? []
+                    : await dest.createTable(m, this.spec.task, await source.charset(m.source.database));
                 return [...notes, ...(await dest.createIndexes(m, [m], this.spec.task))];
             },
         });
