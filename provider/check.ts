@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { valueAtPath } from "../sdk/schema/common";
 
 /**
  * The placeholder Pulumi's dynamic-provider host passes for values not known during
@@ -70,10 +71,10 @@ export function validate<S extends z.ZodType>(
         const reads = [path, ...(params?.dependsOn ?? []).map((d) => [...parent, ...d])];
         if (reads.some((r) => unknownPaths.some((u) => isUnder(r, u) || isUnder(u, r)))) continue;
         if (issue.code === "unrecognized_keys") {
-            failures.push(...unknownFields(schemaAt(schema, path), valueAt(filled, path), path, issue.keys));
+            failures.push(...unknownFields(schemaAt(schema, path), valueAtPath(filled, path), path, issue.keys));
             continue;
         }
-        failures.push({ property: formatPath(path), reason: describe(issue, path, valueAt(filled, path)) });
+        failures.push({ property: formatPath(path), reason: describe(issue, path, valueAtPath(filled, path)) });
     }
     if (failures.length === 0 && unknownPaths.length > 0) return { ok: false, failures, incomplete: true };
     return { ok: false, failures, incomplete: false };
@@ -178,15 +179,6 @@ export function exemplar(schema: z.ZodType | undefined): unknown {
         }
         default: return undefined;
     }
-}
-
-function valueAt(value: unknown, path: Path): unknown {
-    let v = value;
-    for (const k of path) {
-        if (v === null || typeof v !== "object") return undefined;
-        v = (v as Record<string | number, unknown>)[k];
-    }
-    return v;
 }
 
 /** `value` with `v` at `path` (copying what it changes); a path through a non-object is left alone. */

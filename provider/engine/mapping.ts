@@ -37,6 +37,12 @@ export function chooseKey(table: SourceTable, mapped: Set<string>): string[] | n
     return null;
 }
 
+/** Where a source database goes: its destination database (MySQL) or schema (PostgreSQL), as buildMappings names it. */
+export function targetSchemaOf(spec: Pick<TaskSpec, "objects" | "nameCase">, database: string, family: DestinationFamily): string {
+    const sel = spec.objects.find((o) => o.database === database);
+    return applyCase(sel?.renameTo ?? database, spec.nameCase, family);
+}
+
 export interface MappingResult {
     mappings: TableMapping[];
     /** Selection problems, as precheck items (unknown tables or columns). */
@@ -63,7 +69,7 @@ export function buildMappings(
             });
             continue;
         }
-        const targetSchema = applyCase(db.renameTo ?? db.database, spec.nameCase, family);
+        const targetSchema = targetSchemaOf(spec, db.database, family);
         for (const sel of selectedTables(db, tables, problems)) {
             const { table, renameTo, columns, where, zeroDates } = sel;
             const cols = mapColumns(table, columns, spec.nameCase, family, problems);

@@ -1,5 +1,5 @@
 import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
-import { ConnectionError, redact } from "../errors/connection-error";
+import { redact } from "../errors/connection-error";
 import type { Connection } from "mysql2/promise";
 import { openSnapshot, closeSnapshot, type Snapshot } from "../connectors/mysql/snapshot";
 import { connectMysql } from "../connectors/mysql/connect";
@@ -8,7 +8,7 @@ import type { DatabaseObjects, Destination } from "./destination";
 import { openDestination } from "./destinations";
 import { planChunks } from "./full/chunks";
 import { chunkQuery, readChunk } from "./full/copy-chunk";
-import { applyCase, buildMappings, type DestinationFamily } from "./mapping";
+import { buildMappings, type DestinationFamily, targetSchemaOf } from "./mapping";
 import { IncrementalStream } from "./incremental/stream";
 import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "./model";
 import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
@@ -348,7 +348,7 @@ export class TaskRunner {
                 // Databases exist with their first table otherwise: an empty one selected whole must
                 // exist too, for its views and routines and for the tables the source creates later.
                 for (const o of task.objects.filter((x) => !x.tables)) {
-                    const target = mappings.find((m) => m.source.database === o.database)?.targetSchema ?? applyCase(o.renameTo ?? o.database, task.nameCase, family);
+                    const target = targetSchemaOf(task, o.database, family);
                     await this.withRetry(`create ${target}`, async () => dest.createSchema(target, await source.charset(o.database)));
                 }
                 for (const m of mappings) {
@@ -377,7 +377,7 @@ export class TaskRunner {
                 if (whole.length && dest.migrateObjects) {
                     const objects: DatabaseObjects[] = [];
                     for (const o of whole) {
-                        const target = mappings.find((m) => m.source.database === o.database)?.targetSchema ?? o.renameTo ?? o.database;
+                        const target = targetSchemaOf(task, o.database, family);
                         objects.push(await source.objects(o.database, target, task.migrateEvents));
                     }
                     this.note(await this.withRetry("views, routines and triggers", () => dest.migrateObjects!(objects, task)));
@@ -440,7 +440,7 @@ export class TaskRunner {
             migrateObjects: async (database) => {
                 const sel = this.spec.task.objects.find((o) => o.database === database && !o.tables);
                 if (!sel || !dest.migrateObjects) return null;
-                const target = mappings.find((m) => m.source.database === database)?.targetSchema ?? applyCase(sel.renameTo ?? database, this.spec.task.nameCase, dest.family);
+                const target = targetSchemaOf(this.spec.task, database, dest.family);
                 return dest.migrateObjects([await source.objects(database, target, this.spec.task.migrateEvents)], this.spec.task);
             },
             tableOwnership: (adopt, release) => {
@@ -455,9 +455,7 @@ export class TaskRunner {
                 this.persist();
             },
             createSchema: async (database) => {
-                const sel = this.spec.task.objects.find((o) => o.database === database);
-                const target = mappings.find((m) => m.source.database === database)?.targetSchema ?? applyCase(sel?.renameTo ?? database, this.spec.task.nameCase, dest.family);
-                await dest.createSchema(target, await source.charset(database));
+                await dest.createSchema(targetSchemaOf(this.spec.task, database, dest.family), await source.charset(database));
             },
             refusals: async (m) => {
                 const key = tableKey(m);

@@ -30,3 +30,13 @@ export function intInRange(min: number, max: number) {
         .min(min, `must be between ${min} and ${max}`)
         .max(max, `must be between ${min} and ${max}`);
 }
+
+/** The value at a property path (keys and array indexes); undefined where the path leaves the value. */
+export function valueAtPath(value: unknown, path: readonly (string | number)[]): unknown {
+    let v = value;
+    for (const k of path) {
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<string | number, unknown>)[k];
+    }
+    return v;
+}

@@ -5,6 +5,7 @@
  * here is a failing unit test (test/unit/schema-fields.test.ts), not a silent default.
  */
 import { isDeepStrictEqual } from "node:util";
+import { valueAtPath } from "./common";
 
 /**
  * - `live`: the running task uses the new value at once, without stopping.
@@ -130,7 +131,7 @@ export function classifyChanges(prev: unknown, next: unknown, options: { ignore?
             const own: FieldChange = policy
                 ? { path, ...policy }
                 : { path, field: fieldPattern(path), behaviour: "restart", effect: "the task restarts from its checkpoint" };
-            if (unknown === undefined || valueAt(next, path) !== unknown) return own;
+            if (unknown === undefined || valueAtPath(next, path.match(/[^.[\]]+/g) ?? []) !== unknown) return own;
             const pattern = fieldPattern(path);
             const below = Object.entries(taskFieldPolicies)
                 .filter(([f]) => f.startsWith(pattern + ".") || f.startsWith(pattern + "["))
@@ -139,15 +140,6 @@ export function classifyChanges(prev: unknown, next: unknown, options: { ignore?
                 ? { path, field: below[0], behaviour: below[1].behaviour, effect: `${below[1].effect} (${path} is not known until it is created or updated, so it may change)` }
                 : own;
         });
-}
-
-function valueAt(value: unknown, path: string): unknown {
-    let v = value;
-    for (const part of path.match(/[^.[\]]+/g) ?? []) {
-        if (v === null || typeof v !== "object") return undefined;
-        v = (v as Record<string, unknown>)[part];
-    }
-    return v;
 }
 
 /** The strongest behaviour among changes: one replace replaces, one restart restarts. */

@@ -13,10 +13,10 @@ import { detectDialect, readBinlogStatus } from "../../connectors/mysql/server-d
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
 import type { DdlTranslation } from "../ddl-translator";
 import type { Destination } from "../destination";
-import { applyCase } from "../mapping";
+import { targetSchemaOf } from "../mapping";
 import { type BinlogPosition, comparePositions, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "../model";
 import { type PermanentFailure, type RetryState, RetryWindow } from "../retry";
-import { DataRejectedError, RowRejectedError } from "../sink";
+import { DataRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
 import type { TableLookup } from "../ddl-translator";
@@ -460,11 +460,7 @@ export class IncrementalStream {
 
     /** The destination schema (PostgreSQL) or database (MySQL) a source database is written to. */
     private targetSchema(db: string): string {
-        const m = this.mapper.all().find((x) => x.source.database === db);
-        if (m) return m.targetSchema;
-        const task = this.host.task();
-        const sel = task.objects.find((o) => o.database === db);
-        return applyCase(sel?.renameTo ?? db, task.nameCase, this.host.destination.family);
+        return targetSchemaOf(this.host.task(), db, this.host.destination.family);
     }
 
     /**
