@@ -1,6 +1,6 @@
 import type { TaskSpec } from "../../sdk/schema/task";
-import type { ParsedAlter } from "../connectors/mysql/ddl-actions";
-import type { NamedTable } from "../connectors/mysql/ddl-statement";
+import type { TableAlteration } from "./schema-change/alter";
+import type { NamedTable } from "./schema-change/statement";
 import type { TableMapping } from "./model";
 
 /** Destination statements for one source DDL statement, and the table's mapping after it. */
@@ -20,7 +20,7 @@ export type TableLookup = (database: string, table: string) => TableMapping | nu
 
 export interface DdlTranslator {
     /** `tables` resolves the tables a statement refers to (a foreign key's referenced table). */
-    alterTable(mapping: TableMapping, parsed: ParsedAlter, task: TaskSpec, tables: TableLookup): DdlTranslation;
+    alterTable(mapping: TableMapping, alteration: TableAlteration, task: TaskSpec, tables: TableLookup): DdlTranslation;
     renameTable(mapping: TableMapping, to: NamedTable, task: TaskSpec, statement: string): DdlTranslation;
     dropTable(mapping: TableMapping): string[];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type AlterAction, DdlParseError } from "../../provider/connectors/mysql/ddl-actions";
+import { type AlterAction, DdlParseError } from "../../provider/engine/schema-change/alter";
 import { applyAlterAction, applyAlterToTable } from "../../provider/connectors/mysql/alter-apply";
 import { columnFromDefinition, normalizeDefault, parseColumnDefinition } from "../../provider/connectors/mysql/column-definition";
 import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../provider/connectors/mysql/alter-parser";

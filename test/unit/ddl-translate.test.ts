@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { alterationOf } from "../../provider/connectors/mysql/alter-apply";
 import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../provider/connectors/mysql/alter-parser";
-import { UntranslatableDdlError as ParserError } from "../../provider/connectors/mysql/ddl-actions";
+import { UntranslatableDdlError as ParserError } from "../../provider/engine/schema-change/alter";
 import { alterForMysql, renameTableForMysql } from "../../provider/connectors/mysql/ddl-translate";
 import { createIndexSqls, createTableSql } from "../../provider/connectors/postgres/ddl";
 import {
@@ -50,11 +51,11 @@ function setup(family: DestinationFamily, objects: Objects = [{ database: "shop"
 
 const pg = (sql: string, objects?: Objects, extra?: Partial<TaskArgsInput>) => {
     const { task, mapping } = setup("postgres", objects, extra);
-    return alterForPostgres(mapping, parseAlterTable(sql, "shop"), task);
+    return alterForPostgres(mapping, alterationOf(mapping.source, parseAlterTable(sql, "shop")), task);
 };
 const my = (sql: string, objects?: Objects, extra?: Partial<TaskArgsInput>) => {
     const { task, mapping } = setup("mysql", objects, extra);
-    return alterForMysql(mapping, parseAlterTable(sql, "shop"), task);
+    return alterForMysql(mapping, alterationOf(mapping.source, parseAlterTable(sql, "shop")), task);
 };
 
 function untranslatable(fn: () => unknown): UntranslatableDdlError {
@@ -236,7 +237,7 @@ describe("PostgreSQL: DROP / CHANGE / MODIFY / RENAME COLUMN", () => {
     it("CHAR takes MySQL's trailing-space stripping; date → datetime converts", () => {
         const create = "CREATE TABLE Orders (id int NOT NULL, code varchar(5), d date, PRIMARY KEY (id))";
         const { task, mapping } = setup("postgres", [{ database: "shop" }], {}, create);
-        const r = alterForPostgres(mapping, parseAlterTable("ALTER TABLE Orders MODIFY code char(5), MODIFY d datetime", "shop"), task);
+        const r = alterForPostgres(mapping, alterationOf(mapping.source, parseAlterTable("ALTER TABLE Orders MODIFY code char(5), MODIFY d datetime", "shop")), task);
         expect(r.statements).toEqual([
             `ALTER TABLE ${T} ALTER COLUMN "code" TYPE varchar(5) USING rtrim("code", ' ')::varchar(5)`,
             `ALTER TABLE ${T} ALTER COLUMN "d" TYPE timestamp(0) without time zone USING "d"::timestamp(0) without time zone`,
@@ -261,8 +262,8 @@ describe("PostgreSQL: DROP / CHANGE / MODIFY / RENAME COLUMN", () => {
         expect(untranslatable(() => pg("ALTER TABLE Orders MODIFY CustomerId year NOT NULL")).reason).toMatch(/YEAR/);
         expect(untranslatable(() => pg("ALTER TABLE Orders MODIFY note binary(100)")).reason).toMatch(/cannot be followed/);
         const { task, mapping } = setup("postgres", [{ database: "shop" }], {}, "CREATE TABLE Orders (id int NOT NULL PRIMARY KEY, doc json)");
-        expect(untranslatable(() => alterForPostgres(mapping, parseAlterTable("ALTER TABLE Orders MODIFY doc longtext", "shop"), task)).reason).toMatch(/jsonb holds the JSON normalized/);
-        expect(alterForPostgres(mapping, parseAlterTable("ALTER TABLE Orders MODIFY doc json NOT NULL", "shop"), task).statements).toEqual([`ALTER TABLE ${T} ALTER COLUMN "doc" SET NOT NULL`]);
+        expect(untranslatable(() => alterForPostgres(mapping, alterationOf(mapping.source, parseAlterTable("ALTER TABLE Orders MODIFY doc longtext", "shop")), task)).reason).toMatch(/jsonb holds the JSON normalized/);
+        expect(alterForPostgres(mapping, alterationOf(mapping.source, parseAlterTable("ALTER TABLE Orders MODIFY doc json NOT NULL", "shop")), task).statements).toEqual([`ALTER TABLE ${T} ALTER COLUMN "doc" SET NOT NULL`]);
         expect(untranslatable(() => pg("ALTER TABLE Orders MODIFY total decimal(12,2) AS (id * 2) STORED")).reason).toMatch(/becomes generated/);
     });
 
@@ -331,9 +332,9 @@ describe("PostgreSQL: keys and indexes", () => {
 
     it("CREATE INDEX / DROP INDEX statements go through the same translation", () => {
         const { task, mapping } = setup("postgres");
-        const c = alterForPostgres(mapping, parseIndexStatement("CREATE UNIQUE INDEX uk_c ON Orders (CustomerId) ALGORITHM=INPLACE", "shop")!, task);
+        const c = alterForPostgres(mapping, alterationOf(mapping.source, parseIndexStatement("CREATE UNIQUE INDEX uk_c ON Orders (CustomerId) ALGORITHM=INPLACE", "shop")!), task);
         expect(c.statements).toEqual([`CREATE UNIQUE INDEX "${derivedName(["orders", "uk_c"], "key")}" ON ${T} ("customerid")`]);
-        const d = alterForPostgres(c.mapping, parseIndexStatement("DROP INDEX uk_c ON Orders", "shop")!, task);
+        const d = alterForPostgres(c.mapping, alterationOf(c.mapping.source, parseIndexStatement("DROP INDEX uk_c ON Orders", "shop")!), task);
         expect(d.statements).toEqual([`DROP INDEX IF EXISTS "shop"."${derivedName(["orders", "uk_c"], "key")}"`]);
     });
 });
@@ -443,16 +444,16 @@ describe("MySQL: ALTER TABLE re-rendered for the destination", () => {
 
     it("foreign keys: to the same table, through resolveReference, to a table not migrated, or refused without a resolver", () => {
         const { task, mapping } = setup("mysql");
-        const self = alterForMysql(mapping, parseAlterTable("ALTER TABLE Orders ADD FOREIGN KEY (CustomerId) REFERENCES Orders (id) ON DELETE CASCADE", "shop"), task);
+        const self = alterForMysql(mapping, alterationOf(mapping.source, parseAlterTable("ALTER TABLE Orders ADD FOREIGN KEY (CustomerId) REFERENCES Orders (id) ON DELETE CASCADE", "shop")), task);
         expect(self.statements).toEqual(["ALTER TABLE `shop`.`Orders` ADD CONSTRAINT `Orders_ibfk_1` FOREIGN KEY (`CustomerId`) REFERENCES `shop`.`Orders` (`id`) ON DELETE CASCADE ON UPDATE RESTRICT"]);
         const sql = parseAlterTable("ALTER TABLE Orders ADD CONSTRAINT fk_c FOREIGN KEY (CustomerId) REFERENCES crm.customers (id)", "shop");
-        const resolved = alterForMysql(mapping, sql, task, { resolveReference: (db, t) => (db === "crm" ? { schema: "crm_copy", table: t.toUpperCase(), columnName: (c) => `c_${c}` } : null) });
+        const resolved = alterForMysql(mapping, alterationOf(mapping.source, sql), task, { resolveReference: (db, t) => (db === "crm" ? { schema: "crm_copy", table: t.toUpperCase(), columnName: (c) => `c_${c}` } : null) });
         expect(resolved.statements).toEqual(["ALTER TABLE `shop`.`Orders` ADD CONSTRAINT `fk_c` FOREIGN KEY (`CustomerId`) REFERENCES `crm_copy`.`CUSTOMERS` (`c_id`) ON DELETE RESTRICT ON UPDATE RESTRICT"]);
-        const skipped = alterForMysql(mapping, sql, task, { resolveReference: () => null });
+        const skipped = alterForMysql(mapping, alterationOf(mapping.source, sql), task, { resolveReference: () => null });
         expect(skipped.statements).toEqual([]);
         expect(skipped.notes).toEqual(["foreign key fk_c is not created: it references crm.customers, which is not migrated"]);
-        expect(untranslatable(() => alterForMysql(mapping, sql, task)).reason).toBe("foreign key fk_c references crm.customers, whose destination is not known here");
-        const drop = alterForMysql(resolved.mapping, parseAlterTable("ALTER TABLE Orders DROP FOREIGN KEY fk_c, DROP CONSTRAINT nope", "shop"), task);
+        expect(untranslatable(() => alterForMysql(mapping, alterationOf(mapping.source, sql), task)).reason).toBe("foreign key fk_c references crm.customers, whose destination is not known here");
+        const drop = alterForMysql(resolved.mapping, alterationOf(resolved.mapping.source, parseAlterTable("ALTER TABLE Orders DROP FOREIGN KEY fk_c, DROP CONSTRAINT nope", "shop")), task);
         expect(drop.statements).toEqual(["ALTER TABLE `shop`.`Orders` DROP FOREIGN KEY fk_c"]);
         expect(drop.notes).toEqual(["DROP CONSTRAINT nope: nothing to do (constraint nope is not in the model)"]);
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { alterationOf } from "../../provider/connectors/mysql/alter-apply";
 import { parseAlterTable, parseCreateTable } from "../../provider/connectors/mysql/alter-parser";
 import { referenceResolver } from "../../provider/connectors/mysql/ddl";
 import { mysqlDdlTranslator } from "../../provider/connectors/mysql/ddl-translator";
@@ -40,7 +41,7 @@ describe("stream: ALTER TABLE … ADD FOREIGN KEY to another table (MySQL-family
     it("REFERENCES names the referenced table's destination schema, table and columns", () => {
         const { task, child, tables } = setup("mysql", renamed);
         // Column written in another case than the table has it: MySQL matches it all the same.
-        const r = mysqlDdlTranslator.alterTable(child, parseAlterTable("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (ID) ON DELETE CASCADE", "shop"), task, tables);
+        const r = mysqlDdlTranslator.alterTable(child, alterationOf(child.source, parseAlterTable("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (ID) ON DELETE CASCADE", "shop")), task, tables);
         expect(r.statements).toEqual([
             "ALTER TABLE `shop_copy`.`child` ADD CONSTRAINT `fk` FOREIGN KEY (`mother_id`) REFERENCES `shop_copy`.`mothers` (`mother_key`) ON DELETE CASCADE ON UPDATE RESTRICT",
         ]);
@@ -50,19 +51,19 @@ describe("stream: ALTER TABLE … ADD FOREIGN KEY to another table (MySQL-family
 
     it("a referenced table the task does not migrate: no constraint, a note naming it (as schema migration)", () => {
         const { task, child, tables } = setup("mysql", renamed);
-        const r = mysqlDdlTranslator.alterTable(child, parseAlterTable("ALTER TABLE child ADD CONSTRAINT fk_o FOREIGN KEY (other_id) REFERENCES other (id)", "shop"), task, tables);
+        const r = mysqlDdlTranslator.alterTable(child, alterationOf(child.source, parseAlterTable("ALTER TABLE child ADD CONSTRAINT fk_o FOREIGN KEY (other_id) REFERENCES other (id)", "shop")), task, tables);
         expect(r.statements).toEqual([]);
         expect(r.notes).toEqual(["foreign key fk_o is not created: it references shop.other, which is not migrated"]);
         // The destination would refuse the DROP, and the sink would lose the index with it.
-        const drop = mysqlDdlTranslator.alterTable(r.mapping, parseAlterTable("ALTER TABLE child DROP FOREIGN KEY fk_o, ADD INDEX by_o (other_id)", "shop"), task, tables);
+        const drop = mysqlDdlTranslator.alterTable(r.mapping, alterationOf(r.mapping.source, parseAlterTable("ALTER TABLE child DROP FOREIGN KEY fk_o, ADD INDEX by_o (other_id)", "shop")), task, tables);
         expect(drop.statements).toEqual(["ALTER TABLE `shop_copy`.`child` ADD INDEX `by_o` (`other_id`)"]);
         expect(drop.notes).toEqual(["DROP FOREIGN KEY fk_o: the constraint is not on the destination"]);
     });
 
     it("a foreign key that is on the destination is dropped there", () => {
         const { task, child, tables } = setup("mysql", renamed);
-        const added = mysqlDdlTranslator.alterTable(child, parseAlterTable("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id)", "shop"), task, tables);
-        const drop = mysqlDdlTranslator.alterTable(added.mapping, parseAlterTable("ALTER TABLE child DROP CONSTRAINT fk", "shop"), task, tables);
+        const added = mysqlDdlTranslator.alterTable(child, alterationOf(child.source, parseAlterTable("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id)", "shop")), task, tables);
+        const drop = mysqlDdlTranslator.alterTable(added.mapping, alterationOf(added.mapping.source, parseAlterTable("ALTER TABLE child DROP CONSTRAINT fk", "shop")), task, tables);
         expect(drop.statements).toEqual(["ALTER TABLE `shop_copy`.`child` DROP CONSTRAINT fk"]);
     });
 
@@ -77,7 +78,7 @@ describe("stream: ALTER TABLE … ADD FOREIGN KEY to another table (MySQL-family
 describe("stream: ALTER TABLE … ADD FOREIGN KEY (PostgreSQL destination)", () => {
     it("is left out with a note, as PostgreSQL schema migration leaves foreign keys out", () => {
         const { task, child, tables } = setup("postgres", renamed);
-        const r = postgresDdlTranslator.alterTable(child, parseAlterTable("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id)", "shop"), task, tables);
+        const r = postgresDdlTranslator.alterTable(child, alterationOf(child.source, parseAlterTable("ALTER TABLE child ADD CONSTRAINT fk FOREIGN KEY (parent_id) REFERENCES parent (id)", "shop")), task, tables);
         expect(r.statements).toEqual([]);
         expect(r.notes).toEqual(["foreign key fk is not migrated"]);
     });

@@ -1,7 +1,7 @@
 import type { SourceColumn, SourceIndex, SourceTable } from "../../engine/model";
 import { normalizeDefault } from "./column-definition";
 import { hasCharset } from "./column-types";
-import { type AlterAction, type ColumnPosition, type ParsedAlter } from "./ddl-actions";
+import { type AlterAction, type ColumnPosition, type ParsedAlter, type TableAlteration } from "../../engine/schema-change/alter";
 import { nameOf } from "./ddl-tokens";
 import { unquoteIdent } from "./identifiers";
 import { decodeStringLiteral, isPunct, isSignificant, lexSql } from "./sql-lexer";
@@ -336,4 +336,19 @@ export function applyAlterToTable(table: SourceTable, parsed: ParsedAlter): Sour
     let t = table;
     for (const a of parsed.actions) t = applyAlterAction(t, a).table;
     return t;
+}
+
+/**
+ * The alteration the stream hands a destination: every action applied in the order the
+ * server applies them (RENAME TO after the other changes), starting from `table`.
+ */
+export function alterationOf(table: SourceTable, parsed: ParsedAlter): TableAlteration {
+    const ordered = [...parsed.actions.filter((a) => a.kind !== "rename-table"), ...parsed.actions.filter((a) => a.kind === "rename-table")];
+    let t = table;
+    const steps = ordered.map((written) => {
+        const applied = applyAlterAction(t, written);
+        t = applied.table;
+        return { written, ...applied };
+    });
+    return { parsed, steps, mentions };
 }

@@ -1,7 +1,7 @@
 import type { SourceIndex, SourceTable } from "../../engine/model";
 import { applyAlterAction, applyTableOptions } from "./alter-apply";
 import { type ColumnDefinition, parseColumnDefinition } from "./column-definition";
-import { type AlterAction, type ColumnPosition, DdlParseError, type ParsedAlter } from "./ddl-actions";
+import { type AlterAction, type ColumnPosition, DdlParseError, type ParsedAlter } from "../../engine/schema-change/alter";
 import { closing, isName, nameOf, optionValue, type Sig, significant, skipIf, sliceText, splitTopLevel, tableRefAt, unwrapExecutableComments, upper } from "./ddl-tokens";
 import { unquoteIdent } from "./identifiers";
 import { decodeStringLiteral, isPunct, isWord } from "./sql-lexer";

@@ -1,4 +1,4 @@
-import type { NamedTable } from "./ddl-statement";
+import type { NamedTable } from "../../engine/schema-change/statement";
 import { unquoteIdent } from "./identifiers";
 import { isPunct, isSignificant, isWord, lexSql, type Token } from "./sql-lexer";
 

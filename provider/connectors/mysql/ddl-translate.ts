@@ -1,16 +1,15 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
 import { applyCase } from "../../engine/mapping";
 import type { SourceForeignKey, SourceIndex, SourceTable, TableMapping } from "../../engine/model";
-import { type AlterAction, manualRecovery, type ParsedAlter, UntranslatableDdlError } from "./ddl-actions";
-import { applyAlterAction, findColumn } from "./alter-apply";
-import { type ColumnTargets, columnKey, columnTargets, isUserRenamed, remapTable, renameTarget, selectsExplicitColumns, type TableResolver } from "./ddl-mapping";
+import { type AlterAction, manualRecovery, type TableAlteration, UntranslatableDdlError } from "../../engine/schema-change/alter";
+import { type ColumnTargets, columnKey, columnTargets, findColumn, isUserRenamed, remapTable, renameTarget, selectsExplicitColumns, type TableResolver } from "../../engine/schema-change/mapping-change";
 import type { ReferenceResolver } from "./ddl";
-import type { NamedTable } from "./ddl-statement";
+import type { NamedTable } from "../../engine/schema-change/statement";
 import { qualified, quoteIdent } from "./identifiers";
 import { isPunct, isSignificant, lexSql } from "./sql-lexer";
 
-export { UntranslatableDdlError } from "./ddl-actions";
-export type { TableResolver } from "./ddl-mapping";
+export { UntranslatableDdlError } from "../../engine/schema-change/alter";
+export type { TableResolver } from "../../engine/schema-change/mapping-change";
 
 /**
  * Source DDL re-rendered for a MySQL-family destination (seed 001: the destination follows
@@ -130,7 +129,8 @@ export function renameTableForMysql(
  * columns explicitly is ignored (the new column is not selected). CHANGE/MODIFY … AFTER x
  * is placed after the nearest migrated column.
  */
-export function alterForMysql(mapping: TableMapping, parsed: ParsedAlter, task: TaskSpec, options: MysqlTranslateOptions = {}): MysqlDdlTranslation {
+export function alterForMysql(mapping: TableMapping, alteration: TableAlteration, task: TaskSpec, options: MysqlTranslateOptions = {}): MysqlDdlTranslation {
+    const parsed = alteration.parsed;
     const explicit = selectsExplicitColumns(mapping, task);
     const clauses: string[] = [];
     const notes: string[] = [];
@@ -152,11 +152,10 @@ export function alterForMysql(mapping: TableMapping, parsed: ParsedAlter, task: 
         fk.columns.every((c) => cols.has(columnKey(c))) &&
         (references(fk, table) || options.resolveReference === undefined || options.resolveReference(fk.referencedDatabase, fk.referencedTable) !== null);
 
-    for (const action of parsed.actions) {
+    for (const applied of alteration.steps) {
         const before = current;
-        const applied = applyAlterAction(before.source, action);
         if (applied.noop !== undefined) {
-            notes.push(`${action.text}: nothing to do (${applied.noop})`);
+            notes.push(`${applied.written.text}: nothing to do (${applied.noop})`);
             continue;
         }
         const a: AlterAction = applied.action;
@@ -310,7 +309,7 @@ export function alterForMysql(mapping: TableMapping, parsed: ParsedAlter, task: 
                     break;
                 }
                 // The source's name only when it was written: an unnamed check is named by each server alike.
-                const named = action.kind === "add-check" && action.name !== null ? `CONSTRAINT ${quoteIdent(action.name)} ` : "";
+                const named = applied.written.kind === "add-check" && applied.written.name !== null ? `CONSTRAINT ${quoteIdent(applied.written.name)} ` : "";
                 clauses.push(`ADD ${named}CHECK (${clause})`);
                 break;
             }

@@ -6,7 +6,7 @@ import { alterForMysql, renameTableForMysql } from "./ddl-translate";
 /** The MySQL-family side of incremental DDL: the source's statements in destination names. */
 export const mysqlDdlTranslator: DdlTranslator = {
     // The stream's own mappings, so a foreign key added on the source names its referenced table as the destination has it now.
-    alterTable: (m, parsed, task, tables) => alterForMysql(m, parsed, task, { resolveReference: referenceResolver(tables) }),
+    alterTable: (m, alteration, task, tables) => alterForMysql(m, alteration, task, { resolveReference: referenceResolver(tables) }),
     renameTable: (m, to, task, statement) => renameTableForMysql(m, to, task, {}, statement),
     dropTable: (m) => [`DROP TABLE IF EXISTS ${qualified(m.targetSchema, m.targetTable)}`],
 };

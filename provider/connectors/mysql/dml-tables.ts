@@ -1,4 +1,4 @@
-import type { NamedTable } from "./ddl-statement";
+import type { NamedTable } from "../../engine/schema-change/statement";
 import { isPunct, isWord, lexSql, type Token } from "./sql-lexer";
 
 /**

@@ -1,17 +1,16 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
 import { applyCase } from "../../engine/mapping";
 import type { SourceColumn, SourceIndex, TableMapping } from "../../engine/model";
-import { type AlterAction, manualRecovery, type ParsedAlter, UntranslatableDdlError } from "../mysql/ddl-actions";
-import { applyAlterAction, findColumn } from "../mysql/alter-apply";
-import { columnKey, columnTargets, isUserRenamed, mentionsColumn, remapTable, renameTarget, selectsExplicitColumns, type TableResolver } from "../mysql/ddl-mapping";
-import type { NamedTable } from "../mysql/ddl-statement";
+import { type AlterAction, manualRecovery, type TableAlteration, UntranslatableDdlError } from "../../engine/schema-change/alter";
+import { columnKey, columnTargets, findColumn, isUserRenamed, remapTable, renameTarget, selectsExplicitColumns, type TableResolver } from "../../engine/schema-change/mapping-change";
+import type { NamedTable } from "../../engine/schema-change/statement";
 import { createIndexSqls, createSchemaSql } from "./ddl";
 import { translateDefault, unescapeMysqlLiteral } from "./defaults";
 import { derivedName, qualified, quoteIdent, quoteLiteral } from "./identifiers";
 import { bitWidth, checkPostgresCompatibility, pgType, type ValueKind, valueKind } from "./type-map";
 
-export { UntranslatableDdlError } from "../mysql/ddl-actions";
-export type { TableResolver } from "../mysql/ddl-mapping";
+export { UntranslatableDdlError } from "../../engine/schema-change/alter";
+export type { TableResolver } from "../../engine/schema-change/mapping-change";
 
 /**
  * Source DDL (parsed by mysql/alter-parser.ts) as PostgreSQL statements for a mapped table,
@@ -301,7 +300,8 @@ function conversion(old: SourceColumn, col: SourceColumn, from: ValueKind, to: V
  * all columns. A column the task renamed (renameTo) keeps its destination name when the
  * source renames it; other columns follow the source's new name through the name-case policy.
  */
-export function alterForPostgres(mapping: TableMapping, parsed: ParsedAlter, task: TaskSpec, options: PgTranslateOptions = {}): PgDdlTranslation {
+export function alterForPostgres(mapping: TableMapping, alteration: TableAlteration, task: TaskSpec, options: PgTranslateOptions = {}): PgDdlTranslation {
+    const parsed = alteration.parsed;
     const opts = { floatPrecision: task.floatPrecision };
     const analyticdb = options.analyticdb ?? task.destination.engine === "analyticdb-postgresql";
     const explicit = selectsExplicitColumns(mapping, task);
@@ -328,18 +328,16 @@ export function alterForPostgres(mapping: TableMapping, parsed: ParsedAlter, tas
         return new Set(names.map((n) => columnKey(current.columns.find((c) => c.target === n)?.source.name ?? n)));
     };
     const filterNote = (name: string, what: string) => {
-        if (current.where !== null && mentionsColumn(current.where, name)) {
+        if (current.where !== null && alteration.mentions(current.where, name)) {
             notes.push(`the table's row filter (where) names column ${name}, which was ${what}; update objects[].tables[].where`);
         }
     };
 
-    // MySQL applies RENAME TO after the other changes; the statements name the table, so it goes last.
-    const ordered = [...parsed.actions.filter((a) => a.kind !== "rename-table"), ...parsed.actions.filter((a) => a.kind === "rename-table")];
-    for (const action of ordered) {
+    // Steps come in the order the source applies them (MySQL: RENAME TO after the other changes).
+    for (const applied of alteration.steps) {
         const before = current;
-        const applied = applyAlterAction(before.source, action);
         if (applied.noop !== undefined) {
-            notes.push(`${action.text}: nothing to do (${applied.noop})`);
+            notes.push(`${applied.written.text}: nothing to do (${applied.noop})`);
             continue;
         }
         const a: AlterAction = applied.action;

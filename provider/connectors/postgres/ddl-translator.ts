@@ -3,7 +3,7 @@ import { alterForPostgres, dropTableForPostgres, renameTableForPostgres } from "
 
 /** The PostgreSQL (and AnalyticDB for PostgreSQL) side of incremental DDL. */
 export const postgresDdlTranslator: DdlTranslator = {
-    alterTable: (m, parsed, task, _tables) => alterForPostgres(m, parsed, task),
+    alterTable: (m, alteration, task, _tables) => alterForPostgres(m, alteration, task),
     renameTable: (m, to, task, statement) => renameTableForPostgres(m, to, task, {}, statement),
     dropTable: (m) => [dropTableForPostgres(m)],
 };

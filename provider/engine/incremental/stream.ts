@@ -3,9 +3,11 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import { type DdlOperation, ddlOperations, type TaskSpec } from "../../../sdk/schema/task";
 import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
-import { DdlParseError, manualRecovery, UntranslatableDdlError } from "../../connectors/mysql/ddl-actions";
+import { DdlParseError, manualRecovery, UntranslatableDdlError } from "../schema-change/alter";
 import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../connectors/mysql/alter-parser";
-import { type ClassifiedStatement, classifyStatement, loggedDml, type NamedTable, type ObjectOperation } from "../../connectors/mysql/ddl-statement";
+import { alterationOf } from "../../connectors/mysql/alter-apply";
+import { classifyStatement, loggedDml } from "../../connectors/mysql/ddl-statement";
+import type { ClassifiedStatement, NamedTable, ObjectOperation } from "../schema-change/statement";
 import { connectMysql } from "../../connectors/mysql/connect";
 import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
 import { qualified } from "../../connectors/mysql/identifiers";
@@ -543,14 +545,14 @@ export class IncrementalStream {
             case "alter-table": {
                 const parsed = parseAlterTable(sql, defaultDb);
                 const m = selected(parsed.table)!;
-                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task(), this.lookup), end);
+                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, alterationOf(m.source, parsed), h.task(), this.lookup), end);
                 return true;
             }
             case "create-index": case "drop-index": {
                 const parsed = parseIndexStatement(sql, defaultDb);
                 if (!parsed) throw new DdlParseError(sql, "not a CREATE INDEX / DROP INDEX statement this version can read");
                 const m = selected(parsed.table)!;
-                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, parsed, h.task(), this.lookup), end);
+                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, alterationOf(m.source, parsed), h.task(), this.lookup), end);
                 return true;
             }
             case "rename-table":

@@ -1,9 +1,8 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
-import { applyCase, chooseKey, type DestinationFamily } from "../../engine/mapping";
-import type { SourceTable, TableMapping } from "../../engine/model";
-import { mentions } from "./alter-apply";
-import { UntranslatableDdlError } from "./ddl-actions";
-import type { NamedTable } from "./ddl-statement";
+import { applyCase, chooseKey, type DestinationFamily } from "../mapping";
+import type { SourceColumn, SourceTable, TableMapping } from "../model";
+import { UntranslatableDdlError } from "./alter";
+import type { NamedTable } from "./statement";
 
 /** Mapping bookkeeping shared by the destinations' DDL translators. */
 
@@ -75,9 +74,9 @@ export function remapTable(mapping: TableMapping, table: SourceTable, targets: C
     return { ...mapping, source: table, columns, key: chooseKey(table, new Set(columns.map((c) => c.source.name))) };
 }
 
-/** Whether an expression (a row filter, a CHECK clause) names the column, quoted or bare. */
-export function mentionsColumn(expr: string, name: string): boolean {
-    return mentions(expr, name);
+/** A column of the table by name, as MySQL-family sources compare column names: case-insensitively. */
+export function findColumn(table: SourceTable, name: string): SourceColumn | undefined {
+    return table.columns.find((c) => columnKey(c.name) === columnKey(name));
 }
 
 /**

@@ -1,9 +1,11 @@
-import type { SourceColumn, SourceForeignKey, SourceIndex } from "../../engine/model";
-import type { NamedTable } from "./ddl-statement";
+import type { SourceColumn, SourceForeignKey, SourceIndex, SourceTable } from "../model";
+import type { NamedTable } from "./statement";
 
 /**
- * What the incremental stream reads out of source DDL: ALTER TABLE (and CREATE/DROP INDEX)
- * as a list of actions, and the errors for statements that cannot be read or followed.
+ * The engine's vocabulary for a change to a table's structure: what the source's ALTER TABLE
+ * (and CREATE/DROP INDEX) does as a list of actions, each with the source table it leaves,
+ * and the errors for statements that cannot be read or followed. A source connector parses
+ * its DDL into it; each destination renders it in its own dialect (DdlTranslator).
  */
 
 /** Where ADD/CHANGE/MODIFY puts the column: FIRST, AFTER a column, or unchanged/last (null). */
@@ -95,6 +97,30 @@ export interface ParsedAlter {
     ifExists: boolean;
     /** The statement as received. */
     sql: string;
+}
+
+/** One action as the source applied it to its table. */
+export interface AlterStep {
+    /** The action as written. */
+    written: AlterAction;
+    /** The action with what the source decides filled in (index and foreign key names, the column as placed). */
+    action: AlterAction;
+    /** The source table after this step. */
+    table: SourceTable;
+    /** Set when the action changes nothing on the source (IF [NOT] EXISTS that did not apply): why. */
+    noop?: string;
+}
+
+/**
+ * A parsed ALTER of one table as the source applies it, from the table the stream knew:
+ * the steps in the source's order of application, so a destination follows the source's
+ * model without knowing its rules.
+ */
+export interface TableAlteration {
+    parsed: ParsedAlter;
+    steps: AlterStep[];
+    /** Whether a source expression (a row filter) names the column, read in the source's dialect. */
+    mentions(expression: string, column: string): boolean;
 }
 
 /** A statement that is not what the parser was asked to read (not an ALTER TABLE, …). */
