@@ -9,10 +9,10 @@
  * SPEC: { source, destination, task, timeoutMs }, connections as runTask takes them.
  */
 import { appendFileSync, readFileSync } from "node:fs";
-import { MysqlBulkSink } from "../provider/connectors/mysql/bulk-sink";
-import * as snapshot from "../provider/connectors/mysql/snapshot";
-import * as chunks from "../provider/engine/full/chunks";
-import { MysqlDestination } from "../provider/connectors/mysql/destination";
+import { MysqlBulkSink } from "../provider/connectors/mysql/destination/bulk-sink";
+import * as snapshot from "../provider/connectors/mysql/source/snapshot";
+import * as chunks from "../provider/connectors/mysql/source/chunk-plan";
+import { MysqlDestination } from "../provider/connectors/mysql/destination/destination";
 import { PostgresBulkSink } from "../provider/connectors/postgres/bulk-sink";
 import { PostgresDestination } from "../provider/connectors/postgres/destination";
 import { removeHome, runTask } from "../test/harness/engine-run";

@@ -1,4 +1,4 @@
-import { destinationConnector as mysql } from "./mysql/destination";
+import { destinationConnector as mysql } from "./mysql/destination/destination";
 import { destinationConnector as postgres } from "./postgres/destination";
 import type { DestinationConnector } from "../engine/destination";
 

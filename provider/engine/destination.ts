@@ -3,7 +3,7 @@ import type { TaskSpec } from "../../sdk/schema/task";
 import type { ConnectionSpec, Engine } from "../../sdk/schema/connection";
 import type { DestinationFamily } from "./mapping";
 import type { SourceRoutine, SourceTrigger, SourceView, TableMapping } from "./model";
-import type { SourceEvent } from "../connectors/mysql/introspect-objects";
+import type { SourceEvent } from "../connectors/mysql/source/introspect-objects";
 
 /** Views, routines, triggers and events of one whole-database selection. */
 export interface DatabaseObjects {

@@ -5,7 +5,7 @@ import { connectMysql } from "../connectors/mysql/connect";
 import { qualified, quoteIdent } from "../connectors/mysql/identifiers";
 import { introspectMysqlServer } from "../connectors/mysql/introspect-server";
 import { dialectOf, type ServerDialect } from "../connectors/mysql/server-dialect";
-import { databaseCharset, introspectEvents, introspectRoutines, introspectTables, introspectTriggers, introspectViews, listBaseTables } from "../connectors/mysql/introspect-tables";
+import { databaseCharset, introspectEvents, introspectRoutines, introspectTables, introspectTriggers, introspectViews, listBaseTables } from "../connectors/mysql/source/introspect-tables";
 import type { DatabaseObjects } from "./destination";
 import type { SourceTable, TableMapping } from "./model";
 

@@ -1,13 +1,13 @@
 import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
 import { redact } from "../errors/connection-error";
 import type { Connection } from "mysql2/promise";
-import { openSnapshot, closeSnapshot, type Snapshot } from "../connectors/mysql/snapshot";
+import { openSnapshot, closeSnapshot, type Snapshot } from "../connectors/mysql/source/snapshot";
 import { connectMysql } from "../connectors/mysql/connect";
-import { heartbeatBarrier, removeHeartbeat } from "../connectors/mysql/heartbeat";
+import { heartbeatBarrier, removeHeartbeat } from "../connectors/mysql/source/heartbeat";
 import type { DatabaseObjects, Destination } from "./destination";
 import { openDestination } from "./destinations";
-import { planChunks } from "./full/chunks";
-import { chunkQuery, readChunk } from "./full/copy-chunk";
+import { planChunks } from "../connectors/mysql/source/chunk-plan";
+import { chunkQuery, readChunk } from "../connectors/mysql/source/chunk-reader";
 import { buildMappings, type DestinationFamily, targetSchemaOf } from "./mapping";
 import { IncrementalStream } from "./incremental/stream";
 import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "./model";

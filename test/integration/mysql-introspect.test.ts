@@ -3,11 +3,11 @@ import * as mysql from "mysql2/promise";
 import type { RowDataPacket } from "mysql2/promise";
 import {
     createDatabaseSql, createTableSql, foreignKeySqls, type ReferenceResolver, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls,
-} from "../../provider/connectors/mysql/ddl";
+} from "../../provider/connectors/mysql/destination/ddl";
 import { qualified, quoteIdent } from "../../provider/connectors/mysql/identifiers";
 import {
     databaseCharset, introspectEvents, introspectRoutines, introspectTables, introspectTriggers, introspectViews, listBaseTables,
-} from "../../provider/connectors/mysql/introspect-tables";
+} from "../../provider/connectors/mysql/source/introspect-tables";
 import { IntrospectionError } from "../../provider/connectors/mysql/schema-errors";
 import type { SourceTable, TableMapping } from "../../provider/engine/model";
 import { invisibleColumns, primaryKeys } from "../../provider/engine/precheck/source-items";

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
 import type { RowDataPacket } from "mysql2/promise";
 import { connectionArgsSchema, type MysqlConnectionSpec } from "../../sdk/schema/connection";
-import { heartbeatBarrier } from "../../provider/connectors/mysql/heartbeat";
-import { closeSnapshot, openSnapshot } from "../../provider/connectors/mysql/snapshot";
+import { heartbeatBarrier } from "../../provider/connectors/mysql/source/heartbeat";
+import { closeSnapshot, openSnapshot } from "../../provider/connectors/mysql/source/snapshot";
 import type { BinlogPosition } from "../../provider/engine/model";
 
 /**

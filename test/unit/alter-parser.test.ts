@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type AlterAction, DdlParseError } from "../../provider/engine/schema-change/alter";
-import { applyAlterAction, applyAlterToTable } from "../../provider/connectors/mysql/alter-apply";
-import { columnFromDefinition, normalizeDefault, parseColumnDefinition } from "../../provider/connectors/mysql/column-definition";
-import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../provider/connectors/mysql/alter-parser";
-import { unwrapExecutableComments } from "../../provider/connectors/mysql/ddl-tokens";
+import { applyAlterAction, applyAlterToTable } from "../../provider/connectors/mysql/source/alter-apply";
+import { columnFromDefinition, normalizeDefault, parseColumnDefinition } from "../../provider/connectors/mysql/source/column-definition";
+import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../provider/connectors/mysql/source/alter-parser";
+import { unwrapExecutableComments } from "../../provider/connectors/mysql/source/ddl-tokens";
 import type { SourceColumn, SourceTable } from "../../provider/engine/model";
 import { col, index } from "./pg-fixtures";
 

@@ -5,7 +5,7 @@
  * write them.
  */
 import { describe, expect, it } from "vitest";
-import { classifyStatement } from "../../provider/connectors/mysql/ddl-statement";
+import { classifyStatement } from "../../provider/connectors/mysql/source/ddl-statement";
 
 const names = (xs: { database: string; name: string }[]) => xs.map((t) => (t.name ? `${t.database}.${t.name}` : t.database));
 

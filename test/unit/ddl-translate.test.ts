@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { alterationOf } from "../../provider/connectors/mysql/alter-apply";
-import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../provider/connectors/mysql/alter-parser";
+import { alterationOf } from "../../provider/connectors/mysql/source/alter-apply";
+import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../provider/connectors/mysql/source/alter-parser";
 import { UntranslatableDdlError as ParserError } from "../../provider/engine/schema-change/alter";
-import { alterForMysql, renameTableForMysql } from "../../provider/connectors/mysql/ddl-translate";
+import { alterForMysql, renameTableForMysql } from "../../provider/connectors/mysql/destination/ddl-translate";
 import { createIndexSqls, createTableSql } from "../../provider/connectors/postgres/ddl";
 import {
     alterForPostgres,

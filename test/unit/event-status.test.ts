@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createEventDisabled } from "../../provider/connectors/mysql/event-status";
+import { createEventDisabled } from "../../provider/connectors/mysql/destination/event-status";
 import { DdlError } from "../../provider/connectors/mysql/schema-errors";
 
 describe("createEventDisabled (texts as SHOW CREATE EVENT prints them, DEFINER already removed)", () => {

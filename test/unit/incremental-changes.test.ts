@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { taskArgsSchema } from "../../sdk/schema/task";
-import type { BinlogTransaction } from "../../provider/connectors/mysql/binlog-reader";
-import { classifyStatement } from "../../provider/connectors/mysql/ddl-statement";
+import type { BinlogTransaction } from "../../provider/connectors/mysql/source/binlog-reader";
+import { classifyStatement } from "../../provider/connectors/mysql/source/ddl-statement";
 import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "../../provider/engine/incremental/changes";
 import { streamServerId } from "../../provider/engine/incremental/stream";
 import { comparePositions } from "../../provider/engine/model";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rowMatcher } from "../../provider/connectors/mysql/change-sink";
+import { rowMatcher } from "../../provider/connectors/mysql/destination/change-sink";
 import type { SourceColumn } from "../../provider/engine/model";
 
 const col = (over: Partial<SourceColumn>): SourceColumn => ({

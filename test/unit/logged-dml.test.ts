@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loggedDml, loggedDmlTables } from "../../provider/connectors/mysql/dml-tables";
+import { loggedDml, loggedDmlTables } from "../../provider/connectors/mysql/source/dml-tables";
 
 /** The tables as db.name, and whether the statement may write tables it does not name. */
 function read(sql: string, db = "d"): { tables: string[]; unnamed: boolean; databases: string[] } | null {

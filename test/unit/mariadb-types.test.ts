@@ -4,10 +4,10 @@
  * test/integration/mariadb-types.test.ts checks the printing against the server itself.
  */
 import { describe, expect, it } from "vitest";
-import { binlogValueConverter, inet4Text, inet6Text, UndecodableValueError, uuidText } from "../../provider/connectors/mysql/binlog-values";
-import { createTableSql, mariadbTypesOf } from "../../provider/connectors/mysql/ddl";
+import { binlogValueConverter, inet4Text, inet6Text, UndecodableValueError, uuidText } from "../../provider/connectors/mysql/source/binlog-values";
+import { createTableSql, mariadbTypesOf } from "../../provider/connectors/mysql/destination/ddl";
 import { DdlError } from "../../provider/connectors/mysql/schema-errors";
-import { rowMatcher } from "../../provider/connectors/mysql/change-sink";
+import { rowMatcher } from "../../provider/connectors/mysql/destination/change-sink";
 import { escape } from "mysql2";
 import type { SourceColumn, SourceTable, TableMapping } from "../../provider/engine/model";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { defaultClause, isWrappedInParens, mariadbStyleDefault, parseEnumMembers } from "../../provider/connectors/mysql/column-types";
-import { createDatabaseSql, createTableSql, foreignKeySqls, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "../../provider/connectors/mysql/ddl";
-import { columnRefs, renameColumnRefs } from "../../provider/connectors/mysql/expressions";
+import { createDatabaseSql, createTableSql, foreignKeySqls, renameSchemaInCreate, rewriteDefiner, secondaryIndexSqls } from "../../provider/connectors/mysql/destination/ddl";
+import { columnRefs, renameColumnRefs } from "../../provider/connectors/mysql/destination/expressions";
 import { qualified, quoteIdent, quoteString } from "../../provider/connectors/mysql/identifiers";
-import { parseCreateTableExpressions } from "../../provider/connectors/mysql/show-create-table";
+import { parseCreateTableExpressions } from "../../provider/connectors/mysql/source/show-create-table";
 import { DdlError } from "../../provider/connectors/mysql/schema-errors";
 import type { SourceColumn, SourceTable, TableMapping } from "../../provider/engine/model";
 

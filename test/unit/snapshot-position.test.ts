@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serverDialect } from "../../provider/connectors/mysql/server-dialect";
-import { barrierDecision, establishPosition, type PositionProbe } from "../../provider/connectors/mysql/snapshot-position";
+import { barrierDecision, establishPosition, type PositionProbe } from "../../provider/connectors/mysql/source/snapshot-position";
 import type { BinlogPosition } from "../../provider/engine/model";
 
 const mysql84 = serverDialect("MySQL", "8.4.3");

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { alterationOf } from "../../provider/connectors/mysql/alter-apply";
-import { parseAlterTable, parseCreateTable } from "../../provider/connectors/mysql/alter-parser";
-import { referenceResolver } from "../../provider/connectors/mysql/ddl";
-import { mysqlDdlTranslator } from "../../provider/connectors/mysql/ddl-translator";
+import { alterationOf } from "../../provider/connectors/mysql/source/alter-apply";
+import { parseAlterTable, parseCreateTable } from "../../provider/connectors/mysql/source/alter-parser";
+import { referenceResolver } from "../../provider/connectors/mysql/destination/ddl";
+import { mysqlDdlTranslator } from "../../provider/connectors/mysql/destination/ddl-translator";
 import { postgresDdlTranslator } from "../../provider/connectors/postgres/ddl-translator";
 import type { TableLookup } from "../../provider/engine/ddl-translator";
 import { buildMappings, type DestinationFamily } from "../../provider/engine/mapping";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { guardTrigger } from "../../provider/connectors/mysql/trigger-guard";
+import { guardTrigger } from "../../provider/connectors/mysql/destination/trigger-guard";
 import { DdlError } from "../../provider/connectors/mysql/schema-errors";
-import { ENGINE_SESSION_VARIABLE, MARK_ENGINE_SESSION } from "../../provider/connectors/mysql/write-modes";
+import { ENGINE_SESSION_VARIABLE, MARK_ENGINE_SESSION } from "../../provider/connectors/mysql/destination/write-modes";
 
 const G = "IF @pulumi_dts_apply IS NULL THEN ";
 

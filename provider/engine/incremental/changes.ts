@@ -1,6 +1,6 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
-import type { BinlogRowEvent, BinlogTransaction, RowImage } from "../../connectors/mysql/binlog-reader";
-import { type BinlogValueConverter, binlogValueConverter, UndecodableValueError } from "../../connectors/mysql/binlog-values";
+import type { BinlogRowEvent, BinlogTransaction, RowImage } from "../../connectors/mysql/source/binlog-reader";
+import { type BinlogValueConverter, binlogValueConverter, UndecodableValueError } from "../../connectors/mysql/source/binlog-values";
 import type { SourceRow, SourceValue, TableMapping } from "../model";
 
 /**

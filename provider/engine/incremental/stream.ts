@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
 import { type DdlOperation, ddlOperations, type TaskSpec } from "../../../sdk/schema/task";
-import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/binlog-reader";
+import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/source/binlog-reader";
 import { DdlParseError, manualRecovery, UntranslatableDdlError } from "../schema-change/alter";
-import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../connectors/mysql/alter-parser";
-import { alterationOf } from "../../connectors/mysql/alter-apply";
-import { classifyStatement, loggedDml } from "../../connectors/mysql/ddl-statement";
+import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../connectors/mysql/source/alter-parser";
+import { alterationOf } from "../../connectors/mysql/source/alter-apply";
+import { classifyStatement, loggedDml } from "../../connectors/mysql/source/ddl-statement";
 import type { ClassifiedStatement, NamedTable, ObjectOperation } from "../schema-change/statement";
 import { connectMysql } from "../../connectors/mysql/connect";
-import { HeartbeatWriter } from "../../connectors/mysql/heartbeat";
+import { HeartbeatWriter } from "../../connectors/mysql/source/heartbeat";
 import { qualified } from "../../connectors/mysql/identifiers";
 import { detectDialect, readBinlogStatus } from "../../connectors/mysql/server-dialect";
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
@@ -22,7 +22,7 @@ import { DataRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
 import type { TableLookup } from "../ddl-translator";
-import { filterHolds } from "../../connectors/mysql/filter-eval";
+import { filterHolds } from "../../connectors/mysql/source/filter-eval";
 import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "./changes";
 
 /** Statements about views, routines and events: they concern whole-database selections only, as schema migration does. */

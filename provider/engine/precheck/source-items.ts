@@ -1,4 +1,4 @@
-import { isStreamableColumn } from "../../connectors/mysql/binlog-values";
+import { isStreamableColumn } from "../../connectors/mysql/source/binlog-values";
 import { dialectOf, isGeneratedInvisiblePrimaryKey, parseServerVersion, type ServerVersion } from "../../connectors/mysql/server-dialect";
 import type { TaskSpec } from "../../../sdk/schema/task";
 import type { ConnectionFacts, MysqlFacts } from "../../connectors/facts";
