@@ -15,6 +15,9 @@ export interface DdlTranslation {
  * implements it in its own dialect; translations that cannot be exact throw
  * UntranslatableDdlError (with the recovery steps), never return something close.
  */
+/** A schema object other than a table, as the stream follows its drops. */
+export type SchemaObjectKind = "view" | "function" | "procedure" | "trigger" | "event";
+
 /** The stream's current mapping of a source table, or null when the task does not migrate it. */
 export type TableLookup = (database: string, table: string) => TableMapping | null;
 
@@ -23,4 +26,6 @@ export interface DdlTranslator {
     alterTable(mapping: TableMapping, alteration: TableAlteration, task: TaskSpec, tables: TableLookup): DdlTranslation;
     renameTable(mapping: TableMapping, to: NamedTable, task: TaskSpec, statement: string): DdlTranslation;
     dropTable(mapping: TableMapping): string[];
+    /** Destinations that migrate views, routines, triggers and events: the statement that drops one if it exists. */
+    dropObject?(kind: SchemaObjectKind, schema: string, name: string): string;
 }

@@ -1,7 +1,7 @@
 import type { ConnectionFacts } from "../connectors/facts";
 import type { TaskSpec } from "../../sdk/schema/task";
 import type { ConnectionSpec, Engine } from "../../sdk/schema/connection";
-import type { DestinationFamily } from "./mapping";
+import type { DefaultNameCase } from "./mapping";
 import type { SourceRoutine, SourceTrigger, SourceView, TableMapping } from "./model";
 import type { SourceEvent } from "../connectors/mysql/source/introspect-objects";
 
@@ -24,7 +24,8 @@ import type { PrecheckItem } from "./status";
  * writers. Each connector folder implements it; the engine never speaks a dialect itself.
  */
 export interface Destination {
-    readonly family: DestinationFamily;
+    /** What nameCase "dts-default" does with names at this destination. */
+    readonly defaultNameCase: DefaultNameCase;
     /** The destination stores MySQL's zero dates ('0000-00-00') as they are; else they become NULL. */
     readonly keepsZeroDates: boolean;
     facts(): Promise<ConnectionFacts>;

@@ -2,16 +2,17 @@ import type { DatabaseSelection, TaskSpec } from "../../sdk/schema/task";
 import type { ColumnMapping, SourceColumn, SourceTable, TableMapping, ZeroDateChoice } from "./model";
 import type { PrecheckItem } from "./status";
 
-export type DestinationFamily = "mysql" | "postgres";
+/**
+ * What a destination does with names under nameCase "dts-default": keeps the source's case
+ * (MySQL, Tablestore: case-sensitive names) or folds to lower case (PostgreSQL, where
+ * unquoted names are lower case and users expect to query without quotes).
+ */
+export type DefaultNameCase = "as-source" | "lower";
 
 type ColumnSelection = string | { name: string; renameTo?: string };
 
-/**
- * Destination names under the capitalisation policy. DTS's default keeps source case
- * for MySQL and folds to lower case for PostgreSQL, where unquoted names are lower case
- * and users expect to query without quotes.
- */
-export function applyCase(name: string, policy: TaskSpec["nameCase"], family: DestinationFamily): string {
+/** Destination names under the capitalisation policy; "dts-default" is the destination's own default. */
+export function applyCase(name: string, policy: TaskSpec["nameCase"], defaultCase: DefaultNameCase): string {
     switch (policy) {
         case "source":
             return name;
@@ -20,7 +21,7 @@ export function applyCase(name: string, policy: TaskSpec["nameCase"], family: De
         case "upper":
             return name.toUpperCase();
         case "dts-default":
-            return family === "postgres" ? name.toLowerCase() : name;
+            return defaultCase === "lower" ? name.toLowerCase() : name;
     }
 }
 
@@ -38,9 +39,9 @@ export function chooseKey(table: SourceTable, mapped: Set<string>): string[] | n
 }
 
 /** Where a source database goes: its destination database (MySQL) or schema (PostgreSQL), as buildMappings names it. */
-export function targetSchemaOf(spec: Pick<TaskSpec, "objects" | "nameCase">, database: string, family: DestinationFamily): string {
+export function targetSchemaOf(spec: Pick<TaskSpec, "objects" | "nameCase">, database: string, defaultCase: DefaultNameCase): string {
     const sel = spec.objects.find((o) => o.database === database);
-    return applyCase(sel?.renameTo ?? database, spec.nameCase, family);
+    return applyCase(sel?.renameTo ?? database, spec.nameCase, defaultCase);
 }
 
 export interface MappingResult {
@@ -55,7 +56,7 @@ export interface MappingResult {
  */
 export function buildMappings(
     spec: Pick<TaskSpec, "objects" | "nameCase">,
-    family: DestinationFamily,
+    defaultCase: DefaultNameCase,
     tablesByDatabase: Map<string, SourceTable[]>,
 ): MappingResult {
     const mappings: TableMapping[] = [];
@@ -69,16 +70,16 @@ export function buildMappings(
             });
             continue;
         }
-        const targetSchema = targetSchemaOf(spec, db.database, family);
+        const targetSchema = targetSchemaOf(spec, db.database, defaultCase);
         for (const sel of selectedTables(db, tables, problems)) {
             const { table, renameTo, columns, where, zeroDates } = sel;
-            const cols = mapColumns(table, columns, spec.nameCase, family, problems);
+            const cols = mapColumns(table, columns, spec.nameCase, defaultCase, problems);
             if (!cols) continue;
             if (zeroDates && !applyZeroDates(table, cols, zeroDates, problems)) continue;
             mappings.push({
                 source: table,
                 targetSchema,
-                targetTable: applyCase(renameTo ?? table.name, spec.nameCase, family),
+                targetTable: applyCase(renameTo ?? table.name, spec.nameCase, defaultCase),
                 columns: cols,
                 where: where ?? null,
                 key: chooseKey(table, new Set(cols.map((c) => c.source.name))),
@@ -138,10 +139,10 @@ function mapColumns(
     table: SourceTable,
     selection: ColumnSelection[] | undefined,
     policy: TaskSpec["nameCase"],
-    family: DestinationFamily,
+    defaultCase: DefaultNameCase,
     problems: PrecheckItem[],
 ): ColumnMapping[] | null {
-    const map = (source: SourceColumn, target?: string): ColumnMapping => ({ source, target: applyCase(target ?? source.name, policy, family) });
+    const map = (source: SourceColumn, target?: string): ColumnMapping => ({ source, target: applyCase(target ?? source.name, policy, defaultCase) });
     if (!selection) return table.columns.map((c) => map(c));
     const byName = new Map(table.columns.map((c) => [c.name, c]));
     const out: ColumnMapping[] = [];

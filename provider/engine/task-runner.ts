@@ -8,7 +8,7 @@ import type { DatabaseObjects, Destination } from "./destination";
 import { openDestination } from "./destinations";
 import { planChunks } from "../connectors/mysql/source/chunk-plan";
 import { chunkQuery, readChunk } from "../connectors/mysql/source/chunk-reader";
-import { buildMappings, type DestinationFamily, targetSchemaOf } from "./mapping";
+import { buildMappings, targetSchemaOf } from "./mapping";
 import { IncrementalStream } from "./incremental/stream";
 import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "./model";
 import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
@@ -292,9 +292,9 @@ export class TaskRunner {
         const source = await this.withRetry("connect to source", () => MysqlSource.open(this.spec.source as MysqlConnectionSpec));
         const dest = await this.withRetry("connect to destination", () => openDestination(this.spec.destination));
         try {
-            const family: DestinationFamily = dest.family;
+            const nameCase = dest.defaultNameCase;
             const tables = await source.tables(task.objects.map((o) => o.database));
-            const built = buildMappings(task, family, tables);
+            const built = buildMappings(task, nameCase, tables);
             let { mappings, problems } = built;
             const streamed = this.checkpoint.streamDatabases;
             if (streamed) {
@@ -348,7 +348,7 @@ export class TaskRunner {
                 // Databases exist with their first table otherwise: an empty one selected whole must
                 // exist too, for its views and routines and for the tables the source creates later.
                 for (const o of task.objects.filter((x) => !x.tables)) {
-                    const target = targetSchemaOf(task, o.database, family);
+                    const target = targetSchemaOf(task, o.database, nameCase);
                     await this.withRetry(`create ${target}`, async () => dest.createSchema(target, await source.charset(o.database)));
                 }
                 for (const m of mappings) {
@@ -377,7 +377,7 @@ export class TaskRunner {
                 if (whole.length && dest.migrateObjects) {
                     const objects: DatabaseObjects[] = [];
                     for (const o of whole) {
-                        const target = targetSchemaOf(task, o.database, family);
+                        const target = targetSchemaOf(task, o.database, nameCase);
                         objects.push(await source.objects(o.database, target, task.migrateEvents));
                     }
                     this.note(await this.withRetry("views, routines and triggers", () => dest.migrateObjects!(objects, task)));
@@ -435,12 +435,12 @@ export class TaskRunner {
             note: (line) => this.note([line]),
             rejected: (m, row, reason) => this.rejected(m, row, reason),
             introspect: async (db, table) => (await source.tables([db])).get(db)?.find((t) => t.name === table) ?? null,
-            mappingFor: (table) => buildMappings(this.spec.task, dest.family, new Map([[table.database, [table]]])).mappings
+            mappingFor: (table) => buildMappings(this.spec.task, dest.defaultNameCase, new Map([[table.database, [table]]])).mappings
                 .find((m) => m.source.database === table.database && m.source.name === table.name) ?? null,
             migrateObjects: async (database) => {
                 const sel = this.spec.task.objects.find((o) => o.database === database && !o.tables);
                 if (!sel || !dest.migrateObjects) return null;
-                const target = targetSchemaOf(this.spec.task, database, dest.family);
+                const target = targetSchemaOf(this.spec.task, database, dest.defaultNameCase);
                 return dest.migrateObjects([await source.objects(database, target, this.spec.task.migrateEvents)], this.spec.task);
             },
             tableOwnership: (adopt, release) => {
@@ -455,7 +455,7 @@ export class TaskRunner {
                 this.persist();
             },
             createSchema: async (database) => {
-                await dest.createSchema(targetSchemaOf(this.spec.task, database, dest.family), await source.charset(database));
+                await dest.createSchema(targetSchemaOf(this.spec.task, database, dest.defaultNameCase), await source.charset(database));
             },
             refusals: async (m) => {
                 const key = tableKey(m);

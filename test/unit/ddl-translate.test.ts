@@ -13,7 +13,9 @@ import {
     UntranslatableDdlError,
 } from "../../provider/connectors/postgres/ddl-translate";
 import { derivedName } from "../../provider/connectors/postgres/identifiers";
-import { buildMappings, type DestinationFamily } from "../../provider/engine/mapping";
+import { buildMappings } from "../../provider/engine/mapping";
+
+type DestinationFamily = "mysql" | "postgres";
 import type { TableMapping } from "../../provider/engine/model";
 import { type TaskArgsInput, type TaskSpec, taskArgsSchema } from "../../sdk/schema/task";
 
@@ -44,7 +46,7 @@ function setup(family: DestinationFamily, objects: Objects = [{ database: "shop"
         ...extra,
     });
     const databases = new Map(task.objects.map((o) => [o.database, o.database === "shop" ? [table] : []]));
-    const { mappings, problems } = buildMappings(task, family, databases);
+    const { mappings, problems } = buildMappings(task, family === "postgres" ? "lower" : "as-source", databases);
     expect(problems).toEqual([]);
     return { task, mapping: mappings[0] };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { taskArgsSchema } from "../../sdk/schema/task";
 import type { BinlogTransaction } from "../../provider/connectors/mysql/source/binlog-reader";
 import { classifyStatement } from "../../provider/connectors/mysql/source/ddl-statement";
-import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "../../provider/engine/incremental/changes";
+import { ChangeMapper } from "../../provider/engine/incremental/changes";
+import { applyRowFilters, filterLog, netEffect, type SourceChange, type StateChange, stateChanges } from "../../provider/engine/incremental/change-model";
 import { streamServerId } from "../../provider/engine/incremental/stream";
 import { comparePositions } from "../../provider/engine/model";
 import { col, mapping } from "./pg-fixtures";
@@ -23,11 +24,11 @@ describe("binlog row events become row changes", () => {
     const mapper = new ChangeMapper([orders], () => base);
 
     it("insert and update become upserts of the new image, in the full load's text form", () => {
-        const out = mapper.changes([tx([
+        const out = stateChanges(mapper.changes([tx([
             { database: "shop", table: "orders", kind: "insert", rows: [{ after: { id: 1, total: "1.50", y: 1900, f: -0 } }] },
             { database: "shop", table: "orders", kind: "update", rows: [{ before: { id: 1, total: "1.50", y: 1900, f: 0.5 }, after: { id: 1, total: "2.00", y: 2024, f: 0.10000000149011612 } }] },
             { database: "shop", table: "other", kind: "insert", rows: [{ after: { id: 9 } }] },
-        ])]);
+        ])]));
         expect(out.map((c) => [c.kind, c.row])).toEqual([
             ["upsert", ["1", "1.50", "0000", "-0"]],
             ["upsert", ["1", "2.00", "2024", "0.10000000149011612"]],
@@ -35,8 +36,19 @@ describe("binlog row events become row changes", () => {
     });
 
     it("an update that changes the key deletes the old key, then upserts the new one", () => {
-        const out = mapper.changes([tx([{ database: "shop", table: "orders", kind: "update", rows: [{ before: { id: 1, total: "1", y: 2000, f: 1 }, after: { id: 2, total: "1", y: 2000, f: 1 } }] }])]);
+        const out = stateChanges(mapper.changes([tx([{ database: "shop", table: "orders", kind: "update", rows: [{ before: { id: 1, total: "1", y: 2000, f: 1 }, after: { id: 2, total: "1", y: 2000, f: 1 } }] }])]));
         expect(out.map((c) => [c.kind, c.row[0]])).toEqual([["delete", "1"], ["upsert", "2"]]);
+    });
+
+    it("source changes keep the operation, both images, the transaction's position and its commit time (what log destinations write)", () => {
+        const out = mapper.changes([{ ...tx([
+            { database: "shop", table: "orders", kind: "update", rows: [{ before: { id: 1, total: "1", y: 2000, f: 1 }, after: { id: 2, total: "3", y: 2000, f: 1 } }] },
+            { database: "shop", table: "orders", kind: "delete", rows: [{ before: { id: 2, total: "3", y: 2000, f: 1 } }] },
+        ]), timestamp: 1_700_000_000_000 }]);
+        expect(out.map((c) => [c.op, c.before, c.after, c.position, c.commitTime])).toEqual([
+            ["update", ["1", "1", "2000", "1"], ["2", "3", "2000", "1"], { file: "b.000001", position: 100 }, 1_700_000_000_000],
+            ["delete", ["2", "3", "2000", "1"], null, { file: "b.000001", position: 100 }, 1_700_000_000_000],
+        ]);
     });
 
     it("DML selection leaves out operations the task does not migrate, and follows a reconfigured task at once", () => {
@@ -46,15 +58,15 @@ describe("binlog row events become row changes", () => {
             { database: "shop", table: "orders", kind: "insert", rows: [{ after: { id: 1, total: "1", y: 2000, f: 1 } }] },
             { database: "shop", table: "orders", kind: "delete", rows: [{ before: { id: 1, total: "1", y: 2000, f: 1 } }] },
         ])];
-        expect(m.changes(batch()).map((c) => c.kind)).toEqual(["upsert"]);
+        expect(m.changes(batch()).map((c) => c.op)).toEqual(["insert"]);
         current = task({ objects: [{ database: "shop", tables: [{ name: "orders", dml: ["insert", "delete"] }] }] });
-        expect(m.changes(batch()).map((c) => c.kind)).toEqual(["upsert", "delete"]);
+        expect(m.changes(batch()).map((c) => c.op)).toEqual(["insert", "delete"]);
     });
 });
 
 describe("net effect of a batch", () => {
-    const up = (id: string, v: string): RowChange => ({ mapping: orders, kind: "upsert", row: [id, v, null, null] });
-    const del = (id: string): RowChange => ({ mapping: orders, kind: "delete", row: [id, null, null, null] });
+    const up = (id: string, v: string): StateChange => ({ mapping: orders, kind: "upsert", row: [id, v, null, null] });
+    const del = (id: string): StateChange => ({ mapping: orders, kind: "delete", row: [id, null, null, null] });
 
     it("keeps each key's last change, deletes before upserts", () => {
         const out = netEffect([up("1", "a"), up("2", "b"), del("1"), up("1", "c"), del("3"), up("2", "d"), del("4")]);
@@ -64,13 +76,24 @@ describe("net effect of a batch", () => {
 
 describe("row filters", () => {
     it("an image failing the filter turns an upsert into a delete of its key", async () => {
-        const changes: RowChange[] = [
+        const changes: StateChange[] = [
             { mapping: orders, kind: "upsert", row: ["1", "5", null, null], image: ["1", "5", null, null] },
             { mapping: orders, kind: "upsert", row: ["2", "500", null, null], image: ["2", "500", null, null] },
             { mapping: orders, kind: "delete", row: ["3", "1", null, null] },
         ];
         const out = await applyRowFilters(changes, async (_m, images) => images.map((i) => Number(i[1]) < 100));
         expect(out.map((c) => `${c.kind}:${c.row[0]}`)).toEqual(["upsert:1", "delete:2", "delete:3"]);
+    });
+
+    it("a log destination gets the changes whose new image passes, and every delete", async () => {
+        const at = { position: { file: "b.000001", position: 1 }, commitTime: 0 };
+        const changes: SourceChange[] = [
+            { mapping: orders, op: "insert", before: null, after: ["1", "5", null, null], image: ["1", "5", null, null], ...at },
+            { mapping: orders, op: "update", before: ["2", "5", null, null], after: ["2", "500", null, null], image: ["2", "500", null, null], ...at },
+            { mapping: orders, op: "delete", before: ["3", "1", null, null], after: null, ...at },
+        ];
+        const out = await filterLog(changes, async (_m, images) => images.map((i) => Number(i[1]) < 100));
+        expect(out.map((c) => `${c.op}:${(c.after ?? c.before)![0]}`)).toEqual(["insert:1", "delete:3"]);
     });
 });
 

@@ -5,7 +5,9 @@ import { referenceResolver } from "../../provider/connectors/mysql/destination/d
 import { mysqlDdlTranslator } from "../../provider/connectors/mysql/destination/ddl-translator";
 import { postgresDdlTranslator } from "../../provider/connectors/postgres/ddl-translator";
 import type { TableLookup } from "../../provider/engine/ddl-translator";
-import { buildMappings, type DestinationFamily } from "../../provider/engine/mapping";
+import { buildMappings } from "../../provider/engine/mapping";
+
+type DestinationFamily = "mysql" | "postgres";
 import type { TableMapping } from "../../provider/engine/model";
 import { type TaskArgsInput, type TaskSpec, taskArgsSchema } from "../../sdk/schema/task";
 
@@ -22,7 +24,7 @@ function setup(family: DestinationFamily, objects: TaskArgsInput["objects"]): { 
         objects,
     });
     const databases = new Map([["shop", [PARENT, CHILD, OTHER].map((sql) => parseCreateTable(sql, "shop")!)]]);
-    const { mappings, problems } = buildMappings(task, family, databases);
+    const { mappings, problems } = buildMappings(task, family === "postgres" ? "lower" : "as-source", databases);
     expect(problems).toEqual([]);
     const tables: TableLookup = (db, t) => mappings.find((m) => m.source.database === db && m.source.name === t) ?? null;
     return { task, child: mappings.find((m) => m.source.name === "child")!, tables };

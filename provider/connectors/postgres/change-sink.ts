@@ -3,12 +3,13 @@ import { pipeline } from "node:stream/promises";
 import type { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
-import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../engine/change-sink";
+import { CHECKPOINT_TABLE, type ChangeBatch, METADATA_SCHEMA, type StateChangeSink, type StreamCheckpoint } from "../../engine/change-sink";
 import { applyBatchChanges } from "../sql/change-isolation";
-import { keyIndexesOf, keyString, type RowChange } from "../../engine/incremental/changes";
+import { keyIndexesOf, keyString, type StateChange } from "../../engine/incremental/change-model";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { DataRejectedError, RowNotFoundError } from "../../engine/sink";
-import { decodeStreamSchema, encodeStreamSchema } from "../../engine/incremental/stream-schema-format";
+import type { CheckpointStore } from "../../engine/checkpoint-store";
+import { CHECKPOINT_COLUMNS, checkpointFromRow, type CheckpointRow, checkpointValues } from "../sql/checkpoint-row";
 import { connectPostgres } from "./connect";
 import { isDataError } from "./errors";
 import { makeRowEncoder, UnencodableValueError } from "./copy-encoder";
@@ -36,7 +37,7 @@ interface TablePlan {
  * load. A run never holds the same key twice (the last image wins, as the source's order
  * says), because ON CONFLICT cannot touch a row twice in one statement.
  */
-export class PostgresChangeSink implements ChangeSink {
+export class PostgresChangeSink implements StateChangeSink {
     private readonly plans = new Map<TableMapping, TablePlan>();
     private stageSeq = 0;
 
@@ -54,32 +55,28 @@ export class PostgresChangeSink implements ChangeSink {
         return new PostgresChangeSink(client);
     }
 
-    async readCheckpoint(taskId: string): Promise<StreamCheckpoint | null> {
-        const r = await this.client.query(
-            `SELECT binlog_file, binlog_position::text AS pos, gtid, extract(epoch from source_time) * 1000 AS ms, stream_schema::text AS tables, resume_file, resume_position::text AS resume_pos
-             FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
-        if (r.rows.length === 0) return null;
-        const x = r.rows[0];
-        return {
-            position: { file: x.binlog_file, position: Number(x.pos), ...(x.gtid ? { gtid: x.gtid } : {}) }, sourceTime: Number(x.ms ?? 0),
-            ...(x.resume_file ? { resumeFrom: { file: x.resume_file, position: Number(x.resume_pos) } } : {}),
-            ...(x.tables ? { tables: decodeStreamSchema(taskId, x.tables) } : {}),
-        };
-    }
+    readonly shape = "state";
+    readonly atomicCheckpoint = true;
+    /** The checkpoint row; written alone it is its own transaction (autocommit), else within the batch's. */
+    readonly checkpoints: CheckpointStore = {
+        read: async (taskId) => {
+            const r = await this.client.query<CheckpointRow>(
+                `SELECT binlog_file, binlog_position::text AS binlog_position, gtid, extract(epoch from source_time) * 1000 AS source_time, stream_schema::text AS stream_schema,
+                 resume_file, resume_position::text AS resume_position FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
+            return r.rows.length === 0 ? null : checkpointFromRow(taskId, r.rows[0]);
+        },
+        write: (taskId, c) => this.writeCheckpoint(taskId, c),
+    };
 
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
+        // $5 is source_time in ms, $6 stream_schema (CHECKPOINT_COLUMNS' order).
+        const values = CHECKPOINT_COLUMNS.map((_, i) => (i === 4 ? "to_timestamp($5 / 1000.0)" : i === 5 ? "$6::jsonb" : `$${i + 1}`));
         await this.client.query(
-            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at, stream_schema, resume_file, resume_position)
-             VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0), now(), $6::jsonb, $7, $8)
+            `INSERT INTO ${checkpointTable} (${CHECKPOINT_COLUMNS.join(", ")}, applied_at) VALUES (${values.join(", ")}, now())
              ON CONFLICT (task_id) DO UPDATE SET binlog_file = EXCLUDED.binlog_file, binlog_position = EXCLUDED.binlog_position, gtid = EXCLUDED.gtid, source_time = EXCLUDED.source_time, applied_at = EXCLUDED.applied_at,
              stream_schema = COALESCE(EXCLUDED.stream_schema, ${checkpointTable}.stream_schema), resume_file = EXCLUDED.resume_file, resume_position = EXCLUDED.resume_position`,
-            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, c.sourceTime, c.tables ? encodeStreamSchema(c.tables) : null,
-                c.resumeFrom?.file ?? null, c.resumeFrom?.position ?? null],
+            checkpointValues(taskId, c),
         );
-    }
-
-    async advance(taskId: string, checkpoint: StreamCheckpoint): Promise<void> {
-        await this.writeCheckpoint(taskId, checkpoint);
     }
 
     async truncate(taskId: string, mapping: TableMapping, checkpoint: StreamCheckpoint): Promise<void> {
@@ -159,7 +156,7 @@ export class PostgresChangeSink implements ChangeSink {
     }
 
     /** Changes of one kind to one table, consecutive in source order. */
-    private async applyRun(run: RowChange[]): Promise<void> {
+    private async applyRun(run: StateChange[]): Promise<void> {
         const m = run[0].mapping;
         const p = await this.plan(m);
         const kind = run[0].kind;

@@ -48,7 +48,7 @@ export interface PgDdlTranslation {
     notes: string[];
 }
 
-const family = "postgres";
+const defaultCase = "lower";
 const dateKinds = new Set<ValueKind>(["date", "datetime", "timestamp"]);
 
 /** Zero dates arrive as NULL (DTS behaviour), so date columns are never NOT NULL in PostgreSQL (as createTableSql). */
@@ -142,7 +142,7 @@ export function renameTableForPostgres(
     options: Pick<PgTranslateOptions, "resolveTable"> = {},
     statement = `RENAME TABLE ${mapping.source.database}.${mapping.source.name} TO ${to.database}.${to.name}`,
 ): PgDdlTranslation {
-    const target = renameTarget(mapping, to, task, family, options.resolveTable, statement);
+    const target = renameTarget(mapping, to, task, defaultCase, options.resolveTable, statement);
     const statements: string[] = [];
     const notes: string[] = [];
     let schema = mapping.targetSchema;
@@ -351,7 +351,7 @@ export function alterForPostgres(mapping: TableMapping, alteration: TableAlterat
                 compatible(col);
                 if (/\bauto_increment\b/i.test(col.extra)) fail(`column "${col.name}" is AUTO_INCREMENT: the source numbers the existing rows, which PostgreSQL cannot reproduce`);
                 if (col.generationExpression !== null) fail(`column "${col.name}" is generated: the source computes it for the existing rows, which PostgreSQL cannot reproduce`);
-                const target = applyCase(col.name, task.nameCase, family);
+                const target = applyCase(col.name, task.nameCase, defaultCase);
                 const kind = valueKind(col);
                 const fill = existingRowsValue(col, kind);
                 if ("reason" in fill) return fail(fill.reason);
@@ -394,7 +394,7 @@ export function alterForPostgres(mapping: TableMapping, alteration: TableAlterat
                     notes.push(`column ${old.name} is not migrated: the change is not applied`);
                     break;
                 }
-                const newTarget = isUserRenamed(old.name, oldTarget, task, family) ? oldTarget : applyCase(col.name, task.nameCase, family);
+                const newTarget = isUserRenamed(old.name, oldTarget, task, defaultCase) ? oldTarget : applyCase(col.name, task.nameCase, defaultCase);
                 compatible(col);
                 if (col.generationExpression !== null && !sameExpression(old.generationExpression, col.generationExpression)) {
                     fail(`column "${col.name}" becomes generated (or its expression changes): the source recomputes every row, which PostgreSQL cannot reproduce`);
@@ -458,7 +458,7 @@ export function alterForPostgres(mapping: TableMapping, alteration: TableAlterat
                     notes.push(`column ${a.from} is not migrated: nothing to rename`);
                     break;
                 }
-                const newTarget = isUserRenamed(a.from, oldTarget, task, family) ? oldTarget : applyCase(a.to, task.nameCase, family);
+                const newTarget = isUserRenamed(a.from, oldTarget, task, defaultCase) ? oldTarget : applyCase(a.to, task.nameCase, defaultCase);
                 if (newTarget !== oldTarget) {
                     alter(`RENAME COLUMN ${quoteIdent(oldTarget)} TO ${quoteIdent(newTarget)}`);
                     const col = findColumn(before.source, a.from)!;

@@ -22,7 +22,7 @@ const sourceName = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
  * secondary indexes after the load (seed 002).
  */
 export class PostgresDestination implements Destination {
-    readonly family = "postgres" as const;
+    readonly defaultNameCase = "lower";
     readonly keepsZeroDates = false;
     readonly objectsNotMigrated = "views, routines and triggers are not migrated to PostgreSQL (their SQL is MySQL's); only tables are";
 

@@ -1,5 +1,5 @@
 import type { ChangeBatch } from "../../engine/change-sink";
-import { type RowChange, runsOf } from "../../engine/incremental/changes";
+import { runsOf, type StateChange } from "../../engine/incremental/change-model";
 
 /*
  * SQL machinery the MySQL and PostgreSQL change sinks share: savepoints isolate one change
@@ -12,7 +12,7 @@ export interface ChangeIsolation {
     query(sql: string): Promise<unknown>;
     refused(err: unknown): boolean;
     /** Work that must not be undone with the change (e.g. creating staging tables). */
-    prepare?(change: RowChange): Promise<void>;
+    prepare?(change: StateChange): Promise<void>;
 }
 
 /**
@@ -20,7 +20,7 @@ export interface ChangeIsolation {
  * when isolating, each change in its own savepoint with refused ones handed to the
  * dirty-data policy.
  */
-export async function applyBatchChanges(batch: ChangeBatch, applyRun: (run: RowChange[]) => Promise<void>, iso: ChangeIsolation): Promise<void> {
+export async function applyBatchChanges(batch: ChangeBatch, applyRun: (run: StateChange[]) => Promise<void>, iso: ChangeIsolation): Promise<void> {
     if (!batch.isolateRows) {
         for (const run of runsOf(batch.changes)) await applyRun(run);
         return;

@@ -1,22 +1,8 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
 import type { BinlogRowEvent, BinlogTransaction, RowImage } from "../../connectors/mysql/source/binlog-reader";
 import { type BinlogValueConverter, binlogValueConverter, UndecodableValueError } from "../../connectors/mysql/source/binlog-values";
-import type { SourceRow, SourceValue, TableMapping } from "../model";
-
-/**
- * Row changes in the destination's terms. Keyed tables are applied idempotently: an
- * insert or update becomes an upsert of the new image, a delete removes the key, and an
- * update that changes the key removes the old key first. Replaying a change that the
- * destination already holds (the full load's chunks are read after the stream's start
- * position) therefore leaves the row as the source has it. Tables without a usable key
- * get plain inserts and single-row deletes, which cannot be idempotent; the precheck
- * says so.
- */
-export type RowChange =
-    | { mapping: TableMapping; kind: "upsert"; row: SourceRow; image?: SourceRow }
-    | { mapping: TableMapping; kind: "delete"; row: SourceRow }
-    /** Keyless tables only. */
-    | { mapping: TableMapping; kind: "insert"; row: SourceRow; image?: SourceRow };
+import type { BinlogPosition, SourceRow, TableMapping } from "../model";
+import type { SourceChange } from "./change-model";
 
 export type DmlKind = "insert" | "update" | "delete";
 
@@ -103,13 +89,13 @@ export class ChangeMapper {
         return this.tables.get(`${database}\u0000${table}`)?.mapping;
     }
 
-    changes(txs: BinlogTransaction[], out: RowChange[] = []): RowChange[] {
+    changes(txs: BinlogTransaction[], out: SourceChange[] = []): SourceChange[] {
         this.current();
-        for (const tx of txs) for (const ev of tx.rows) this.eventChanges(ev, out);
+        for (const tx of txs) for (const ev of tx.rows) this.eventChanges(ev, tx.end, tx.timestamp, out);
         return out;
     }
 
-    private eventChanges(ev: BinlogRowEvent, out: RowChange[]): void {
+    private eventChanges(ev: BinlogRowEvent, position: BinlogPosition, commitTime: number, out: SourceChange[]): void {
         const t = this.tables.get(`${ev.database}\u0000${ev.table}`);
         if (!t || !t.dml.has(ev.kind)) return;
         const m = t.mapping;
@@ -117,7 +103,13 @@ export class ChangeMapper {
         const image = (img: RowImage): SourceRow | undefined => t.imageConverters?.map((f, i) => f(img[m.source.columns[i].name]));
         for (const r of ev.rows) {
             try {
-                this.rowChanges(t, ev.kind, r, row, image, out);
+                out.push({
+                    mapping: m, op: ev.kind,
+                    before: ev.kind === "insert" ? null : row(r.before!),
+                    after: ev.kind === "delete" ? null : row(r.after!),
+                    image: ev.kind === "delete" ? undefined : image(r.after!),
+                    position, commitTime,
+                });
             } catch (err) {
                 if (!(err instanceof UndecodableValueError) || !this.onRejected) throw err;
                 const img = r.after ?? r.before!;
@@ -129,136 +121,4 @@ export class ChangeMapper {
             }
         }
     }
-
-    private rowChanges(
-        t: TableStream, kind: BinlogRowEvent["kind"], r: BinlogRowEvent["rows"][number],
-        row: (img: RowImage) => SourceRow, image: (img: RowImage) => SourceRow | undefined, out: RowChange[],
-    ): void {
-        const m = t.mapping;
-        if (kind === "insert") {
-            out.push({ mapping: m, kind: t.keyIndexes ? "upsert" : "insert", row: row(r.after!), image: image(r.after!) });
-            return;
-        }
-        if (kind === "delete") {
-            out.push({ mapping: m, kind: "delete", row: row(r.before!) });
-            return;
-        }
-        const before = row(r.before!);
-        const after = row(r.after!);
-        const img = image(r.after!);
-        if (!t.keyIndexes) {
-            out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "insert", row: after, image: img });
-        } else if (!t.keyIndexes.every((i) => sameValue(before[i], after[i]))) {
-            // The key changed: the old key disappears, the new one appears (seed 002).
-            out.push({ mapping: m, kind: "delete", row: before }, { mapping: m, kind: "upsert", row: after, image: img });
-        } else {
-            out.push({ mapping: m, kind: "upsert", row: after, image: img });
-        }
-    }
-}
-
-export function sameValue(a: SourceValue, b: SourceValue): boolean {
-    if (a === null || b === null) return a === b;
-    if (typeof a === "string" || typeof b === "string") return a === b;
-    return a.equals(b);
-}
-
-/** The key of a row as one string, for de-duplicating a run of upserts (last image wins). */
-export function keyString(row: SourceRow, keyIndexes: number[]): string {
-    let s = "";
-    for (const i of keyIndexes) {
-        const v = row[i];
-        s += (v === null ? "\u0000N" : typeof v === "string" ? `s${v}` : `b${v.toString("hex")}`) + "\u0001";
-    }
-    return s;
-}
-
-/** Consecutive changes of one kind to one table: what a sink writes with one set-based statement. */
-export function runsOf(changes: RowChange[]): RowChange[][] {
-    const runs: RowChange[][] = [];
-    let start = 0;
-    for (let i = 1; i <= changes.length; i++) {
-        if (i === changes.length || changes[i].mapping !== changes[start].mapping || changes[i].kind !== changes[start].kind) {
-            runs.push(changes.slice(start, i));
-            start = i;
-        }
-    }
-    return runs;
-}
-
-export function keyIndexesOf(m: TableMapping): number[] | null {
-    if (!m.key) return null;
-    const idx = m.key.map((k) => m.columns.findIndex((c) => c.source.name === k));
-    return idx.every((i) => i >= 0) ? idx : null;
-}
-
-/** Evaluates a table's row filter on full row images (the source server does it: filter-eval.ts). */
-export type FilterEvaluator = (mapping: TableMapping, images: SourceRow[]) => Promise<boolean[]>;
-
-/**
- * Applies the tables' row filters (the task's `where`) to the stream. Only the new image
- * is judged: a row that satisfies the filter is upserted (it may just have entered the
- * filter); a keyed row that does not is deleted by key at the destination (it may just
- * have left it; deleting an absent key is harmless); a keyless row that does not is not
- * inserted. Deletes pass unchanged, as deleting a row that was never copied changes
- * nothing. The destination thus holds exactly the source rows the filter selects, as
- * after a full load.
- */
-export async function applyRowFilters(changes: RowChange[], evaluate: FilterEvaluator): Promise<RowChange[]> {
-    const pending = new Map<TableMapping, number[]>();
-    changes.forEach((c, i) => {
-        if (c.kind !== "delete" && c.image) {
-            const list = pending.get(c.mapping) ?? [];
-            list.push(i);
-            pending.set(c.mapping, list);
-        }
-    });
-    if (pending.size === 0) return changes;
-    const drop = new Set<number>();
-    for (const [m, idx] of pending) {
-        const ok = await evaluate(m, idx.map((i) => changes[i].kind === "delete" ? [] : (changes[i] as { image: SourceRow }).image));
-        idx.forEach((ci, j) => {
-            if (ok[j]) return;
-            const c = changes[ci];
-            if (c.kind === "upsert") changes[ci] = { mapping: c.mapping, kind: "delete", row: c.row };
-            else drop.add(ci);
-        });
-    }
-    return drop.size ? changes.filter((_, i) => !drop.has(i)) : changes;
-}
-
-/**
- * The net effect of a batch of changes that is applied atomically: for each keyed row only
- * its last change matters (an upsert of the final image, or a delete), so the batch becomes
- * one delete set and one upsert set per table, i.e. two set-based statements per table
- * instead of one per run of same-kind changes. Deletes go first, so a key that moved to
- * another row is free again before the upserts. Keyless tables keep their changes in order.
- * A batch whose net form the destination refuses (a unique value that moved between rows
- * through an intermediate step, a foreign key) is applied again in source order.
- */
-export function netEffect(changes: RowChange[]): RowChange[] {
-    const last = new Map<TableMapping, Map<string, RowChange>>();
-    const keys = new Map<TableMapping, number[] | null>();
-    const ordered: RowChange[] = [];
-    for (const c of changes) {
-        let idx = keys.get(c.mapping);
-        if (idx === undefined) {
-            idx = c.mapping.key ? keyIndexesOf(c.mapping) : null;
-            keys.set(c.mapping, idx);
-        }
-        if (!idx || c.kind === "insert") {
-            ordered.push(c);
-            continue;
-        }
-        let m = last.get(c.mapping);
-        if (!m) last.set(c.mapping, (m = new Map()));
-        const k = keyString(c.row, idx);
-        m.delete(k);
-        m.set(k, c);
-    }
-    const out: RowChange[] = [];
-    for (const m of last.values()) for (const c of m.values()) if (c.kind === "delete") out.push(c);
-    for (const m of last.values()) for (const c of m.values()) if (c.kind !== "delete") out.push(c);
-    out.push(...ordered);
-    return out;
 }

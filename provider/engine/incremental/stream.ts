@@ -10,10 +10,9 @@ import { classifyStatement, loggedDml } from "../../connectors/mysql/source/ddl-
 import type { ClassifiedStatement, NamedTable, ObjectOperation } from "../schema-change/statement";
 import { connectMysql } from "../../connectors/mysql/connect";
 import { HeartbeatWriter } from "../../connectors/mysql/source/heartbeat";
-import { qualified } from "../../connectors/mysql/identifiers";
 import { detectDialect, readBinlogStatus } from "../../connectors/mysql/server-dialect";
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
-import type { DdlTranslation } from "../ddl-translator";
+import type { DdlTranslation, SchemaObjectKind } from "../ddl-translator";
 import type { Destination } from "../destination";
 import { targetSchemaOf } from "../mapping";
 import { type BinlogPosition, comparePositions, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "../model";
@@ -23,7 +22,12 @@ import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
 import type { TableLookup } from "../ddl-translator";
 import { filterHolds } from "../../connectors/mysql/source/filter-eval";
-import { applyRowFilters, ChangeMapper, netEffect, type RowChange } from "./changes";
+import { ChangeMapper } from "./changes";
+import { applyRowFilters, changedRow, type FilterEvaluator, filterLog, netEffect, type SourceChange, type StateChange, stateChanges } from "./change-model";
+import { checkpointed } from "./checkpointed-sink";
+
+/** A batch's changes in the shape its sink takes. */
+type PreparedChanges = { shape: "state"; changes: StateChange[] } | { shape: "log"; changes: SourceChange[] };
 
 /** Statements about views, routines and events: they concern whole-database selections only, as schema migration does. */
 const objectOperations = new Set<string>([
@@ -32,11 +36,10 @@ const objectOperations = new Set<string>([
 ]);
 const databaseOperations = new Set<string>(["create-database", "alter-database", "drop-database"]);
 /** What DROP … IF EXISTS names at the destination for each drop of a schema object. */
-const dropKeyword: Partial<Record<ObjectOperation, string>> = {
-    "drop-view": "VIEW", "drop-function": "FUNCTION", "drop-procedure": "PROCEDURE", "drop-trigger": "TRIGGER", "drop-event": "EVENT",
+const droppedKind: Partial<Record<ObjectOperation, SchemaObjectKind>> = {
+    "drop-view": "view", "drop-function": "function", "drop-procedure": "procedure", "drop-trigger": "trigger", "drop-event": "event",
 };
 const isDdlOperation = (op: string): op is DdlOperation => (ddlOperations as readonly string[]).includes(op);
-/** Said in the notes for every view, routine, trigger or event statement a PostgreSQL destination does not follow (the task runner's wording, so it is noted once). */
 
 /** Row changes per destination transaction: large enough to batch, small enough to commit often. */
 const BATCH_ROWS = 5000;
@@ -194,8 +197,8 @@ export class IncrementalStream {
         let heartbeat: HeartbeatWriter | undefined;
         let heartbeatConn: Connection | undefined;
         try {
-            sink = await h.destination.openChangeSink();
-            const saved = await sink.readCheckpoint(h.taskId);
+            sink = checkpointed(await h.destination.openChangeSink());
+            const saved = await sink.checkpoints.read(h.taskId);
             let applied: StreamCheckpoint = saved ?? { position: h.start, sourceTime: 0 };
             // The streamed tables as of the checkpoint (DDL since then has not been replayed yet),
             // not as the source is now; tables the task no longer selects are dropped, tables it
@@ -206,7 +209,7 @@ export class IncrementalStream {
                 else this.mapper.remove(m.source.database, m.source.name);
             }
             if (!saved || saved.tables === undefined || saved.tables.length !== this.mapper.all().length) {
-                await sink.advance(h.taskId, { ...applied, tables: this.mapper.all() });
+                await sink.checkpoints.write(h.taskId, { ...applied, tables: this.mapper.all() });
             }
             st.position = applied.position;
             // A prepared XA transaction held the checkpoint back: read from its start, skip what was applied.
@@ -273,7 +276,7 @@ export class IncrementalStream {
                 }
                 if (txs.length === 0) {
                     if (pendingAdvance && Date.now() - lastAdvance > ADVANCE_EVERY_MS) {
-                        await sink.advance(h.taskId, pendingAdvance);
+                        await sink.checkpoints.write(h.taskId, pendingAdvance);
                         applied = pendingAdvance;
                         pendingAdvance = undefined;
                         lastAdvance = Date.now();
@@ -297,13 +300,13 @@ export class IncrementalStream {
                 }
                 const rest = txs.slice(from);
                 if (rest.length) {
-                    const changes = await this.changes(rest, probe);
+                    const prepared = await this.changes(sink, rest, probe);
                     const end = checkpointAfter(rest[rest.length - 1]);
-                    if (changes.length === 0) {
+                    if (prepared.changes.length === 0) {
                         pendingAdvance = end;
                     } else {
-                        await this.throttle(changes);
-                        applied = await this.applyChanges(sink, changes, end, onProgress);
+                        await this.throttle(prepared);
+                        applied = await this.applyChanges(sink, prepared, end, onProgress);
                         pendingAdvance = undefined;
                         lastAdvance = Date.now();
                         st.transactionsApplied += rest.length;
@@ -362,42 +365,43 @@ export class IncrementalStream {
         }
     }
 
-    /** Row changes of the selected tables, with row filters applied by the source. */
-    private async changes(txs: BinlogTransaction[], source: Connection): Promise<RowChange[]> {
-        return applyRowFilters(this.mapper.changes(txs), (m, images) => filterHolds(source, m.source, m.where!, images));
+    /**
+     * Row changes of the selected tables in the shape the sink takes, with row filters
+     * applied by the source: state sinks get state changes, log sinks every change.
+     */
+    private async changes(sink: ChangeSink, txs: BinlogTransaction[], source: Connection): Promise<PreparedChanges> {
+        const found = this.mapper.changes(txs);
+        const evaluate: FilterEvaluator = (m, images) => filterHolds(source, m.source, m.where!, images);
+        return sink.shape === "log"
+            ? { shape: "log", changes: await filterLog(found, evaluate) }
+            : { shape: "state", changes: await applyRowFilters(stateChanges(found), evaluate) };
     }
 
     private async applyBatch(sink: ChangeSink, txs: BinlogTransaction[], applied: StreamCheckpoint, onProgress: () => void, probe: Connection): Promise<StreamCheckpoint> {
         if (txs.length === 0) return applied;
         const end = checkpointAfter(txs[txs.length - 1]);
-        const changes = await this.changes(txs, probe);
-        if (changes.length === 0) {
-            await sink.advance(this.host.taskId, end);
+        const prepared = await this.changes(sink, txs, probe);
+        if (prepared.changes.length === 0) {
+            await sink.checkpoints.write(this.host.taskId, end);
             return end;
         }
-        await this.throttle(changes);
+        await this.throttle(prepared);
         this.host.status.transactionsApplied += txs.length;
-        return this.applyChanges(sink, changes, end, onProgress);
+        return this.applyChanges(sink, prepared, end, onProgress);
     }
 
-    private async applyChanges(sink: ChangeSink, changes: RowChange[], end: StreamCheckpoint, onProgress: () => void): Promise<StreamCheckpoint> {
+    private async applyChanges(sink: ChangeSink, prepared: PreparedChanges, end: StreamCheckpoint, onProgress: () => void): Promise<StreamCheckpoint> {
         const h = this.host;
-        const batch = { changes: netEffect(changes), checkpoint: end, isolateRows: false, onRejected: (m: TableMapping, row: SourceRow, reason: string) => h.rejected(m, row, reason) };
-        try {
-            await sink.apply(h.taskId, batch);
-        } catch (err) {
-            if (!(err instanceof DataRejectedError)) throw err;
-            try {
-                // Intermediate states may matter (a unique value passed between rows): source order.
-                await sink.apply(h.taskId, { ...batch, changes });
-            } catch (err2) {
-                if (!(err2 instanceof DataRejectedError)) throw err2;
-                // Find the refused changes one by one; the dirty-data policy decides what happens to them.
-                h.log(`incremental: ${err2.message}; applying the batch change by change`);
-                await sink.apply(h.taskId, { ...batch, changes, isolateRows: true });
-            }
+        const batch = { checkpoint: end, onRejected: (m: TableMapping, row: SourceRow, reason: string) => h.rejected(m, row, reason) };
+        if (sink.shape === "state" && prepared.shape === "state") {
+            // Intermediate states may matter (a unique value passed between rows): refused net effects go again in source order.
+            await this.withFallback((changes, isolateRows) => sink.apply(h.taskId, { ...batch, changes, isolateRows }), netEffect(prepared.changes), prepared.changes);
+        } else if (sink.shape === "log" && prepared.shape === "log") {
+            await this.withFallback((changes, isolateRows) => sink.apply(h.taskId, { ...batch, changes, isolateRows }), prepared.changes, prepared.changes);
+        } else {
+            throw new Error(`internal: ${prepared.shape} changes prepared for a ${sink.shape} sink`);
         }
-        h.status.changesApplied += changes.length;
+        h.status.changesApplied += prepared.changes.length;
         h.status.position = end.position;
         h.status.lastSourceTime = end.sourceTime;
         this.rate.push({ t: Date.now(), n: h.status.changesApplied });
@@ -405,12 +409,35 @@ export class IncrementalStream {
         return end;
     }
 
-    private async throttle(changes: RowChange[]): Promise<void> {
+    /** Applies `first`; when the destination refuses data, `ordered`, then change by change (the dirty-data policy decides). */
+    private async withFallback<C>(apply: (changes: C[], isolateRows: boolean) => Promise<void>, first: C[], ordered: C[]): Promise<void> {
+        try {
+            await apply(first, false);
+            return;
+        } catch (err) {
+            if (!(err instanceof DataRejectedError)) throw err;
+            if (first === ordered) {
+                this.host.log(`incremental: ${err.message}; applying the batch change by change`);
+                await apply(ordered, true);
+                return;
+            }
+        }
+        try {
+            await apply(ordered, false);
+        } catch (err2) {
+            if (!(err2 instanceof DataRejectedError)) throw err2;
+            this.host.log(`incremental: ${err2.message}; applying the batch change by change`);
+            await apply(ordered, true);
+        }
+    }
+
+    private async throttle(prepared: PreparedChanges): Promise<void> {
         const stopped = () => this.host.stopped();
-        await this.rowLimiter.take(changes.length, stopped);
+        await this.rowLimiter.take(prepared.changes.length, stopped);
         if (this.host.task().throttle.incremental?.mbps !== undefined) {
             let bytes = 0;
-            for (const c of changes) for (const v of c.row) bytes += v === null ? 1 : v.length;
+            const rows = prepared.shape === "state" ? prepared.changes.map((c) => c.row) : prepared.changes.map(changedRow);
+            for (const row of rows) for (const v of row) bytes += v === null ? 1 : v.length;
             await this.byteLimiter.take(bytes, stopped);
         }
     }
@@ -462,7 +489,7 @@ export class IncrementalStream {
 
     /** The destination schema (PostgreSQL) or database (MySQL) a source database is written to. */
     private targetSchema(db: string): string {
-        return targetSchemaOf(this.host.task(), db, this.host.destination.family);
+        return targetSchemaOf(this.host.task(), db, this.host.destination.defaultNameCase);
     }
 
     /**
@@ -504,14 +531,14 @@ export class IncrementalStream {
             if (done) this.host.log(`incremental: applied ${op} at ${at}: ${s.sql.slice(0, 200)}`);
         }
         const checkpoint = { ...end, tables: this.mapper.all() };
-        const changes = tx.rows.length ? await this.changes([tx], probe) : [];
-        if (changes.length === 0) {
-            await sink.advance(this.host.taskId, checkpoint);
+        const prepared = tx.rows.length ? await this.changes(sink, [tx], probe) : null;
+        if (!prepared || prepared.changes.length === 0) {
+            await sink.checkpoints.write(this.host.taskId, checkpoint);
             return checkpoint;
         }
-        await this.throttle(changes);
+        await this.throttle(prepared);
         this.host.status.transactionsApplied += 1;
-        return this.applyChanges(sink, changes, checkpoint, onProgress);
+        return this.applyChanges(sink, prepared, checkpoint, onProgress);
     }
 
     private skipped(line: string, note?: string): void {
@@ -681,16 +708,20 @@ export class IncrementalStream {
             this.skipped(`skipped ${op} of ${named(object)} at ${at}: events are not migrated (migrateEvents: false): ${text}`);
             return false;
         }
-        const drop = dropKeyword[op as ObjectOperation];
-        if (drop) {
+        const kind = droppedKind[op as ObjectOperation];
+        const dropAt = (o: NamedTable, k: SchemaObjectKind) => {
+            if (!h.destination.ddl.dropObject) throw new Error(`internal: a destination that migrates objects renders no DROP ${k}`);
+            return h.destination.ddl.dropObject(k, this.targetSchema(o.database), o.name);
+        };
+        if (kind) {
             const gone = c.objects.filter((o) => this.wholeDatabase(o.database));
-            // Replayed after a crash, a DROP … IF EXISTS changes nothing: the checkpoint moves after the statement.
-            await sink.applyDdl(h.taskId, gone.map((o) => `DROP ${drop} IF EXISTS ${this.qualifiedAtDestination(o)}`), this.held(applied));
+            // Replayed after a crash, the drop changes nothing (IF EXISTS): the checkpoint moves after the statement.
+            await sink.applyDdl(h.taskId, gone.map((o) => dropAt(o, kind)), this.held(applied));
             return true;
         }
         if (op === "alter-event" && c.objects.length === 2) {
             const [from, to] = c.objects;
-            await sink.applyDdl(h.taskId, [`DROP EVENT IF EXISTS ${this.qualifiedAtDestination(from)}`], this.held(applied));
+            await sink.applyDdl(h.taskId, [dropAt(from, "event")], this.held(applied));
             if (!this.wholeDatabase(to.database)) {
                 this.skipped(`skipped ${op} of ${named(from)} to ${named(to)} at ${at}: ${to.database} is not a database the task migrates whole: ${text}`,
                     `event ${named(from)} was renamed on the source to ${named(to)}, outside the databases the task migrates whole: it was dropped at the destination, not created under its new name`);
@@ -703,11 +734,6 @@ export class IncrementalStream {
             for (const n of notes) h.note(n);
         }
         return true;
-    }
-
-    /** `target`.`name` of a source database's object at a MySQL destination. */
-    private qualifiedAtDestination(o: NamedTable): string {
-        return qualified(this.targetSchema(o.database), o.name);
     }
 
     /** Runs a translation with the checkpoint, then follows the table under its new mapping. */

@@ -1,5 +1,5 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
-import { applyCase, chooseKey, type DestinationFamily } from "../mapping";
+import { applyCase, chooseKey, type DefaultNameCase } from "../mapping";
 import type { SourceColumn, SourceTable, TableMapping } from "../model";
 import { UntranslatableDdlError } from "./alter";
 import type { NamedTable } from "./statement";
@@ -35,8 +35,8 @@ export function selectsExplicitColumns(mapping: TableMapping, task: Pick<TaskSpe
 }
 
 /** Whether the mapping renames the column (objects[].tables[].columns[].renameTo), rather than following the name-case policy. */
-export function isUserRenamed(sourceName: string, target: string, task: Pick<TaskSpec, "nameCase">, family: DestinationFamily): boolean {
-    return target !== applyCase(sourceName, task.nameCase, family);
+export function isUserRenamed(sourceName: string, target: string, task: Pick<TaskSpec, "nameCase">, defaultCase: DefaultNameCase): boolean {
+    return target !== applyCase(sourceName, task.nameCase, defaultCase);
 }
 
 /**
@@ -49,7 +49,7 @@ export function defaultTableTarget(
     mapping: TableMapping,
     to: NamedTable,
     task: Pick<TaskSpec, "objects" | "nameCase">,
-    family: DestinationFamily,
+    defaultCase: DefaultNameCase,
 ): { schema: string; table: string } | null {
     let schema: string;
     // A database selected table by table takes in only the tables it lists: a new name it does
@@ -61,9 +61,9 @@ export function defaultTableTarget(
     } else {
         const db = task.objects.find((o) => o.database === to.database);
         if (!db) return null;
-        schema = applyCase(db.renameTo ?? db.database, task.nameCase, family);
+        schema = applyCase(db.renameTo ?? db.database, task.nameCase, defaultCase);
     }
-    return { schema, table: applyCase(to.name, task.nameCase, family) };
+    return { schema, table: applyCase(to.name, task.nameCase, defaultCase) };
 }
 
 /** The mapping over a changed source table: mapped columns in the table's order, the key chosen again. */
@@ -74,7 +74,7 @@ export function remapTable(mapping: TableMapping, table: SourceTable, targets: C
     return { ...mapping, source: table, columns, key: chooseKey(table, new Set(columns.map((c) => c.source.name))) };
 }
 
-/** A column of the table by name, as MySQL-family sources compare column names: case-insensitively. */
+/** A column of the table by name, as MySQL-defaultCase sources compare column names: case-insensitively. */
 export function findColumn(table: SourceTable, name: string): SourceColumn | undefined {
     return table.columns.find((c) => columnKey(c.name) === columnKey(name));
 }
@@ -87,11 +87,11 @@ export function renameTarget(
     mapping: TableMapping,
     to: NamedTable,
     task: Pick<TaskSpec, "objects" | "nameCase">,
-    family: DestinationFamily,
+    defaultCase: DefaultNameCase,
     resolveTable: TableResolver | undefined,
     statement: string,
 ): { schema: string; table: string } {
-    const target = resolveTable ? resolveTable(to.database, to.name) : defaultTableTarget(mapping, to, task, family);
+    const target = resolveTable ? resolveTable(to.database, to.name) : defaultTableTarget(mapping, to, task, defaultCase);
     if (target === null) {
         throw new UntranslatableDdlError(statement, `the table is renamed to ${to.database}.${to.name}, which the task does not migrate`,
             "To recover: select the new name in the task's objects (or rename or drop the destination table yourself), then leave \"rename-table\" out of the ddl selection and run pulumi up");

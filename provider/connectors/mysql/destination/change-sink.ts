@@ -1,12 +1,13 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { escape } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../../sdk/schema/connection";
-import { CHECKPOINT_TABLE, type ChangeBatch, type ChangeSink, METADATA_SCHEMA, type StreamCheckpoint } from "../../../engine/change-sink";
+import { CHECKPOINT_TABLE, type ChangeBatch, METADATA_SCHEMA, type StateChangeSink, type StreamCheckpoint } from "../../../engine/change-sink";
 import { applyBatchChanges } from "../../sql/change-isolation";
-import { keyIndexesOf, keyString, type RowChange } from "../../../engine/incremental/changes";
+import { keyIndexesOf, keyString, type StateChange } from "../../../engine/incremental/change-model";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../../engine/model";
 import { DataRejectedError, RowNotFoundError } from "../../../engine/sink";
-import { decodeStreamSchema, encodeStreamSchema } from "../../../engine/incremental/stream-schema-format";
+import type { CheckpointStore } from "../../../engine/checkpoint-store";
+import { CHECKPOINT_COLUMNS, checkpointFromRow, type CheckpointRow, checkpointValues } from "../../sql/checkpoint-row";
 import { connectMysql } from "../connect";
 import { insertLenient, isDataError, markEngineSession, STRICT_MODE } from "./write-modes";
 import { qualified, quoteIdent } from "../identifiers";
@@ -105,7 +106,7 @@ interface TablePlan {
  * run of same-kind changes to a table, inside one transaction that also moves the task's
  * checkpoint row.
  */
-export class MysqlChangeSink implements ChangeSink {
+export class MysqlChangeSink implements StateChangeSink {
     private readonly plans = new Map<TableMapping, TablePlan>();
 
     private constructor(private readonly conn: Connection) {}
@@ -123,30 +124,25 @@ export class MysqlChangeSink implements ChangeSink {
         return new MysqlChangeSink(conn);
     }
 
-    async readCheckpoint(taskId: string): Promise<StreamCheckpoint | null> {
-        const [rows] = await this.conn.query<RowDataPacket[]>(
-            `SELECT binlog_file, binlog_position, gtid, source_time, stream_schema, resume_file, resume_position FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
-        if (rows.length === 0) return null;
-        const r = rows[0];
-        return {
-            position: { file: String(r.binlog_file), position: Number(r.binlog_position), ...(r.gtid ? { gtid: String(r.gtid) } : {}) }, sourceTime: Number(r.source_time ?? 0),
-            ...(r.resume_file ? { resumeFrom: { file: String(r.resume_file), position: Number(r.resume_position) } } : {}),
-            ...(r.stream_schema ? { tables: decodeStreamSchema(taskId, String(r.stream_schema)) } : {}),
-        };
-    }
+    readonly shape = "state";
+    readonly atomicCheckpoint = true;
+    /** The checkpoint row; written alone it is its own transaction (autocommit), else within the batch's. */
+    readonly checkpoints: CheckpointStore = {
+        read: async (taskId) => {
+            const [rows] = await this.conn.query<RowDataPacket[]>(
+                `SELECT binlog_file, binlog_position, gtid, source_time, stream_schema, resume_file, resume_position FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
+            return rows.length === 0 ? null : checkpointFromRow(taskId, rows[0] as CheckpointRow);
+        },
+        write: (taskId, c) => this.writeCheckpoint(taskId, c),
+    };
 
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
         await this.conn.query(
-            `INSERT INTO ${checkpointTable} (task_id, binlog_file, binlog_position, gtid, source_time, applied_at, stream_schema, resume_file, resume_position) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6), ?, ?, ?)
+            `INSERT INTO ${checkpointTable} (${CHECKPOINT_COLUMNS.join(", ")}, applied_at) VALUES (${CHECKPOINT_COLUMNS.map(() => "?").join(", ")}, CURRENT_TIMESTAMP(6))
              ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position), gtid = VALUES(gtid), source_time = VALUES(source_time), applied_at = VALUES(applied_at),
              stream_schema = COALESCE(VALUES(stream_schema), stream_schema), resume_file = VALUES(resume_file), resume_position = VALUES(resume_position)`,
-            [taskId, c.position.file, c.position.position, c.position.gtid ?? null, Math.round(c.sourceTime), c.tables ? encodeStreamSchema(c.tables) : null,
-                c.resumeFrom?.file ?? null, c.resumeFrom?.position ?? null],
+            checkpointValues(taskId, c),
         );
-    }
-
-    async advance(taskId: string, checkpoint: StreamCheckpoint): Promise<void> {
-        await this.writeCheckpoint(taskId, checkpoint);
     }
 
     /** TRUNCATE commits implicitly in MySQL; DELETE keeps the table and the checkpoint in one transaction. */
@@ -256,7 +252,7 @@ export class MysqlChangeSink implements ChangeSink {
         if (sql) await this.conn.query(sql + tail);
     }
 
-    private async applyRun(run: RowChange[]): Promise<void> {
+    private async applyRun(run: StateChange[]): Promise<void> {
         const p = this.plan(run[0].mapping);
         const kind = run[0].kind;
         if (kind === "insert") {

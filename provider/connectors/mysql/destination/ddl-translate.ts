@@ -34,7 +34,7 @@ export interface MysqlDdlTranslation {
     notes: string[];
 }
 
-const family = "mysql";
+const defaultCase = "as-source";
 
 /** Whether an index exists on the destination: all its columns are migrated (as secondaryIndexSqls creates them). */
 function indexOnDestination(index: Pick<SourceIndex, "columns">, targets: ColumnTargets): boolean {
@@ -104,7 +104,7 @@ export function renameTableForMysql(
     options: Pick<MysqlTranslateOptions, "resolveTable"> = {},
     statement = `RENAME TABLE ${mapping.source.database}.${mapping.source.name} TO ${to.database}.${to.name}`,
 ): MysqlDdlTranslation {
-    const target = renameTarget(mapping, to, task, family, options.resolveTable, statement);
+    const target = renameTarget(mapping, to, task, defaultCase, options.resolveTable, statement);
     const next = { ...mapping, source: { ...mapping.source, database: to.database, name: to.name }, targetSchema: target.schema, targetTable: target.table };
     const same = target.schema === mapping.targetSchema && target.table === mapping.targetTable;
     return {
@@ -167,7 +167,7 @@ export function alterForMysql(mapping: TableMapping, alteration: TableAlteration
                     notes.push(`column ${a.column.name} added on the source is not migrated: the task lists the table's columns`);
                     break;
                 }
-                const target = applyCase(a.column.name, task.nameCase, family);
+                const target = applyCase(a.column.name, task.nameCase, defaultCase);
                 targets.set(columnKey(a.column.name), target);
                 const def = renameInRanges(a.definition, a.expressions, applied.table, targets, missing(`column ${a.column.name}`));
                 const pos = a.position === null ? "" : positionClause(applied.table, a.column.name, targets);
@@ -191,7 +191,7 @@ export function alterForMysql(mapping: TableMapping, alteration: TableAlteration
                     notes.push(`column ${old.name} is not migrated: the change is not applied`);
                     break;
                 }
-                const newTarget = isUserRenamed(old.name, oldTarget, task, family) ? oldTarget : applyCase(a.column.name, task.nameCase, family);
+                const newTarget = isUserRenamed(old.name, oldTarget, task, defaultCase) ? oldTarget : applyCase(a.column.name, task.nameCase, defaultCase);
                 targets.delete(columnKey(old.name));
                 targets.set(columnKey(a.column.name), newTarget);
                 const def = renameInRanges(a.definition, a.expressions, applied.table, targets, missing(`column ${a.column.name}`));
@@ -210,7 +210,7 @@ export function alterForMysql(mapping: TableMapping, alteration: TableAlteration
                     notes.push(`column ${a.from} is not migrated: nothing to rename`);
                     break;
                 }
-                const newTarget = isUserRenamed(a.from, oldTarget, task, family) ? oldTarget : applyCase(a.to, task.nameCase, family);
+                const newTarget = isUserRenamed(a.from, oldTarget, task, defaultCase) ? oldTarget : applyCase(a.to, task.nameCase, defaultCase);
                 if (newTarget !== oldTarget) clauses.push(`RENAME COLUMN ${quoteIdent(oldTarget)} TO ${quoteIdent(newTarget)}`);
                 targets.delete(columnKey(a.from));
                 targets.set(columnKey(a.to), newTarget);
@@ -328,7 +328,7 @@ export function alterForMysql(mapping: TableMapping, alteration: TableAlteration
                 break;
             }
             case "rename-table": {
-                const target = renameTarget(before, a.to, task, family, options.resolveTable, parsed.sql);
+                const target = renameTarget(before, a.to, task, defaultCase, options.resolveTable, parsed.sql);
                 if (target.schema !== current.targetSchema || target.table !== current.targetTable) {
                     clauses.push(`RENAME TO ${qualified(target.schema, target.table)}`);
                 }

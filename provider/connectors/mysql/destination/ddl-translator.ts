@@ -9,4 +9,5 @@ export const mysqlDdlTranslator: DdlTranslator = {
     alterTable: (m, alteration, task, tables) => alterForMysql(m, alteration, task, { resolveReference: referenceResolver(tables) }),
     renameTable: (m, to, task, statement) => renameTableForMysql(m, to, task, {}, statement),
     dropTable: (m) => [`DROP TABLE IF EXISTS ${qualified(m.targetSchema, m.targetTable)}`],
+    dropObject: (kind, schema, name) => `DROP ${kind.toUpperCase()} IF EXISTS ${qualified(schema, name)}`,
 };

@@ -25,7 +25,7 @@ const fourByteCharsets = new Set(["utf8mb4"]);
  * tables with full fidelity; secondary indexes and foreign keys after the load.
  */
 export class MysqlDestination implements Destination {
-    readonly family = "mysql" as const;
+    readonly defaultNameCase = "as-source";
     readonly keepsZeroDates = true;
 
     readonly ddl = mysqlDdlTranslator;
