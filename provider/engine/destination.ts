@@ -2,8 +2,7 @@ import type { ConnectionFacts } from "../connectors/facts";
 import type { TaskSpec } from "../../sdk/schema/task";
 import type { ConnectionSpec, Engine } from "../../sdk/schema/connection";
 import type { DefaultNameCase } from "./mapping";
-import type { SourceRoutine, SourceTrigger, SourceView, TableMapping } from "./model";
-import type { SourceEvent } from "../connectors/mysql/source/introspect-objects";
+import type { SourceEvent, SourceRoutine, SourceTrigger, SourceView, TableMapping } from "./model";
 
 /** Views, routines, triggers and events of one whole-database selection. */
 export interface DatabaseObjects {

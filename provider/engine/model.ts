@@ -120,6 +120,16 @@ export interface SourceTrigger {
     sqlMode?: string;
 }
 
+export interface SourceEvent {
+    database: string;
+    name: string;
+    /** SHOW CREATE EVENT text. */
+    createSql: string;
+    sqlMode: string;
+    /** Time zone the schedule is interpreted in (SYSTEM or an offset/name). */
+    timeZone: string;
+}
+
 /** Where a source column lands. */
 export interface ColumnMapping {
     source: SourceColumn;

@@ -1,5 +1,5 @@
 import type { Connection, RowDataPacket } from "mysql2/promise";
-import type { SourceRoutine, SourceTrigger, SourceView } from "../../../engine/model";
+import type { SourceEvent, SourceRoutine, SourceTrigger, SourceView } from "../../../engine/model";
 import { text } from "./catalog-values";
 import { qualified } from "../identifiers";
 import { IntrospectionError } from "../schema-errors";
@@ -13,15 +13,6 @@ import { IntrospectionError } from "../schema-errors";
 type Row = RowDataPacket;
 
 /** An event (MySQL's scheduled statement), with the session settings it was created under. */
-export interface SourceEvent {
-    database: string;
-    name: string;
-    /** SHOW CREATE EVENT text. */
-    createSql: string;
-    sqlMode: string;
-    /** Time zone the schedule is interpreted in (SYSTEM or an offset/name). */
-    timeZone: string;
-}
 
 async function showCreate(conn: Connection, what: string, database: string, name: string, column: string): Promise<Row> {
     const [rows] = await conn.query<Row[]>(`SHOW CREATE ${what} ${qualified(database, name)}`);

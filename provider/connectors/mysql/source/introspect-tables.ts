@@ -7,7 +7,7 @@ import { parseCreateTableExpressions } from "./show-create-table";
 import { IntrospectionError } from "../schema-errors";
 import { atLeast, detectDialect, type ServerDialect } from "../server-dialect";
 
-export { databaseCharset, introspectEvents, introspectRoutines, introspectTriggers, introspectViews, type SourceEvent } from "./introspect-objects";
+export { databaseCharset, introspectEvents, introspectRoutines, introspectTriggers, introspectViews } from "./introspect-objects";
 
 /**
  * Table introspection from information_schema. Each kind of fact (tables, columns,
