@@ -276,18 +276,23 @@ function maxBytes(kind: SourceKind, col: SourceColumn): number | undefined {
         case "integer": case "unsigned-bigint": case "year": case "float": case "bit": return 40;
         case "decimal": return 68;
         case "date": case "datetime": case "timestamp": case "time": return 32;
-        case "binary": return fixedTypeBytes[col.dataType] ?? col.maxLength ?? undefined;
+        case "binary": return blobBytes[col.dataType] ?? col.maxLength ?? undefined;
         case "text": {
             if (col.dataType === "uuid" || col.dataType === "inet4" || col.dataType === "inet6") return 39;
-            const chars = fixedTypeBytes[col.dataType] ?? col.maxLength;
-            // Up to 4 UTF-8 bytes per character (the reader's connection is utf8mb4).
-            return chars === null || chars === undefined ? undefined : chars * 4;
+            // TEXT types are limited in bytes, whatever the charset.
+            if (blobBytes[col.dataType] !== undefined) return blobBytes[col.dataType];
+            // CHAR/VARCHAR/ENUM/SET in characters: up to 4 UTF-8 bytes each (utf8mb4).
+            return col.maxLength === null ? undefined : col.maxLength * 4;
         }
         case "json": case "spatial": return undefined;
     }
 }
 
-const fixedTypeBytes: Record<string, number> = { tinytext: 255, tinyblob: 255 };
+/** The byte limits of the TEXT and BLOB types. */
+const blobBytes: Record<string, number> = {
+    tinytext: 255, text: 65_535, mediumtext: 16_777_215, longtext: 4_294_967_295,
+    tinyblob: 255, blob: 65_535, mediumblob: 16_777_215, longblob: 4_294_967_295,
+};
 
 /** BIT(n) width; information_schema reports it as NUMERIC_PRECISION. */
 export function bitWidth(col: SourceColumn): number {

@@ -70,7 +70,8 @@ function nonNullConverter(m: TablestoreColumnMapping): NonNull {
                 case "STRING": return (v) => integerOf(text(v), refuse).toString();
                 case "DOUBLE": return (v) => {
                     const n = integerOf(text(v), refuse);
-                    if (n > MAX_SAFE || n < -MAX_SAFE) refuse(v, "is beyond ±2^53 and has no exact double");
+                    // Every integer up to 2^53 is a double; 2^53 + 1 is the first that is not.
+                    if (n > TWO_53 || n < -TWO_53) refuse(v, "is beyond ±2^53 and has no exact double");
                     return Number(n);
                 };
                 case "BOOLEAN": return (v) => {
@@ -181,6 +182,7 @@ function sizeCheck(m: TablestoreColumnMapping): <T extends string | Buffer>(out:
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_53 = 2n ** 53n;
 
 type Refuse = (v: string | Buffer, reason: string) => never;
 
