@@ -134,8 +134,10 @@ export class TablestoreClient {
             // client's setting becomes every client's; and it would retry reads up to 20
             // times on its own, behind the sink's retry windows. Zero everywhere: one attempt.
             maxRetries: 0,
-            // Without a timeout the SDK waits forever (its default is 0, none).
-            httpOptions: { timeout: this.timeoutMs, agent: this.agent },
+            // Without a timeout the SDK waits forever (its default is 0, none). It also sets
+            // http.globalAgent.maxSockets on every request, to 300 unless given a value:
+            // Infinity is Node's own default, so the global agent stays as Node made it.
+            httpOptions: { timeout: this.timeoutMs, agent: this.agent, maxSockets: Infinity },
         });
     }
 
@@ -162,7 +164,8 @@ export class TablestoreClient {
             primaryKey: meta.primaryKey.map((pk) => ({
                 name: pk.name,
                 type: pkTypes[pk.type] ?? this.unexpected(ctx, `primary-key type ${pk.type}`),
-                autoIncrement: pk.option === 1,
+                // An absent proto2 enum reads as its first value, AUTO_INCREMENT: only a present one counts.
+                autoIncrement: Object.prototype.hasOwnProperty.call(pk, "option") && pk.option === 1,
             })),
             definedColumns: (meta.definedColumn ?? []).map((c) => ({
                 name: c.name,
@@ -403,7 +406,8 @@ export class TablestoreClient {
 
     private networkFailure(err: SdkError | NodeJS.ErrnoException, ctx: TablestoreErrorContext): TablestoreConnectionError | undefined {
         const message = err.message ?? "";
-        if (err.code === "TimeoutError") {
+        // The SDK raises "TimeoutError", then relabels it "NetworkingError" like any other.
+        if (err.code === "TimeoutError" || /^Connection timed out after/.test(message)) {
             return new TablestoreConnectionError("ETIMEDOUT", this.endpoint, `no answer within ${this.timeoutMs} ms`, ctx);
         }
         const e = err as SdkError;
