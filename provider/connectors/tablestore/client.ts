@@ -116,10 +116,11 @@ export class TablestoreClient {
     private readonly goodNames = new Set<string>();
 
     constructor(private readonly conn: TablestoreConnection, opts: TablestoreClientOptions = {}) {
-        this.url = new URL(conn.endpoint);
-        if (this.url.protocol !== "http:" && this.url.protocol !== "https:") {
-            throw new TablestoreClientError(`the endpoint must be an http:// or https:// URL, got ${this.url.protocol}`, { operation: "Connect" });
+        const url = URL.canParse(conn.endpoint) ? new URL(conn.endpoint) : undefined;
+        if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+            throw new TablestoreClientError(`the endpoint must be an http:// or https:// URL, got "${conn.endpoint}"`, { operation: "Connect" });
         }
+        this.url = url;
         this.endpoint = this.url.origin;
         this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS };
@@ -326,11 +327,18 @@ export class TablestoreClient {
         const request = bulkProto.request.fromObject({
             tableName: table,
             rows: rows.map((row) => {
-                const c = this.sdkChange({ operation: "BulkImport", table, primaryKey: row.primaryKey }, row);
+                const rowCtx = { operation: "BulkImport", table, primaryKey: row.primaryKey };
+                const c = this.sdkChange(rowCtx, row);
                 const b = sdk.PlainBufferBuilder;
-                const rowChange = row.kind === "put" ? b.serializeForPutRow(c.primaryKey, c.put)
-                    : row.kind === "update" ? b.serializeForUpdateRow(c.primaryKey, c.update)
-                        : b.serializeForDeleteRow(c.primaryKey);
+                let rowChange: Buffer;
+                try {
+                    // The PlainBuffer PutRow/UpdateRow/DeleteRow carry, header included (research §3).
+                    rowChange = row.kind === "put" ? b.serializeForPutRow(c.primaryKey, c.put)
+                        : row.kind === "update" ? b.serializeForUpdateRow(c.primaryKey, c.update)
+                            : b.serializeForDeleteRow(c.primaryKey);
+                } catch (err) {
+                    throw new TablestoreClientError(this.clean((err as Error).message), rowCtx);
+                }
                 return { type: row.kind === "put" ? 1 : row.kind === "update" ? 2 : 3, rowChange };
             }),
         });
@@ -452,8 +460,8 @@ export class TablestoreClient {
                 });
             });
             req.setTimeout(this.timeoutMs, () => {
-                req.destroy();
                 reject(new TablestoreConnectionError("ETIMEDOUT", this.endpoint, `no answer within ${this.timeoutMs} ms`, ctx));
+                req.destroy();
             });
             req.on("error", (err) => reject(this.networkFailure(err, ctx) ?? new TablestoreClientError(this.clean(err.message), ctx)));
             req.end(body);

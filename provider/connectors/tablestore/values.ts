@@ -66,7 +66,7 @@ function nonNullConverter(m: TablestoreColumnMapping): NonNull {
         case "integer": case "unsigned-bigint": {
             const unsigned = m.kind === "unsigned-bigint";
             switch (m.type) {
-                case "INTEGER": return (v) => int64Of(integerOf(text(v), refuse), v, refuse);
+                case "INTEGER": return (v) => int64FromText(text(v), refuse);
                 case "STRING": return (v) => integerOf(text(v), refuse).toString();
                 case "DOUBLE": return (v) => {
                     const n = integerOf(text(v), refuse);
@@ -86,7 +86,7 @@ function nonNullConverter(m: TablestoreColumnMapping): NonNull {
             switch (m.type) {
                 case "STRING": return (v) => decimalText(text(v), refuse);
                 case "DOUBLE": return (v) => Number(decimalText(text(v), refuse));
-                case "INTEGER": return (v) => int64Of(integerOf(text(v), refuse), v, refuse);
+                case "INTEGER": return (v) => int64FromText(text(v), refuse);
                 default: return unsupported(m, "decimal");
             }
         case "float":
@@ -193,6 +193,13 @@ type Refuse = (v: string | Buffer, reason: string) => never;
 function integerOf(s: string, refuse: Refuse): bigint {
     if (!/^-?\d+$/.test(s)) refuse(s, "is not an integer");
     return BigInt(s);
+}
+
+/** Up to 15 digits: below 2^53, exact as a JS number, no bigint needed (most values). */
+const SHORT_INTEGER = /^-?\d{1,15}$/;
+
+function int64FromText(s: string, refuse: Refuse): TsValue {
+    return SHORT_INTEGER.test(s) ? int64FromSafeInteger(Number(s)) : int64Of(integerOf(s, refuse), s, refuse);
 }
 
 function int64Of(n: bigint, v: string | Buffer, refuse: Refuse): TsValue {
