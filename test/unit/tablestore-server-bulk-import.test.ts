@@ -123,8 +123,6 @@ describe("data file", () => {
             tableName: "kept", condition: IGNORE(), primaryKey: [{ id: L("9223372036854775807") }, { bin: Buffer.from([0xff, 0]) }],
             attributeColumns: [{ i: L("-9223372036854775808") }, { d: 1 }, { negzero: -0 }, { t: true }, { s: "é😀" }, { b: Buffer.alloc(0) }],
         });
-        // Written before the write was acknowledged: the file has the row while the server still runs.
-        expect(JSON.parse(readFileSync(dataFile, "utf8")).tables[0].rows).toHaveLength(1);
         const before = first.rows("kept");
         await first.close();
 
@@ -146,30 +144,62 @@ describe("data file", () => {
 });
 
 describe("CLI", () => {
-    it("prints the endpoint once listening, serves the SDK and stops on SIGTERM, keeping its data", async () => {
-        const out = tempDir();
+    let out: string;
+
+    beforeAll(() => {
+        out = tempDir();
         // Compile the fixture alone (the project build may be busy with other work in progress).
         const tsc = join(process.cwd(), "node_modules", "typescript", "bin", "tsc");
         execFileSync(process.execPath, [tsc, "--outDir", out, "--rootDir", process.cwd(), "--module", "commonjs", "--target", "ES2022", "--strict",
             "--esModuleInterop", "--skipLibCheck", "--types", "node", join("test", "harness", "tablestore-server", "main.ts")], { stdio: "pipe" });
-        const dataFile = join(out, "data.json");
+    }, 120_000);
+
+    async function startCli(dataFile: string) {
         const child = spawn(process.execPath, [join(out, "test", "harness", "tablestore-server", "main.js"),
             "--port", "0", "--instance", INSTANCE, "--access-key-id", AK.id, "--access-key-secret", AK.secret, "--data-file", dataFile], {
             env: { ...process.env, NODE_PATH: join(process.cwd(), "node_modules") },
             stdio: ["ignore", "pipe", "inherit"],
         });
-        const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
         const endpoint = await new Promise<string>((resolve, reject) => {
             createInterface({ input: child.stdout }).once("line", resolve);
             child.once("exit", (code) => reject(new Error(`exited with ${code}`)));
         });
+        return { child, exited, endpoint };
+    }
+
+    it("prints the endpoint once listening, serves the SDK and stops on SIGTERM, keeping its data", async () => {
+        const dataFile = join(out, "data.json");
+        const { child, exited, endpoint } = await startCli(dataFile);
         expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         const c = sdkClient(endpoint);
         await createTable(c, "cli", [["id", "STRING"]]);
         expect((await callOts<{ tableNames: string[] }>(c, "listTable")).data?.tableNames).toEqual(["cli"]);
         child.kill("SIGTERM");
-        expect(await exited).toBe(0);
-        expect(existsSync(dataFile)).toBe(true);
+        expect(await exited).toEqual({ code: 0, signal: null });
         expect(JSON.parse(readFileSync(dataFile, "utf8")).tables.map((t: { info: { name: string } }) => t.info.name)).toEqual(["cli"]);
+    }, 120_000);
+
+    it("keeps every acknowledged write when killed (SIGKILL)", async () => {
+        const dataFile = join(out, "killed.json");
+        const { child, exited, endpoint } = await startCli(dataFile);
+        const c = sdkClient(endpoint);
+        await createTable(c, "k", [["id", "INTEGER"]]);
+        const rows = Array.from({ length: 50 }, (_, i) => ({ type: "PUT", condition: IGNORE(), primaryKey: [{ id: L(String(i)) }], attributeColumns: [{ v: L(String(i * 2)) }] }));
+        expect((await callOts(c, "batchWriteRow", { tables: [{ tableName: "k", rows }] })).err).toBeUndefined();
+        expect((await callOts(c, "deleteRow", { tableName: "k", condition: IGNORE(), primaryKey: [{ id: L("7") }] })).err).toBeUndefined();
+        child.kill("SIGKILL");
+        expect((await exited).signal).toBe("SIGKILL");
+        expect(existsSync(`${dataFile}.journal`)).toBe(true);
+
+        const again = await startTablestoreServer({ instanceName: INSTANCE, accessKeys: [AK], dataFile });
+        try {
+            const kept = again.rows("k");
+            expect(kept).toHaveLength(49);
+            expect(kept.find((r) => r.primaryKey.id === 7n)).toBeUndefined();
+            expect(kept[10].attributes.v).toBe(22n);
+        } finally {
+            await again.close();
+        }
     }, 120_000);
 });

@@ -345,6 +345,69 @@ describe("rows", () => {
     });
 });
 
+describe("reads and table changes beyond the basics", () => {
+    beforeAll(async () => {
+        await createTable("t_more", [["id", "INTEGER"]]);
+        for (const i of [1, 2, 3]) {
+            await call("putRow", { tableName: "t_more", condition: IGNORE(), primaryKey: [{ id: L(String(i)) }], attributeColumns: [{ a: `a${i}` }, { b: i }] });
+        }
+    });
+
+    it("GetRow honours columnsToGet; a row with none of them reads as absent", async () => {
+        const one = await call<{ row: SdkRow }>("getRow", { tableName: "t_more", primaryKey: [{ id: L("1") }], columnsToGet: ["b"] });
+        expect(attrs(one.data?.row)).toEqual({ b: 1 });
+        const none = await call<{ row: SdkRow }>("getRow", { tableName: "t_more", primaryKey: [{ id: L("1") }], columnsToGet: ["zzz"] });
+        expect(none.data?.row).toEqual({});
+    });
+
+    it("BatchGetRow returns found and missing rows per table", async () => {
+        const r = await call<{ tables: { isOk: boolean; primaryKey: { name: string; value: unknown }[] | null; attributes: unknown[] | null }[][] }>("batchGetRow", {
+            tables: [{ tableName: "t_more", primaryKey: [[{ id: L("3") }], [{ id: L("99") }], [{ id: L("1") }]] }],
+        });
+        expect(r.err).toBeUndefined();
+        const rows = r.data?.tables[0] ?? [];
+        expect(rows.map((x) => [x.isOk, x.primaryKey ? str(x.primaryKey[0].value) : null])).toEqual([[true, "3"], [true, null], [true, "1"]]);
+    });
+
+    it("assigns AUTO_INCREMENT values and returns the key with ReturnType Primarykey", async () => {
+        const c = await call("createTable", {
+            tableMeta: { tableName: "t_auto", primaryKey: [{ name: "p", type: "STRING" }, { name: "id", type: "INTEGER", option: "AUTO_INCREMENT" }] },
+            reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+            tableOptions: { timeToLive: -1, maxVersions: 1 },
+        });
+        expect(c.err).toBeUndefined();
+        const keys: string[] = [];
+        for (let i = 0; i < 2; i++) {
+            const r = await call<{ row: SdkRow }>("putRow", {
+                tableName: "t_auto", condition: IGNORE(), primaryKey: [{ p: "x" }, { id: TableStore.PK_AUTO_INCR }], attributeColumns: [{ v: i }],
+                returnContent: { returnType: TableStore.ReturnType.Primarykey },
+            });
+            expect(r.err).toBeUndefined();
+            keys.push(str(r.data?.row.primaryKey?.[1].value));
+        }
+        expect(Number(keys[1])).toBeGreaterThan(Number(keys[0]));
+        const bad = await call("createTable", {
+            tableMeta: { tableName: "t_auto_bad", primaryKey: [{ name: "id", type: "INTEGER", option: "AUTO_INCREMENT" }] },
+            reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+            tableOptions: { timeToLive: -1, maxVersions: 1 },
+        });
+        expect(bad.ots?.message).toBe("First primary key can't be auto increment, table: t_auto_bad.");
+    });
+
+    it("UpdateTable changes the table options", async () => {
+        const r = await call<{ tableOptions: { maxVersions: number; timeToLive: number } }>("updateTable", { tableName: "t_more", tableOptions: { maxVersions: 3, timeToLive: 86400 } });
+        expect(r.err).toBeUndefined();
+        expect([r.data?.tableOptions.maxVersions, r.data?.tableOptions.timeToLive]).toEqual([3, 86400]);
+        expect(server.describe("t_more")?.maxVersions).toBe(3);
+        expect((await call("updateTable", { tableName: "t_more", tableOptions: { timeToLive: 0 } })).ots?.message).toBe("TimeToLive cannot be 0 or less than -1.");
+    });
+
+    it("answers an operation the fixture does not implement with its own code, never a validation error", async () => {
+        const r = await call("computeSplits", { tableName: "t_more", searchIndexSplitsOptions: { indexName: "i" } });
+        expect([r.status, r.ots?.code]).toEqual([501, "OTSNotSupportedByLocalServer"]);
+    });
+});
+
 describe("GetRange", () => {
     const ids = Array.from({ length: 120 }, (_, i) => BigInt(i - 60) * 1_000_000_000_000n);
 

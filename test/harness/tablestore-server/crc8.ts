@@ -32,8 +32,9 @@ export function crc8Int32LE(crc: number, value: number): number {
 }
 
 /** The 8 little-endian bytes of a signed 64-bit value (integers, timestamps). */
+const scratch = Buffer.alloc(8);
+
 export function crc8Int64LE(crc: number, value: bigint): number {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64LE(BigInt.asIntN(64, value));
-    return crc8Bytes(crc, b);
+    scratch.writeBigInt64LE(BigInt.asIntN(64, value));
+    return crc8Bytes(crc, scratch);
 }

@@ -24,6 +24,7 @@ export type { RequestLogEntry } from "./server";
 export type { TableInfo, KeyColumnSchema, DefinedColumn, Durability } from "./store";
 export * as plainbuffer from "./plainbuffer";
 export { bulkImportMessages, decodeErrorMessage, messages, OperationType } from "./protocol";
+export { callOts, sendBulkImport, TableStore, type OtsCallResult, type BulkImportRow, type BulkImportTarget } from "./sdk";
 
 export interface TablestoreServerOptions {
     /** Default 0: a free port. */
@@ -127,7 +128,7 @@ export async function startTablestoreServer(options: TablestoreServerOptions): P
             for (const r of t.all()) {
                 const view: RowView = { primaryKey: {}, attributes: {}, timestamps: {} };
                 t.info.primaryKey.forEach((k, i) => (view.primaryKey[k.name] = r.key[i].value));
-                const names = [...r.cells.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+                const names = [...r.cells.keys()].sort(); // ASCII names: string order is byte order
                 for (const n of names) {
                     const c = r.cells.get(n);
                     if (!c) continue;

@@ -3,6 +3,7 @@
  *
  *     node dist/test/harness/tablestore-server/main.js --port 0 --instance inst \
  *         --access-key-id ak --access-key-secret sk [--data-file data.json] [--host 127.0.0.1]
+ *         [--durability every-request|on-close]
  *
  * Prints the endpoint on stdout once listening (one line, `http://HOST:PORT`); stops on SIGTERM
  * or SIGINT, writing the data file first.
@@ -26,11 +27,11 @@ function parseArgs(argv: string[]): Map<string, string> {
     return args;
 }
 
-const USAGE = "usage: main.js --instance NAME --access-key-id ID --access-key-secret SECRET [--port N] [--host H] [--data-file F]";
+const USAGE = "usage: main.js --instance NAME --access-key-id ID --access-key-secret SECRET [--port N] [--host H] [--data-file F] [--durability every-request|on-close]";
 
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
-    const known = new Set(["port", "host", "instance", "access-key-id", "access-key-secret", "data-file"]);
+    const known = new Set(["port", "host", "instance", "access-key-id", "access-key-secret", "data-file", "durability"]);
     for (const k of args.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
     const need = (k: string) => {
         const v = args.get(k);
@@ -39,12 +40,15 @@ async function main(): Promise<void> {
     };
     const port = Number(args.get("port") ?? "0");
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${args.get("port")}`);
+    const durability = args.get("durability") ?? "every-request";
+    if (durability !== "every-request" && durability !== "on-close") throw new Error(`--durability: every-request or on-close, not ${durability}`);
     const server = await startTablestoreServer({
         port,
         host: args.get("host"),
         instanceName: need("instance"),
         accessKeys: [{ id: need("access-key-id"), secret: need("access-key-secret") }],
         dataFile: args.get("data-file"),
+        durability,
     });
     process.stdout.write(`${server.endpoint}\n`);
     const stop = () => {

@@ -17,7 +17,7 @@ import {
     type ConsumedCapacity, type Condition, type DescribeTableResponse, type MessageCodec, type ReadOptions, type ReturnContent,
     type RowInBatchWriteRowResponse, type RowInBulkImportResponse, type TableMetaMessage, type TableOptionsMessage,
 } from "./protocol";
-import { Bound, isConcreteKey, keyId, Table, type BoundValue, type KeyColumnSchema, type StoredCell, type StoredRow, type Store, type TableInfo } from "./store";
+import { Bound, isConcreteKey, keyId, type Table, type BoundValue, type KeyColumnSchema, type StoredCell, type StoredRow, type Store, type TableInfo } from "./store";
 
 export interface RequestNote {
     /** Rows a batch operation carried (for the request log). */
@@ -33,11 +33,7 @@ export interface OperationContext {
     note: RequestNote;
 }
 
-export interface OperationDef {
-    /** Whether a success changes data (and so is persisted before the response). */
-    mutates: boolean;
-    handle(body: Buffer, ctx: OperationContext): Uint8Array;
-}
+export type OperationHandler = (body: Buffer, ctx: OperationContext) => Uint8Array;
 
 function decode<T>(codec: MessageCodec<T>, body: Buffer): T {
     try {
@@ -165,7 +161,7 @@ function createTable(body: Buffer, ctx: OperationContext): Uint8Array {
         createdAt: Math.floor(ctx.now() / 1000),
     };
     if (has(options, "allowUpdate")) info.allowUpdate = options.allowUpdate;
-    ctx.store.tables.set(info.name, new Table(info));
+    ctx.store.createTable(info);
     return encode(messages.CreateTableResponse, {});
 }
 
@@ -196,7 +192,7 @@ function listTable(body: Buffer, ctx: OperationContext): Uint8Array {
 function deleteTable(body: Buffer, ctx: OperationContext): Uint8Array {
     const req = decode(messages.DeleteTableRequest, body);
     requireTable(ctx, req.tableName);
-    ctx.store.tables.delete(req.tableName);
+    ctx.store.dropTable(req.tableName);
     return encode(messages.DeleteTableResponse, {});
 }
 
@@ -536,8 +532,9 @@ function readSpec(table: Table, opts: ReadOptions, limits: Limits): ReadSpec {
     return spec;
 }
 
+/** Names are ASCII (checked on write), where string order is byte order. */
 function compareNames(a: string, b: string): number {
-    return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sortedCells(row: StoredRow): AttributeCell[] {
@@ -776,20 +773,20 @@ function bulkImport(body: Buffer, ctx: OperationContext): Uint8Array {
 
 // ---------------------------------------------------------------------------------------------
 
-export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
-    CreateTable: { mutates: true, handle: createTable },
-    DescribeTable: { mutates: false, handle: describeTable },
-    ListTable: { mutates: false, handle: listTable },
-    DeleteTable: { mutates: true, handle: deleteTable },
-    UpdateTable: { mutates: true, handle: updateTable },
-    PutRow: { mutates: true, handle: singleWrite("PUT", "PutRow") },
-    UpdateRow: { mutates: true, handle: singleWrite("UPDATE", "UpdateRow") },
-    DeleteRow: { mutates: true, handle: singleWrite("DELETE", "DeleteRow") },
-    GetRow: { mutates: false, handle: getRow },
-    BatchGetRow: { mutates: false, handle: batchGetRow },
-    GetRange: { mutates: false, handle: getRange },
-    BatchWriteRow: { mutates: true, handle: batchWriteRow },
-    BulkImport: { mutates: true, handle: bulkImport },
+export const OPERATIONS: Readonly<Record<string, OperationHandler>> = {
+    CreateTable: createTable,
+    DescribeTable: describeTable,
+    ListTable: listTable,
+    DeleteTable: deleteTable,
+    UpdateTable: updateTable,
+    PutRow: singleWrite("PUT", "PutRow"),
+    UpdateRow: singleWrite("UPDATE", "UpdateRow"),
+    DeleteRow: singleWrite("DELETE", "DeleteRow"),
+    GetRow: getRow,
+    BatchGetRow: batchGetRow,
+    GetRange: getRange,
+    BatchWriteRow: batchWriteRow,
+    BulkImport: bulkImport,
 };
 
 /** Operations the service has and this fixture answers with OTSNotSupportedByLocalServer. */

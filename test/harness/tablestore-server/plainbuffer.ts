@@ -331,26 +331,35 @@ export function readRows(buf: Uint8Array): PlainRow[] {
 // Writer: exact sizes (no padding), so the SDK's multi-row reader, which reads to the very end
 // of a GetRange buffer, never meets trailing bytes.
 
+/** A growing buffer: one allocation per row set instead of one per field. */
 class Sink {
-    private parts: Buffer[] = [];
+    private buf = Buffer.allocUnsafe(256);
+    private pos = 0;
+    private room(n: number): void {
+        if (this.pos + n <= this.buf.length) return;
+        const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+        this.buf.copy(bigger, 0, 0, this.pos);
+        this.buf = bigger;
+    }
     byte(b: number): void {
-        this.parts.push(Buffer.of(b));
+        this.room(1);
+        this.buf[this.pos++] = b;
     }
     int32(v: number): void {
-        const b = Buffer.alloc(4);
-        b.writeInt32LE(v);
-        this.parts.push(b);
+        this.room(4);
+        this.pos = this.buf.writeInt32LE(v, this.pos);
     }
     int64(v: bigint): void {
-        const b = Buffer.alloc(8);
-        b.writeBigInt64LE(BigInt.asIntN(64, v));
-        this.parts.push(b);
+        this.room(8);
+        this.pos = this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.pos);
     }
     bytes(b: Uint8Array): void {
-        this.parts.push(Buffer.from(b));
+        this.room(b.length);
+        this.buf.set(b, this.pos);
+        this.pos += b.length;
     }
     finish(): Buffer {
-        return Buffer.concat(this.parts);
+        return Buffer.from(this.buf.subarray(0, this.pos));
     }
 }
 

@@ -121,18 +121,23 @@ export class OtsHttpServer {
     private dispatch(x: Exchange, req: IncomingMessage, body: Buffer | undefined): Uint8Array {
         if (req.method !== "POST") throw methodNotAllowed();
         if (body === undefined) throw bodyTooLarge();
-        const def = OPERATIONS[x.operation];
-        if (!def && !KNOWN_UNSUPPORTED.has(x.operation)) throw parameterInvalid(`Unsupported operation: ${x.operation}.`);
+        const handler = OPERATIONS[x.operation];
+        if (!handler && !KNOWN_UNSUPPORTED.has(x.operation)) throw parameterInvalid(`Unsupported operation: ${x.operation}.`);
         x.key = authenticate(x.operation, req.headers, body, { ...this.cfg, maxClockSkewMs: this.cfg.limits.maxClockSkewMs });
-        if (!def) throw new NotSupportedByFixture(`the ${x.operation} operation`);
+        if (!handler) throw new NotSupportedByFixture(`the ${x.operation} operation`);
         const fault = (x.fault = this.cfg.faults.forRequest(x.operation));
         if (fault && !fault.applied) {
             if (fault.error) throw fault.error;
             if (fault.reset) return Buffer.alloc(0);
         }
         const ctx: OperationContext = { store: this.cfg.store, limits: this.cfg.limits, faults: this.cfg.faults, now: this.cfg.now, note: x.note };
-        const out = def.handle(body, ctx);
-        if (def.mutates) this.cfg.store.committed();
+        let out: Uint8Array;
+        try {
+            out = handler(body, ctx);
+        } finally {
+            // Whatever a handler changed is journaled, even if it then failed (a batch keeps its applied rows).
+            this.cfg.store.committed();
+        }
         if (fault?.error) throw fault.error;
         return out;
     }

@@ -6,7 +6,7 @@
  * STRING and BINARY bytewise. Each attribute keeps one version, the one with the highest
  * timestamp (what a read with max_versions=1 returns); see README "Versions".
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import type { AttributeValue, KeyCellValue, KeyValue } from "./plainbuffer";
 
 export type KeyType = KeyValue["type"];
@@ -132,15 +132,45 @@ interface IndexedRow {
     row: StoredRow;
 }
 
+/** A change as the journal keeps it: absolute states, so replaying one twice changes nothing. */
+export type JournalRecord =
+    | { op: "create"; info: TableInfo }
+    | { op: "drop"; table: string }
+    | { op: "info"; info: TableInfo }
+    | { op: "put"; table: string; key: JsonValue[]; cells: JsonCell[] }
+    | { op: "del"; table: string; key: JsonValue[] }
+    | { op: "auto"; table: string; value: string };
+
 export class Table {
     private readonly byId = new Map<string, IndexedRow>();
     private sorted: IndexedRow[] = [];
     private pending: IndexedRow[] = [];
     private dead = 0;
-    /** The last value handed out for the table's AUTO_INCREMENT column. */
-    autoIncrement = 0n;
+    private _info: TableInfo;
+    private _autoIncrement = 0n;
 
-    constructor(public info: TableInfo) {}
+    constructor(info: TableInfo, private readonly record: (make: () => JournalRecord) => void = () => undefined) {
+        this._info = info;
+    }
+
+    get info(): TableInfo {
+        return this._info;
+    }
+
+    set info(info: TableInfo) {
+        this._info = info;
+        this.record(() => ({ op: "info", info }));
+    }
+
+    /** The last value handed out for the table's AUTO_INCREMENT column. */
+    get autoIncrement(): bigint {
+        return this._autoIncrement;
+    }
+
+    set autoIncrement(v: bigint) {
+        this._autoIncrement = v;
+        this.record(() => ({ op: "auto", table: this._info.name, value: v.toString() }));
+    }
 
     get size(): number {
         return this.byId.size;
@@ -152,6 +182,7 @@ export class Table {
 
     /** Inserts or replaces the row under `key`. */
     put(key: KeyValue[], cells: Map<string, StoredCell>): StoredRow {
+        this.record(() => ({ op: "put", table: this._info.name, key: key.map(valueToJson), cells: cellsToJson(cells) }));
         const id = keyId(key);
         const existing = this.byId.get(id);
         if (existing) {
@@ -168,6 +199,7 @@ export class Table {
         const id = keyId(key);
         const entry = this.byId.get(id);
         if (!entry) return false;
+        this.record(() => ({ op: "del", table: this._info.name, key: key.map(valueToJson) }));
         this.byId.delete(id);
         entry.row.live = false;
         this.dead++;
@@ -224,17 +256,19 @@ export class Table {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Persistence. A versioned JSON document; BINARY as base64, INTEGER as decimal text, DOUBLE as
-// the hex of its 8 bytes so -0 and every bit pattern come back unchanged.
+// Persistence: a snapshot (versioned JSON) plus an append-only journal of JSON lines beside it,
+// so acknowledging a write costs an append, not a rewrite of every table. BINARY is base64,
+// INTEGER decimal text, DOUBLE the hex of its 8 bytes (so -0 and every bit pattern survive).
 
 const FORMAT = "tablestore-local-server/1";
 
-type JsonValue = [KeyType | "DOUBLE" | "BOOLEAN", string | boolean];
+export type JsonValue = [KeyType | "DOUBLE" | "BOOLEAN", string | boolean];
+export type JsonCell = [string, JsonValue, number];
 
 interface JsonTable {
     info: TableInfo;
     autoIncrement: string;
-    rows: { key: JsonValue[]; cells: [string, JsonValue, number][] }[];
+    rows: { key: JsonValue[]; cells: JsonCell[] }[];
 }
 
 interface JsonDocument {
@@ -272,59 +306,135 @@ function keyFromJson(v: JsonValue): KeyValue {
     return value;
 }
 
+function cellsToJson(cells: Map<string, StoredCell>): JsonCell[] {
+    return [...cells].map(([name, c]) => [name, valueToJson(c.value), c.timestamp]);
+}
+
+function cellsFromJson(cells: JsonCell[]): Map<string, StoredCell> {
+    return new Map(cells.map(([name, value, timestamp]) => [name, { value: valueFromJson(value), timestamp }]));
+}
+
+/**
+ * "every-request": each write is in the journal before it is acknowledged, so even a killed
+ * server keeps it. "on-close": nothing is written until flush()/close() (benchmarks).
+ */
 export type Durability = "every-request" | "on-close";
 
+/** Past this the journal is folded into the snapshot, so a restart does not replay forever. */
+const COMPACT_JOURNAL_BYTES = 64 * 1024 * 1024;
+
 export class Store {
-    readonly tables = new Map<string, Table>();
+    private readonly tableMap = new Map<string, Table>();
+    private journal: string[] = [];
+    private readonly journalFile?: string;
+    private replaying = false;
 
     constructor(
         private readonly dataFile?: string,
         private readonly durability: Durability = "every-request",
     ) {
-        if (dataFile && existsSync(dataFile)) this.load(dataFile);
+        if (!dataFile) return;
+        this.journalFile = `${dataFile}.journal`;
+        this.replaying = true;
+        if (existsSync(dataFile)) this.loadSnapshot(dataFile);
+        if (existsSync(this.journalFile)) this.replay(this.journalFile);
+        this.replaying = false;
+        this.flush();
     }
 
-    private load(file: string): void {
+    get tables(): ReadonlyMap<string, Table> {
+        return this.tableMap;
+    }
+
+    createTable(info: TableInfo): Table {
+        const t = new Table(info, (make) => this.record(make));
+        this.tableMap.set(info.name, t);
+        this.record(() => ({ op: "create", info }));
+        return t;
+    }
+
+    dropTable(name: string): void {
+        this.tableMap.delete(name);
+        this.record(() => ({ op: "drop", table: name }));
+    }
+
+    /** Takes a thunk: without a journal to write, a put costs no serialization. */
+    private record(make: () => JournalRecord): void {
+        if (this.replaying || !this.journalFile || this.durability !== "every-request") return;
+        this.journal.push(JSON.stringify(make()));
+    }
+
+    private apply(r: JournalRecord): void {
+        const table = (name: string) => {
+            const t = this.tableMap.get(name);
+            if (!t) throw new Error(`journal: no table ${name}`);
+            return t;
+        };
+        switch (r.op) {
+            case "create": this.createTable(r.info); break;
+            case "drop": this.dropTable(r.table); break;
+            case "info": table(r.info.name).info = r.info; break;
+            case "auto": table(r.table).autoIncrement = BigInt(r.value); break;
+            case "put": table(r.table).put(r.key.map(keyFromJson), cellsFromJson(r.cells)); break;
+            case "del": table(r.table).delete(r.key.map(keyFromJson)); break;
+        }
+    }
+
+    private loadSnapshot(file: string): void {
         const doc = JSON.parse(readFileSync(file, "utf8")) as JsonDocument;
         if (doc.format !== FORMAT) throw new Error(`${file}: not a ${FORMAT} data file (format ${String(doc.format)})`);
         for (const t of doc.tables) {
-            const table = new Table(t.info);
+            const table = this.createTable(t.info);
             table.autoIncrement = BigInt(t.autoIncrement);
-            for (const r of t.rows) {
-                const cells = new Map<string, StoredCell>();
-                for (const [name, value, timestamp] of r.cells) cells.set(name, { value: valueFromJson(value), timestamp });
-                table.put(r.key.map(keyFromJson), cells);
+            for (const r of t.rows) table.put(r.key.map(keyFromJson), cellsFromJson(r.cells));
+        }
+    }
+
+    private replay(file: string): void {
+        const lines = readFileSync(file, "utf8").split("\n");
+        for (const [i, line] of lines.entries()) {
+            if (line.trim() === "") continue;
+            let r: JournalRecord;
+            try {
+                r = JSON.parse(line) as JournalRecord;
+            } catch (e) {
+                // Only the last line can be torn (a kill in mid-append); anywhere else is corruption.
+                if (i >= lines.length - 2) break;
+                throw new Error(`${file}:${i + 1}: ${(e as Error).message}`);
             }
-            this.tables.set(t.info.name, table);
+            this.apply(r);
         }
     }
 
     private snapshot(): JsonDocument {
         const tables: JsonTable[] = [];
-        for (const t of this.tables.values()) {
+        for (const t of this.tableMap.values()) {
             const rows: JsonTable["rows"] = [];
-            for (const r of t.all()) {
-                rows.push({
-                    key: r.key.map(valueToJson),
-                    cells: [...r.cells].map(([name, c]) => [name, valueToJson(c.value), c.timestamp]),
-                });
-            }
+            for (const r of t.all()) rows.push({ key: r.key.map(valueToJson), cells: cellsToJson(r.cells) });
             tables.push({ info: t.info, autoIncrement: t.autoIncrement.toString(), rows });
         }
         return { format: FORMAT, tables };
     }
 
-    /** Writes the data file atomically (temp file + rename), so a killed server never leaves half a file. */
+    /**
+     * Writes the snapshot atomically (temp file + rename), then empties the journal. A crash in
+     * between only replays records the snapshot already holds, which changes nothing.
+     */
     flush(): void {
-        if (!this.dataFile) return;
+        if (!this.dataFile || !this.journalFile) return;
         const tmp = `${this.dataFile}.${process.pid}.tmp`;
         writeFileSync(tmp, JSON.stringify(this.snapshot()));
         renameSync(tmp, this.dataFile);
+        writeFileSync(this.journalFile, "");
+        this.journal = [];
     }
 
-    /** Called after every successful mutating request: the write is durable before it is acknowledged. */
+    /** After every request: the request's changes reach the journal before the response leaves. */
     committed(): void {
-        if (this.durability === "every-request") this.flush();
+        if (!this.journalFile || this.journal.length === 0) return;
+        appendFileSync(this.journalFile, `${this.journal.join("\n")}\n`);
+        this.journal = [];
+        if (statSync(this.journalFile).size > COMPACT_JOURNAL_BYTES) this.flush();
     }
 }
 
