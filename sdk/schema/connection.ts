@@ -107,6 +107,7 @@ export type ConnectionSpec = z.output<typeof connectionArgsSchema>;
 export type SqlConnectionSpec = z.output<typeof mysqlConnectionSchema> | z.output<typeof postgresConnectionSchema>;
 export type MysqlConnectionSpec = z.output<typeof mysqlConnectionSchema>;
 export type PostgresConnectionSpec = z.output<typeof postgresConnectionSchema>;
+export type TablestoreConnectionSpec = z.output<typeof tablestoreConnectionSchema>;
 
 /** Fields whose values are secrets wherever they go (state, logs, errors). */
 export const secretConnectionFields = ["password", "accessKeySecret"] as const;
