@@ -32,13 +32,10 @@ export const taskFieldRules: readonly FieldRule[] = [
     { path: "verification.incrementalIntervalMinutes", default: 0, unimplemented: "no verification runs after the migration" },
     { path: "alerting", unimplemented: "no alert would be sent" },
     { path: "onlineDdl", default: "none", unimplemented: "temporary tables of online-DDL tools are not treated specially" },
-    { path: "tablestore", unimplemented: "Tablestore destinations arrive with a later issue", onlyForDestinations: ["tablestore"] },
+    { path: "tablestore", onlyForDestinations: ["tablestore"] },
     { path: "maxcompute", unimplemented: "MaxCompute destinations arrive with a later issue", onlyForDestinations: ["maxcompute"] },
-    {
-        path: "objects[].tables[].tablestorePrimaryKey",
-        unimplemented: "Tablestore destinations arrive with a later issue",
-        onlyForDestinations: ["tablestore"],
-    },
+    { path: "objects[].tables[].tablestorePrimaryKey", onlyForDestinations: ["tablestore"] },
+    { path: "objects[].tables[].tablestoreTypes", onlyForDestinations: ["tablestore"] },
     { path: "objects[].tables[].distributionKey", onlyForDestinations: ["analyticdb-postgresql"] },
     // MySQL-family destinations keep zero dates as they are: there is nothing to choose.
     { path: "objects[].tables[].zeroDates", onlyForDestinations: ["postgresql", "analyticdb-postgresql"] },

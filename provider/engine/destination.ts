@@ -43,9 +43,17 @@ export interface Destination {
     migrateObjects?(objects: DatabaseObjects[], task: TaskSpec): Promise<string[]>;
     /** Where migrateObjects is absent: why such objects are not migrated, for the task's notes. */
     readonly objectsNotMigrated?: string;
-    openSink(): Promise<BulkSink>;
+    /** A bulk writer; `task` is the task as it is now (live settings change under a running load). */
+    openSink(task: () => TaskSpec): Promise<BulkSink>;
     /** The applier of incremental changes (one per running stream). */
-    openChangeSink(): Promise<ChangeSink>;
+    openChangeSink(task: () => TaskSpec): Promise<ChangeSink>;
+    /**
+     * The columns by which the destination finds a table's rows, when the task may choose
+     * them (Tablestore's tablestorePrimaryKey); absent: the key the engine chose (mapping.key).
+     */
+    keyFor?(mapping: TableMapping, task: TaskSpec): string[] | null;
+    /** Chunks the full load writes at once, when the task sets it for this destination (tablestore.threadCount). */
+    loadWorkers?(task: TaskSpec): number;
     /** How this destination follows the source's DDL during incremental migration. */
     readonly ddl: DdlTranslator;
     /** Removes a released task's stream checkpoint from the destination. */

@@ -8,9 +8,9 @@ import type { DatabaseObjects, Destination } from "./destination";
 import { openDestination } from "./destinations";
 import { planChunks } from "../connectors/mysql/source/chunk-plan";
 import { chunkQuery, readChunk } from "../connectors/mysql/source/chunk-reader";
-import { buildMappings, targetSchemaOf } from "./mapping";
+import { buildMappings, type MappingResult, targetSchemaOf } from "./mapping";
 import { IncrementalStream } from "./incremental/stream";
-import { type BinlogPosition, formatPosition, type SourceRow, type TableMapping } from "./model";
+import { type BinlogPosition, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "./model";
 import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
 import { streamableColumns } from "./precheck/source-items";
 import { type PermanentFailure, type RetryState, RetryWindow } from "./retry";
@@ -286,6 +286,13 @@ export class TaskRunner {
         this.persist();
     }
 
+    /** The task's mappings for this destination: its name case, and the row key where the destination lets the task choose it. */
+    private mappingsAt(dest: Destination, task: TaskSpec, tables: Map<string, SourceTable[]>): MappingResult {
+        const built = buildMappings(task, dest.defaultNameCase, tables);
+        if (!dest.keyFor) return built;
+        return { ...built, mappings: built.mappings.map((m) => ({ ...m, key: dest.keyFor!(m, task) })) };
+    }
+
     private async run(): Promise<void> {
         const task = this.spec.task;
         this.log(`run: ${task.migrationTypes.join("+")} to ${this.spec.destination.engine}`);
@@ -294,7 +301,7 @@ export class TaskRunner {
         try {
             const nameCase = dest.defaultNameCase;
             const tables = await source.tables(task.objects.map((o) => o.database));
-            const built = buildMappings(task, nameCase, tables);
+            const built = this.mappingsAt(dest, task, tables);
             let { mappings, problems } = built;
             const streamed = this.checkpoint.streamDatabases;
             if (streamed) {
@@ -435,7 +442,7 @@ export class TaskRunner {
             note: (line) => this.note([line]),
             rejected: (m, row, reason) => this.rejected(m, row, reason),
             introspect: async (db, table) => (await source.tables([db])).get(db)?.find((t) => t.name === table) ?? null,
-            mappingFor: (table) => buildMappings(this.spec.task, dest.defaultNameCase, new Map([[table.database, [table]]])).mappings
+            mappingFor: (table) => this.mappingsAt(dest, this.spec.task, new Map([[table.database, [table]]])).mappings
                 .find((m) => m.source.database === table.database && m.source.name === table.name) ?? null,
             migrateObjects: async (database) => {
                 const sel = this.spec.task.objects.find((o) => o.database === database && !o.tables);
@@ -629,7 +636,7 @@ export class TaskRunner {
             }
         };
         const indexing: Promise<void>[] = [];
-        const workers = Array.from({ length: Math.min(WORKERS, Math.max(1, queue.length)) }, () => worker(queue));
+        const workers = Array.from({ length: Math.min(dest.loadWorkers?.(this.spec.task) ?? WORKERS, Math.max(1, queue.length)) }, () => worker(queue));
         if (exactQueue.length) workers.push(worker(exactQueue, shared));
         const results = await Promise.allSettled(workers);
         results.push(...(await Promise.allSettled(indexing)));
@@ -713,7 +720,7 @@ export class TaskRunner {
             }
         };
         await this.withRetry(`copy ${key} chunk ${index + 1}/${cp.chunks!.length}`, async () => {
-            sink ??= await dest.openSink();
+            sink ??= await dest.openSink(() => this.spec.task);
             let rows: number;
             try {
                 rows = await attempt(sink);

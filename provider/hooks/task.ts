@@ -30,8 +30,8 @@ function capabilityFailures(news: Props): CheckFailure[] {
         if (side === "source" && !isMysqlFamily(engine)) {
             failures.push({ property: "source", reason: `source must be a MySQL-family connection (mysql, mariadb, polardb-mysql), not "${engine}"` });
         }
-        if (side === "destination" && !isMysqlFamily(engine) && !isPostgresFamily(engine)) {
-            failures.push({ property: "destination", reason: `destination "${engine}" is not implemented yet: this version migrates to MySQL-family and PostgreSQL-family connections` });
+        if (side === "destination" && !isMysqlFamily(engine) && !isPostgresFamily(engine) && engine !== "tablestore") {
+            failures.push({ property: "destination", reason: `destination "${engine}" is not implemented yet: this version migrates to MySQL-family, PostgreSQL-family and Tablestore connections` });
         }
     }
     return failures;

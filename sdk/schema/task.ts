@@ -44,8 +44,17 @@ export const tableSelectionSchema = z.strictObject({
      * "minus-infinity" writes -infinity, "epoch" 1970-01-01 00:00:00; the column keeps NOT NULL.
      */
     zeroDates: z.record(identifier, z.enum(["minus-infinity", "epoch"])).optional(),
-    /** Tablestore: primary key columns of the destination table (1-4, defaults to the source primary key). */
+    /**
+     * Tablestore: primary key columns of the destination table, source column names (1-4, the
+     * first is the partition key; defaults to the source's primary key, else a NOT NULL unique key).
+     */
     tablestorePrimaryKey: z.array(identifier).min(1).max(4, "Tablestore allows at most 4 primary key columns").optional(),
+    /**
+     * Tablestore: the destination type of a column instead of the default type map (seed 000's
+     * "set column data types"), by source column name. Only types that keep every value of the
+     * column exactly, or lose what docs/type-mapping-tablestore.md says, are accepted at precheck.
+     */
+    tablestoreTypes: z.record(identifier, z.enum(["INTEGER", "DOUBLE", "BOOLEAN", "STRING", "BINARY"])).optional(),
 }).describe("a table selection");
 
 export const databaseSelectionSchema = z.strictObject({
@@ -109,6 +118,12 @@ export const tablestoreWriteSchema = z.strictObject({
         concurrency: intInRange(1, 256).default(64),
         /** Concurrent buckets for ordered incremental writes; must not exceed concurrency. */
         bucketCount: intInRange(1, 256).default(8),
+        /**
+         * How DATE, DATETIME, TIMESTAMP and TIME are written: "iso-string" (STRING, ISO 8601 text;
+         * every value kept, zero dates included) or "epoch-micros" (INTEGER, microseconds since
+         * 1970-01-01 UTC; zero dates are refused as dirty data).
+         */
+        temporal: z.enum(["iso-string", "epoch-micros"]).default("iso-string"),
     }).describe("tablestore")
     .superRefine((t, ctx) => {
         if (t.bucketCount > t.concurrency) {

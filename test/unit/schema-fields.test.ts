@@ -65,6 +65,15 @@ const taskReaders: Record<string, string[]> = {
     "objects[].tables[].ddl": ["provider/engine/incremental/stream.ts"],
     "objects[].tables[].distributionKey": ["provider/connectors/postgres/ddl.ts"],
     "objects[].tables[].zeroDates": ["provider/engine/mapping.ts"],
+    "objects[].tables[].tablestorePrimaryKey": ["provider/connectors/tablestore/table-plan.ts"],
+    "objects[].tables[].tablestoreTypes": ["provider/connectors/tablestore/table-plan.ts"],
+    "tablestore.writeMode": ["provider/connectors/tablestore/change-sink.ts"],
+    "tablestore.batchMode": ["provider/connectors/tablestore/bulk-sink.ts", "provider/connectors/tablestore/change-sink.ts"],
+    "tablestore.queueSize": ["provider/connectors/tablestore/bulk-sink.ts"],
+    "tablestore.threadCount": ["provider/connectors/tablestore/destination.ts"],
+    "tablestore.concurrency": ["provider/connectors/tablestore/destination.ts"],
+    "tablestore.bucketCount": ["provider/connectors/tablestore/change-sink.ts"],
+    "tablestore.temporal": ["provider/connectors/tablestore/table-plan.ts"],
     "objects[].dml": ["provider/engine/incremental/changes.ts"],
     "objects[].ddl": ["provider/engine/incremental/stream.ts"],
     "dml": ["provider/engine/incremental/changes.ts"],
@@ -102,17 +111,22 @@ const connectionReaders: Record<string, string[]> = {
     "tls.mode": ["provider/connectors/mysql/connect.ts", "provider/connectors/postgres/connect.ts"],
     "tls.ca": ["provider/connectors/mysql/connect.ts", "provider/connectors/postgres/connect.ts"],
     "tls.serverName": ["provider/connectors/mysql/connect.ts", "provider/connectors/postgres/connect.ts"],
-    "connectTimeoutSeconds": ["provider/connectors/mysql/connect.ts", "provider/connectors/postgres/connect.ts"],
+    "connectTimeoutSeconds": ["provider/connectors/mysql/connect.ts", "provider/connectors/postgres/connect.ts", "provider/connectors/tablestore/connect.ts"],
     "database": ["provider/connectors/postgres/connect.ts"],
+    "endpoint": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts"],
+    "instanceName": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts"],
+    "accessKeyId": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts"],
+    "accessKeySecret": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts"],
 };
 
 /**
- * Tablestore and MaxCompute connections: accepted so that programs can declare them, with
- * connectivity "not-tested" and a note saying so (provider/connectors/probe.ts), and every
- * task that uses one is refused at preview (provider/hooks/task.ts capabilityFailures).
- * Their fields get their readers with the Tablestore and MaxCompute issues.
+ * MaxCompute connections: accepted so that programs can declare them, with connectivity
+ * "not-tested" and a note saying so (provider/connectors/probe.ts), and every task that
+ * uses one is refused at preview (provider/hooks/task.ts capabilityFailures). Their own
+ * field gets its reader with the MaxCompute issue (endpoint and the AccessKey pair are
+ * read by the Tablestore connector already).
  */
-const connectionFieldsOfRefusedDestinations = ["endpoint", "instanceName", "accessKeyId", "accessKeySecret", "project"];
+const connectionFieldsOfRefusedDestinations = ["project"];
 
 function refusedBy(rules: readonly FieldRule[], path: string): FieldRule | undefined {
     return rules.find((r) => (r.unimplemented || r.onlyForDestinations) && (path === r.path || path.startsWith(r.path + ".")));

@@ -197,7 +197,7 @@ export class IncrementalStream {
         let heartbeat: HeartbeatWriter | undefined;
         let heartbeatConn: Connection | undefined;
         try {
-            sink = checkpointed(await h.destination.openChangeSink());
+            sink = checkpointed(await h.destination.openChangeSink(() => h.task()));
             const saved = await sink.checkpoints.read(h.taskId);
             let applied: StreamCheckpoint = saved ?? { position: h.start, sourceTime: 0 };
             // The streamed tables as of the checkpoint (DDL since then has not been replayed yet),

@@ -1,0 +1,140 @@
+import type { TaskSpec } from "../../../sdk/schema/task";
+import type { ChangeBatch, StateChangeSink, StreamCheckpoint } from "../../engine/change-sink";
+import type { StateChange } from "../../engine/incremental/change-model";
+import type { SourceRow, TableMapping } from "../../engine/model";
+import { rowIdentity } from "./batches";
+import type { TablestoreCheckpointStore } from "./checkpoint-store";
+import { INF_MAX, INF_MIN, type RowWrite, type TablestoreClient } from "./client";
+import { TablestoreError } from "./errors";
+import { type BatchMode, type RowWriter } from "./row-writer";
+import { deleteRow, isRowValueError, planTable, putRow, type TablestoreTablePlan, updateRow } from "./table-plan";
+import { parseTablestoreOperation } from "./ddl-translator";
+
+/**
+ * Incremental changes as row operations: an upsert is an UpdateRow of the new image
+ * (writeMode "update-row": changed columns set, NULL columns deleted) or a PutRow of it
+ * ("overwrite-row"), a delete a DeleteRow; a key change arrives from the engine as a delete
+ * of the old key and an upsert of the new one. Every operation writes the row's state, so
+ * replaying changes the instance holds already (after a crash, before the checkpoint
+ * caught up) converges on the source's rows.
+ *
+ * Rows are spread over `tablestore.bucketCount` buckets by their key and the buckets are
+ * written in parallel; one key is always in one bucket, written in source order.
+ */
+export class TablestoreChangeSink implements StateChangeSink {
+    readonly shape = "state";
+    readonly atomicCheckpoint = false;
+    private readonly plans = new Map<TableMapping, TablestoreTablePlan>();
+
+    constructor(
+        private readonly client: TablestoreClient,
+        private readonly writer: RowWriter,
+        readonly checkpoints: TablestoreCheckpointStore,
+        private readonly task: () => TaskSpec,
+    ) {}
+
+    private plan(m: TableMapping): TablestoreTablePlan {
+        let p = this.plans.get(m);
+        if (!p) this.plans.set(m, (p = planTable(m, this.task())));
+        return p;
+    }
+
+    private mode(): BatchMode {
+        return this.task().tablestore?.batchMode ?? "bulk-import";
+    }
+
+    async apply(_taskId: string, batch: ChangeBatch<StateChange>): Promise<void> {
+        const settings = this.task().tablestore;
+        const overwrite = settings?.writeMode === "overwrite-row";
+        const buckets: { change: StateChange; write: RowWrite }[][] = Array.from({ length: settings?.bucketCount ?? 8 }, () => []);
+        const refusals: { mapping: TableMapping; row: SourceRow; reason: string }[] = [];
+        for (const change of batch.changes) {
+            const p = this.plan(change.mapping);
+            let write: RowWrite;
+            try {
+                write = change.kind === "delete" ? deleteRow(p, change.row) : overwrite || change.kind === "insert" ? putRow(p, change.row) : updateRow(p, change.row);
+            } catch (err) {
+                if (!isRowValueError(err)) throw err;
+                refusals.push({ mapping: change.mapping, row: change.row, reason: err.message });
+                continue;
+            }
+            buckets[bucketOf(rowIdentity(write.table, write.primaryKey), buckets.length)].push({ change, write });
+        }
+        const mode = this.mode();
+        const results = await Promise.allSettled(buckets.filter((b) => b.length).map(async (bucket) => {
+            const refused = await this.writer.write(bucket.map((b) => b.write), mode);
+            for (const r of refused) refusals.push({ mapping: bucket[r.index].change.mapping, row: bucket[r.index].change.row, reason: r.error.message });
+        }));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) throw failed.reason;
+        // After every write has settled: under "block" the first refusal stops the task.
+        for (const r of refusals) batch.onRejected(r.mapping, r.row, r.reason);
+    }
+
+    /** Tablestore has no TRUNCATE: every row of the table is deleted, by key, page by page. */
+    async truncate(_taskId: string, mapping: TableMapping, _checkpoint: StreamCheckpoint): Promise<void> {
+        await this.deleteAllRows(this.plan(mapping).table);
+    }
+
+    private async deleteAllRows(table: string): Promise<void> {
+        const desc = await this.client.describeTable(table);
+        const start = desc.primaryKey.map((k): [string, typeof INF_MIN] => [k.name, INF_MIN]);
+        const end = desc.primaryKey.map((k): [string, typeof INF_MAX] => [k.name, INF_MAX]);
+        for await (const page of this.client.getRange(table, start, end, 5000, [desc.primaryKey[0].name])) {
+            const refused = await this.writer.write(page.map((r) => ({ table, kind: "delete", primaryKey: r.primaryKey, condition: "ignore" })), "batch-write-row");
+            if (refused.length) throw refused[0].error;
+        }
+    }
+
+    /** Operations the Tablestore translator rendered (ddl-translator.ts), in order. */
+    async applyDdl(_taskId: string, statements: string[], _checkpoint: StreamCheckpoint): Promise<void> {
+        for (const text of statements) {
+            const op = parseTablestoreOperation(text);
+            if (op.op === "delete-table") {
+                try {
+                    await this.client.deleteTable(op.table);
+                } catch (err) {
+                    // Replayed after a crash: the table is gone already.
+                    if (!(err instanceof TablestoreError && err.code === "OTSObjectNotExist")) throw err;
+                }
+            } else if (op.op === "delete-attribute") {
+                await this.rewriteAttribute(op.table, op.column, null);
+            } else {
+                await this.rewriteAttribute(op.table, op.from, op.to);
+            }
+        }
+        this.plans.clear();
+    }
+
+    /**
+     * A column dropped (`to` null) or renamed on the source: its value is removed from, or
+     * moved to the new name in, every row that has it. Replayed after a crash, rows done
+     * already no longer have the old column and are passed over.
+     */
+    private async rewriteAttribute(table: string, column: string, to: string | null): Promise<void> {
+        const desc = await this.client.describeTable(table);
+        const start = desc.primaryKey.map((k): [string, typeof INF_MIN] => [k.name, INF_MIN]);
+        const end = desc.primaryKey.map((k): [string, typeof INF_MAX] => [k.name, INF_MAX]);
+        for await (const page of this.client.getRange(table, start, end, 5000, [column])) {
+            const writes: RowWrite[] = [];
+            for (const r of page) {
+                const value = r.attributes.find(([n]) => n === column)?.[1];
+                if (value === undefined) continue;
+                writes.push({ table, kind: "update", primaryKey: r.primaryKey, ...(to !== null ? { put: [[to, value]] } : {}), deleteAll: [column], condition: "ignore" });
+            }
+            const refused = await this.writer.write(writes, "batch-write-row");
+            if (refused.length) throw refused[0].error;
+        }
+    }
+
+    async close(): Promise<void> {
+        // The client belongs to the destination.
+    }
+}
+
+/** FNV-1a of the row's identity: cheap, and the same key always lands in the same bucket. */
+function bucketOf(identity: string, buckets: number): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < identity.length; i++) h = Math.imul(h ^ identity.charCodeAt(i), 0x01000193);
+    return (h >>> 0) % buckets;
+}
