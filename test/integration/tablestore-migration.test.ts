@@ -17,7 +17,7 @@ import { engineHome } from "../../provider/engine/home";
 import { comparePositions } from "../../provider/engine/model";
 import type { TaskStatus } from "../../provider/engine/status";
 import type { EngineTaskSpec } from "../../provider/engine/task-store";
-import { mariaConnection, removeHome, startTask, waitForStatus } from "../harness/engine-run";
+import { mariaConnection, removeHome, startTask, waitForSourcePosition, waitForStatus } from "../harness/engine-run";
 import { startTablestoreServer, type TablestoreServer } from "../harness/tablestore-server";
 
 const maria = inject("mariadb");
@@ -196,6 +196,66 @@ describe("MySQL → Tablestore", () => {
             const rows = ots.rows(`${db}_orders`);
             expect(rows).toHaveLength(300);
             expect(rows.every((r) => String(r.attributes.payload).length === 30000)).toBe(true);
+        } finally {
+            await runner.stop().catch(() => undefined);
+            await c.end();
+            removeHome(home);
+        }
+    });
+
+    it("follows the source's DDL where Tablestore can: a nullable column added, a column dropped and renamed (rows rewritten), TRUNCATE and DROP TABLE; fills the existing rows of a column added with a literal default; refuses one the source computes, with its recovery", async () => {
+        const db = "ts_ddl";
+        const c = await admin();
+        await c.query(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db}; USE ${db};
+            CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10), b INT, gone TEXT) ENGINE=InnoDB;
+            CREATE TABLE other (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+            INSERT INTO t VALUES (1, 'x', 10, 'g1'), (2, NULL, 20, 'g2'), (3, 'z', NULL, NULL);
+            INSERT INTO other VALUES (1, 1), (2, 2);`);
+        const { runner, home } = startTask(mariaConnection(maria), tablestoreConnection(ots), {
+            migrationTypes: ["schema", "full", "incremental"], heartbeat: { enabled: false }, objects: [{ database: db }],
+        });
+        const attrs = (table: string) => ots.rows(table).map((r) => ({ id: r.primaryKey.id, ...r.attributes }));
+        try {
+            await waitForStatus(runner, (s) => s.phase === "running");
+            await c.query(`USE ${db}`);
+            await c.query("ALTER TABLE t ADD COLUMN added VARCHAR(5) NULL");
+            await c.query("INSERT INTO t VALUES (4, 'w', 40, 'g4', 'new')");
+            await c.query("ALTER TABLE t DROP COLUMN gone");
+            await c.query("ALTER TABLE t RENAME COLUMN b TO bee");
+            await c.query("UPDATE t SET bee = 11 WHERE id = 1");
+            await waitForSourcePosition(runner, c);
+            expect(attrs("t")).toEqual([
+                { id: 1n, a: "x", bee: 11n },
+                { id: 2n, bee: 20n },
+                { id: 3n, a: "z" },
+                { id: 4n, a: "w", added: "new", bee: 40n },
+            ]);
+            await c.query("TRUNCATE TABLE other");
+            await c.query("INSERT INTO other VALUES (7, 7)");
+            await waitForSourcePosition(runner, c);
+            expect(attrs("other")).toEqual([{ id: 7n, v: 7n }]);
+            await c.query("DROP TABLE other");
+            await waitForSourcePosition(runner, c);
+            expect(ots.tables()).not.toContain("other");
+
+            // The existing rows get the default at the source: the Tablestore rows get it too; new rows carry their own.
+            await c.query("ALTER TABLE t ADD COLUMN filled INT NOT NULL DEFAULT 5, ADD COLUMN label VARCHAR(8) NOT NULL DEFAULT 'it''s'");
+            await c.query("INSERT INTO t (id, a, bee, filled) VALUES (5, 'v', 50, 6)");
+            await waitForSourcePosition(runner, c);
+            expect(attrs("t")).toEqual([
+                { id: 1n, a: "x", bee: 11n, filled: 5n, label: "it's" },
+                { id: 2n, bee: 20n, filled: 5n, label: "it's" },
+                { id: 3n, a: "z", filled: 5n, label: "it's" },
+                { id: 4n, a: "w", added: "new", bee: 40n, filled: 5n, label: "it's" },
+                { id: 5n, a: "v", bee: 50n, filled: 6n, label: "it's" },
+            ]);
+
+            // A default the source computes per row cannot be reproduced: the stream stops, saying how to recover.
+            await c.query("ALTER TABLE t ADD COLUMN stamped DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP");
+            const failed = await waitForStatus(runner, (s) => s.phase === "failed" || s.incremental?.lastError !== undefined, 60_000).catch((err) => ({ error: String(err) }));
+            const text = JSON.stringify(failed);
+            expect(text).toMatch(/stamped/);
+            expect(text).toMatch(/To recover/);
         } finally {
             await runner.stop().catch(() => undefined);
             await c.end();

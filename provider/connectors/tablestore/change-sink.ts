@@ -4,7 +4,9 @@ import type { StateChange } from "../../engine/incremental/change-model";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { rowIdentity } from "./batches";
 import type { TablestoreCheckpointStore } from "./checkpoint-store";
-import { INF_MAX, INF_MIN, type RowWrite, type TablestoreClient } from "./client";
+import { INF_MAX, INF_MIN, type RowWrite, type TablestoreClient, type TsValue } from "./client";
+import { tablestoreColumnMapping } from "./type-map";
+import { tablestoreValueConverter } from "./values";
 import { TablestoreError } from "./errors";
 import { type BatchMode, type RowWriter } from "./row-writer";
 import { deleteRow, isRowValueError, planTable, putRow, type TablestoreTablePlan, updateRow } from "./table-plan";
@@ -99,8 +101,11 @@ export class TablestoreChangeSink implements StateChangeSink {
                 }
             } else if (op.op === "delete-attribute") {
                 await this.rewriteAttribute(op.table, op.column, null);
-            } else {
+            } else if (op.op === "rename-attribute") {
                 await this.rewriteAttribute(op.table, op.from, op.to);
+            } else {
+                const value = tablestoreValueConverter(tablestoreColumnMapping(op.source, { temporal: op.temporal }))(op.text);
+                if (value !== undefined) await this.fillAttribute(op.table, op.column, value);
             }
         }
         this.plans.clear();
@@ -122,6 +127,23 @@ export class TablestoreChangeSink implements StateChangeSink {
                 if (value === undefined) continue;
                 writes.push({ table, kind: "update", primaryKey: r.primaryKey, ...(to !== null ? { put: [[to, value]] } : {}), deleteAll: [column], condition: "ignore" });
             }
+            const refused = await this.writer.write(writes, "batch-write-row");
+            if (refused.length) throw refused[0].error;
+        }
+    }
+
+    /**
+     * A column added on the source with a value for the existing rows: every row without it
+     * gets it. Rows the stream writes later carry their own value; a replay after a crash
+     * fills only rows still without one.
+     */
+    private async fillAttribute(table: string, column: string, value: TsValue): Promise<void> {
+        const desc = await this.client.describeTable(table);
+        const start = desc.primaryKey.map((k): [string, typeof INF_MIN] => [k.name, INF_MIN]);
+        const end = desc.primaryKey.map((k): [string, typeof INF_MAX] => [k.name, INF_MAX]);
+        for await (const page of this.client.getRange(table, start, end, 5000, [desc.primaryKey[0].name, column])) {
+            const writes: RowWrite[] = page.filter((r) => !r.attributes.some(([n]) => n === column))
+                .map((r) => ({ table, kind: "update", primaryKey: r.primaryKey, put: [[column, value]], condition: "ignore" }));
             const refused = await this.writer.write(writes, "batch-write-row");
             if (refused.length) throw refused[0].error;
         }

@@ -5,7 +5,7 @@ import type { SourceColumn, TableMapping } from "../../engine/model";
 import { manualRecovery, UntranslatableDdlError } from "../../engine/schema-change/alter";
 import { columnKey, columnTargets, isUserRenamed, remapTable, selectsExplicitColumns } from "../../engine/schema-change/mapping-change";
 import { tablestoreKey } from "./table-plan";
-import { TablestoreColumnTypeError, tablestoreColumnMapping } from "./type-map";
+import { sourceKind, TablestoreColumnTypeError, tablestoreColumnMapping, type TemporalEncoding } from "./type-map";
 
 /**
  * How a Tablestore table follows the source's DDL. Tablestore stores attributes per row
@@ -25,19 +25,42 @@ import { TablestoreColumnTypeError, tablestoreColumnMapping } from "./type-map";
 export type TablestoreOperation =
     | { op: "delete-table"; table: string }
     | { op: "delete-attribute"; table: string; column: string }
-    | { op: "rename-attribute"; table: string; from: string; to: string };
+    | { op: "rename-attribute"; table: string; from: string; to: string }
+    /** Every row without the column gets `text` (the source's value for its existing rows), converted as the column's values are. */
+    | { op: "fill-attribute"; table: string; column: string; text: string; source: SourceColumn; temporal: TemporalEncoding };
 
 export function parseTablestoreOperation(text: string): TablestoreOperation {
     const op = JSON.parse(text) as TablestoreOperation;
-    if (op.op !== "delete-table" && op.op !== "delete-attribute" && op.op !== "rename-attribute") throw new Error(`internal: not a Tablestore operation: ${text}`);
+    if (!["delete-table", "delete-attribute", "rename-attribute", "fill-attribute"].includes(op.op)) throw new Error(`internal: not a Tablestore operation: ${text}`);
     return op;
 }
 
 const render = (op: TablestoreOperation): string => JSON.stringify(op);
 const defaultCase = "as-source";
 
-function isNullByDefault(col: SourceColumn): boolean {
-    return col.nullable && (col.defaultValue === null || col.defaultValue.toUpperCase() === "NULL") && col.generationExpression === null && !/auto_increment/i.test(col.extra);
+const numericKinds = new Set(["integer", "unsigned-bigint", "decimal", "float", "year"]);
+const textTypes = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
+
+/**
+ * What the source gives the existing rows of a column it adds, as the value text the
+ * column's values arrive in: null for NULL, undefined when it cannot be told exactly here
+ * (an expression, a temporal or binary literal whose text the server would normalise,
+ * AUTO_INCREMENT or generated values, which the source computes row by row).
+ */
+function existingRowsText(col: SourceColumn): string | null | undefined {
+    if (col.generationExpression !== null || /auto_increment/i.test(col.extra)) return undefined;
+    const d = col.defaultValue;
+    const kind = sourceKind(col);
+    if (d === null || d.toUpperCase() === "NULL") {
+        if (col.nullable) return null;
+        // NOT NULL without a default: the implicit default (0, or the empty string).
+        if (numericKinds.has(kind) && kind !== "year") return col.dataType === "decimal" && col.numericScale ? `0.${"0".repeat(col.numericScale)}` : "0";
+        if (textTypes.has(col.dataType) && col.dataType !== "enum") return "";
+        return undefined;
+    }
+    if (/^'(?:[^']|'')*'$/s.test(d) && textTypes.has(col.dataType)) return d.slice(1, -1).replace(/''/g, "'");
+    if (/^[-+]?\d+(\.\d+)?$/.test(d) && numericKinds.has(kind) && kind !== "float") return d;
+    return undefined;
 }
 
 function storedType(col: SourceColumn, task: TaskSpec, primaryKey: boolean): string {
@@ -78,11 +101,14 @@ export const tablestoreDdlTranslator: DdlTranslator = {
                         break;
                     }
                     mapType(a.column);
-                    if (!isNullByDefault(a.column)) {
-                        fail(`column "${a.column.name}" gives the existing rows a value at the source (${a.column.defaultValue ?? "its implicit default"}), which the Tablestore rows do not have`,
+                    const fill = existingRowsText(a.column);
+                    if (fill === undefined) {
+                        return fail(`column "${a.column.name}" gives the existing rows a value at the source (${a.column.defaultValue ?? "its implicit default"}) that the engine cannot reproduce exactly`,
                             "To recover: write that value into the existing Tablestore rows yourself (or migrate the table again), then leave \"alter-table\" out of the ddl selection for this table and run pulumi up");
                     }
-                    targets.set(columnKey(a.column.name), applyCase(a.column.name, task.nameCase, defaultCase));
+                    const target = applyCase(a.column.name, task.nameCase, defaultCase);
+                    if (fill !== null) statements.push(render({ op: "fill-attribute", table, column: target, text: fill, source: a.column, temporal: task.tablestore?.temporal ?? "iso-string" }));
+                    targets.set(columnKey(a.column.name), target);
                     break;
                 }
                 case "drop-column": {
