@@ -52,6 +52,8 @@ export interface Destination {
      * them (Tablestore's tablestorePrimaryKey); absent: the key the engine chose (mapping.key).
      */
     keyFor?(mapping: TableMapping, task: TaskSpec): string[] | null;
+    /** How the task's status names a mapped table here; absent: `schema.table`. */
+    targetName?(mapping: TableMapping): string;
     /** Chunks the full load writes at once, when the task sets it for this destination (tablestore.threadCount). */
     loadWorkers?(task: TaskSpec): number;
     /** How this destination follows the source's DDL during incremental migration. */

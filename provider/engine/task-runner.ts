@@ -298,6 +298,7 @@ export class TaskRunner {
         this.log(`run: ${task.migrationTypes.join("+")} to ${this.spec.destination.engine}`);
         const source = await this.withRetry("connect to source", () => MysqlSource.open(this.spec.source as MysqlConnectionSpec));
         const dest = await this.withRetry("connect to destination", () => openDestination(this.spec.destination));
+        if (dest.targetName) this.targetName = (m) => dest.targetName!(m);
         try {
             const nameCase = dest.defaultNameCase;
             const tables = await source.tables(task.objects.map((o) => o.database));
@@ -511,10 +512,13 @@ export class TaskRunner {
         for (const n of notes) if (!this.status.notes.includes(n)) this.status.notes.push(n);
     }
 
+    /** How the status names a table at the destination (set once the destination is open). */
+    private targetName: (m: TableMapping) => string = (m) => `${m.targetSchema}.${m.targetTable}`;
+
     private syncTableProgress(mappings: TableMapping[]): void {
         const old = new Map(this.status.tables.map((t) => [t.source, t]));
         this.status.tables = mappings.map((m) => old.get(tableKey(m)) ?? {
-            source: tableKey(m), target: `${m.targetSchema}.${m.targetTable}`, state: "pending",
+            source: tableKey(m), target: this.targetName(m), state: "pending",
             rowsCopied: 0, rowsEstimated: m.source.estimatedRows, chunksDone: 0, chunksTotal: 0,
         });
     }

@@ -50,6 +50,11 @@ export class TablestoreDestination implements Destination {
         return tablestoreKey(mapping, task);
     }
 
+    /** An instance has no databases: a table is its name. */
+    targetName(mapping: TableMapping): string {
+        return mapping.targetTable;
+    }
+
     loadWorkers(task: TaskSpec): number {
         return task.tablestore?.threadCount ?? 8;
     }

@@ -92,8 +92,8 @@ export class RowWriter {
                     await this.sendRows(pending.slice(mid), mode, refused);
                     return;
                 }
-                if (err instanceof TablestoreError && pending.length === 1 && !err.primaryKey && err.permanent) {
-                    refused.push({ ...pending[0], error: withRow(err, pending[0].row) });
+                if (err instanceof TablestoreError && pending.length === 1 && (isRowLevelDataError(err) || (err.code === "OTSParameterInvalid" && !err.primaryKey))) {
+                    refused.push({ ...pending[0], error: err.primaryKey ? err : withRow(err, pending[0].row) });
                     return;
                 }
                 if (tablestoreErrorClass(err) !== "retryable" || attempt >= ATTEMPTS) throw err;
