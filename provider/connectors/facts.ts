@@ -49,9 +49,20 @@ export interface PostgresFacts {
     replication: boolean;
 }
 
+export interface TablestoreFacts {
+    /** Tables the instance holds now (ListTable). */
+    tables: number;
+    /** Tables an instance may hold: the service's quota, 64 unless raised by a ticket. */
+    tableQuota: number;
+    /** The endpoint as the client reaches it: scheme, host and port (a path is ignored). */
+    endpoint: string;
+}
+
 export interface ConnectionFacts {
     flavour: Flavour;
+    /** "" for Tablestore: a managed service has no server version to report. */
     serverVersion: string;
     mysql?: MysqlFacts;
     postgres?: PostgresFacts;
+    tablestore?: TablestoreFacts;
 }

@@ -1,15 +1,18 @@
 import { createHash } from "node:crypto";
-import type { ConnectionSpec } from "../../sdk/schema/connection";
+import type { ConnectionSpec, TablestoreConnectionSpec } from "../../sdk/schema/connection";
 import { defaultPort, isMysqlFamily } from "../../sdk/schema/connection";
+import { ConnectionError } from "../errors/connection-error";
 import type { ConnectionFacts } from "./facts";
 import { connectMysql } from "./mysql/connect";
 import { introspectMysqlServer } from "./mysql/introspect-server";
 import { connectPostgres } from "./postgres/connect";
 import { introspectPostgresServer } from "./postgres/introspect-server";
+import { tablestoreClient } from "./tablestore/connect";
+import { classifyTablestoreError, tablestoreFacts } from "./tablestore/facts";
 
 /** The outcome of DTS's "Test Connectivity" for one connection. */
 export interface ConnectivityResult {
-    /** "verified": we connected and read the facts; "not-tested": the engine has no connector yet. */
+    /** "verified": we connected and read the facts; "not-tested": the engine has no connector yet (MaxCompute). */
     connectivity: "verified" | "not-tested";
     facts: ConnectionFacts;
     note?: string;
@@ -28,8 +31,9 @@ export function connectionId(spec: ConnectionSpec): string {
 }
 
 export async function testConnectivity(spec: ConnectionSpec): Promise<ConnectivityResult> {
-    if (spec.engine === "tablestore" || spec.engine === "maxcompute") {
-        const flavour = spec.engine === "tablestore" ? "Tablestore" : "MaxCompute";
+    if (spec.engine === "tablestore") return { connectivity: "verified", facts: await testTablestore(spec) };
+    if (spec.engine === "maxcompute") {
+        const flavour = "MaxCompute";
         return {
             connectivity: "not-tested",
             facts: { flavour, serverVersion: "" },
@@ -51,6 +55,23 @@ export async function testConnectivity(spec: ConnectionSpec): Promise<Connectivi
         return { connectivity: "verified", facts: await introspectPostgresServer(client, s) };
     } finally {
         await client.end().catch(() => undefined);
+    }
+}
+
+/** ListTable with the connection's AccessKey: every failure is a ConnectionError, as for the SQL engines. */
+async function testTablestore(spec: TablestoreConnectionSpec): Promise<ConnectionFacts> {
+    let client;
+    try {
+        client = tablestoreClient(spec);
+    } catch (err) {
+        throw classifyTablestoreError(err, spec);
+    }
+    try {
+        return await tablestoreFacts(client, spec);
+    } catch (err) {
+        throw err instanceof ConnectionError ? err : classifyTablestoreError(err, spec);
+    } finally {
+        client.close();
     }
 }
 

@@ -34,7 +34,7 @@ const credentialSqlStates = new Set(["28000", "28P01", "3D000"]);
 export function classifyFailure(err: unknown): FailureClass {
     if (isPermanent(err)) return "permanent";
     if (err instanceof ConnectionError) {
-        return err.kind === "auth-failed" || err.kind === "unknown-database" ? "permanent" : "connection";
+        return err.kind === "auth-failed" || err.kind === "unknown-database" || err.kind === "unknown-instance" ? "permanent" : "connection";
     }
     const e = (err ?? {}) as { code?: string; errno?: number; message?: string };
     if (e.errno !== undefined && credentialErrnos.has(e.errno)) return "permanent";

@@ -9,10 +9,14 @@ export type ConnectionFailureKind =
     | "tls-verify-failed"
     | "tls-name-mismatch"
     | "unknown-database"
+    | "unknown-instance"
     | "not-implemented"
     | "other";
 
-/** Where a connection points; never carries a password. */
+/**
+ * Where a connection points; never carries a password. Tablestore: the endpoint URL's host
+ * and port, the AccessKey ID as `user` (never the secret) and the instance as `database`.
+ */
 export interface Endpoint {
     engine: string;
     host: string;
@@ -22,7 +26,8 @@ export interface Endpoint {
 }
 
 export function describeEndpoint(e: Endpoint): string {
-    return `${e.engine} at ${e.host}:${e.port} as "${e.user}"${e.database ? ` (database "${e.database}")` : ""}`;
+    const what = e.engine === "tablestore" ? "instance" : "database";
+    return `${e.engine} at ${e.host}:${e.port} as "${e.user}"${e.database ? ` (${what} "${e.database}")` : ""}`;
 }
 
 const hints: Record<ConnectionFailureKind, string> = {
@@ -35,9 +40,23 @@ const hints: Record<ConnectionFailureKind, string> = {
     "tls-verify-failed": "the server certificate is not signed by tls.ca: pass the CA that signed it, or use tls.mode \"required\"",
     "tls-name-mismatch": "set tls.serverName to a name the certificate lists, or connect with host set to one of them (tls.mode \"verify-ca\" checks the CA but not the name)",
     "unknown-database": "create the database first, or connect to one that exists",
+    "unknown-instance": "check instanceName: the instance does not exist in this endpoint's region",
     "not-implemented": "this engine is validated only; connecting to it arrives with its own connector",
     "other": "see the server's message above",
 };
+
+/** Where an engine's fix reads differently from the SQL wording above. */
+const engineHints: Record<string, Partial<Record<ConnectionFailureKind, string>>> = {
+    tablestore: {
+        "auth-failed": "check accessKeyId and accessKeySecret: the AccessKey must exist, be enabled, and be allowed to use the instance",
+        "unknown-host": "check the endpoint's host name; it does not resolve from this machine",
+        "refused": "nothing accepts connections at the endpoint: check its host and port (80 for http://, 443 for https:// unless the URL names one)",
+    },
+};
+
+function hintFor(kind: ConnectionFailureKind, engine: string): string {
+    return engineHints[engine]?.[kind] ?? hints[kind];
+}
 
 /** A failed Test Connectivity, naming the endpoint and how to fix it. */
 export class ConnectionError extends Error {
@@ -46,7 +65,7 @@ export class ConnectionError extends Error {
         readonly endpoint: Endpoint,
         readonly detail: string,
     ) {
-        super(`cannot connect to ${describeEndpoint(endpoint)}: ${detail} (${hints[kind]})`);
+        super(`cannot connect to ${describeEndpoint(endpoint)}: ${detail} (${hintFor(kind, endpoint.engine)})`);
         this.name = "ConnectionError";
     }
 }

@@ -57,7 +57,8 @@ async function outputsFor(spec: ConnectionSpec, previous?: Props): Promise<Conne
         return {
             connectionId: connectionId(spec),
             engine: spec.engine,
-            endpoint: endpointOf(spec),
+            // Tablestore's and MaxCompute's `endpoint` is also an argument: the output keeps it as given.
+            endpoint: spec.engine === "tablestore" || spec.engine === "maxcompute" ? spec.endpoint : endpointOf(spec),
             connectivity: r.connectivity,
             flavour: r.facts.flavour,
             serverVersion: r.facts.serverVersion,
@@ -93,7 +94,7 @@ const identityFields = ["engine", "host", "port", "user", "database", "endpoint"
 export async function diff(_id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
     const changed = new Set<string>();
     for (const k of new Set([...Object.keys(olds), ...Object.keys(news)])) {
-        if (k === "__provider" || isOutputKey(k)) continue;
+        if (k === "__provider" || isOutputKey(k, news)) continue;
         if (JSON.stringify(olds[k]) !== JSON.stringify(news[k])) changed.add(k);
     }
     return {
@@ -104,12 +105,17 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<{ cha
 }
 
 const outputKeys = new Set(["connectionId", "endpoint", "connectivity", "flavour", "serverVersion", "facts", "note", "reachable", "lastError", "drift"]);
-function isOutputKey(k: string): boolean {
-    return outputKeys.has(k);
+/** Engines whose arguments include `endpoint` (a URL), a name the outputs use too. */
+function endpointIsInput(props: { engine?: unknown }): boolean {
+    return props.engine === "tablestore" || props.engine === "maxcompute";
+}
+
+function isOutputKey(k: string, props: Props): boolean {
+    return outputKeys.has(k) && !(k === "endpoint" && endpointIsInput(props));
 }
 
 function inputsOf(props: Props): Props {
-    return Object.fromEntries(Object.entries(props).filter(([k]) => k !== "__provider" && !isOutputKey(k)));
+    return Object.fromEntries(Object.entries(props).filter(([k]) => k !== "__provider" && !isOutputKey(k, props)));
 }
 
 export async function update(_id: string, _olds: Props, news: Props): Promise<{ outs: Props }> {
