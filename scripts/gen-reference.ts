@@ -249,7 +249,9 @@ export interface PrecheckEntry {
 
 function scopeOf(file: string): string {
     if (file.includes(`connectors${sep}postgres${sep}`)) return "PostgreSQL destinations";
-    if (file.includes(`connectors${sep}mysql${sep}`)) return "MySQL-family destinations";
+    if (file.includes(`connectors${sep}mysql${sep}destination${sep}`)) return "MySQL-family destinations";
+    if (file.includes(`connectors${sep}tablestore${sep}`)) return "Tablestore destinations";
+    // The source side (connectors/mysql/source) prechecks every task.
     return "";
 }
 

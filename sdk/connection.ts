@@ -38,9 +38,9 @@ export class DatabaseConnection extends pulumi.dynamic.Resource {
     declare public readonly engine: pulumi.Output<string>;
     /** `host:port`, or the endpoint of Tablestore/MaxCompute. */
     declare public readonly endpoint: pulumi.Output<string>;
-    /** "verified", or "not-tested" for engines whose connector has not arrived yet. */
+    /** "verified", or "not-tested" for engines whose connector has not arrived yet (MaxCompute). */
     declare public readonly connectivity: pulumi.Output<string>;
-    /** MySQL, MariaDB, PolarDB, PostgreSQL or AnalyticDB for PostgreSQL. */
+    /** MySQL, MariaDB, PolarDB, PostgreSQL, AnalyticDB for PostgreSQL or Tablestore. */
     declare public readonly flavour: pulumi.Output<string>;
     declare public readonly serverVersion: pulumi.Output<string>;
     /** What Test Connectivity learned: binlog settings, GTID mode, read-only, privileges. */
@@ -66,7 +66,8 @@ export class DatabaseConnection extends pulumi.dynamic.Resource {
             if (inputs[f] !== undefined) inputs[f] = pulumi.secret(inputs[f]);
         }
         const outputs = ["connectionId", "endpoint", "connectivity", "flavour", "serverVersion", "facts", "note", "reachable", "lastError", "drift"];
-        for (const o of outputs) inputs[o] = undefined;
+        // Outputs the provider computes; `endpoint` is also a Tablestore/MaxCompute argument, which must reach the provider.
+        for (const o of outputs) if (!(o in inputs)) inputs[o] = undefined;
         super(provider, name, inputs, {
             ...opts,
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretFields],

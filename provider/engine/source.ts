@@ -1,96 +1,82 @@
-import type { Connection } from "mysql2/promise";
-import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
+import type { ConnectionSpec, Engine } from "../../sdk/schema/connection";
+import type { TaskSpec } from "../../sdk/schema/task";
 import type { ConnectionFacts } from "../connectors/facts";
-import { connectMysql } from "../connectors/mysql/connect";
-import { qualified, quoteIdent } from "../connectors/mysql/identifiers";
-import { introspectMysqlServer } from "../connectors/mysql/introspect-server";
-import { dialectOf, type ServerDialect } from "../connectors/mysql/server-dialect";
-import { databaseCharset, introspectEvents, introspectRoutines, introspectTables, introspectTriggers, introspectViews, listBaseTables } from "../connectors/mysql/source/introspect-tables";
+import type { ChangeSource } from "./change-source";
 import type { DatabaseObjects } from "./destination";
-import type { SourceTable, TableMapping } from "./model";
+import type { BinlogPosition, SourceRow, SourceTable, TableMapping } from "./model";
+import type { KeyRange } from "./sink";
+import type { PrecheckItem } from "./status";
+import type { ChunkCheckpoint } from "./task-store";
 
-/** The source side of a task: facts, the selected databases' tables, and filter validation. */
-export class MysqlSource {
-    private constructor(readonly spec: MysqlConnectionSpec, private readonly conn: Connection, readonly facts: ConnectionFacts) {}
-
-    static async open(spec: MysqlConnectionSpec): Promise<MysqlSource> {
-        const conn = await connectMysql(spec);
-        await conn.query("SET SESSION time_zone = '+00:00'");
-        return new MysqlSource(spec, conn, await introspectMysqlServer(conn, spec));
-    }
-
-    /** The statements this source's flavour and version understand. */
-    get dialect(): ServerDialect {
-        return dialectOf(this.facts);
-    }
-
-    async databaseExists(db: string): Promise<boolean> {
-        const [rows] = await this.conn.query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [db]);
-        return (rows as unknown[]).length > 0;
-    }
-
+/**
+ * What the engine needs from a source database: its facts and tables, consistent
+ * snapshots to read chunks in, and its change log (ChangeSource). A connector folder
+ * implements it; the engine never speaks the source's dialect itself.
+ */
+export interface Source {
+    readonly facts: ConnectionFacts;
     /** Base tables of each existing database, fully introspected (views and routines are not tables). */
-    async tables(databases: string[]): Promise<Map<string, SourceTable[]>> {
-        const out = new Map<string, SourceTable[]>();
-        for (const db of databases) {
-            if (!(await this.databaseExists(db))) continue;
-            const names = await listBaseTables(this.conn, db);
-            out.set(db, names.length ? await introspectTables(this.conn, db, names) : []);
-        }
-        return out;
-    }
-
+    tables(databases: string[]): Promise<Map<string, SourceTable[]>>;
     /** Everything but tables in a database, for schema migration of whole-database selections. */
-    async objects(source: string, target: string, withEvents: boolean): Promise<DatabaseObjects> {
-        return {
-            source, target,
-            views: await introspectViews(this.conn, source),
-            routines: await introspectRoutines(this.conn, source),
-            triggers: await introspectTriggers(this.conn, source),
-            events: withEvents ? await introspectEvents(this.conn, source) : [],
-        };
-    }
-
-    charset(db: string): Promise<{ charset: string; collation: string }> {
-        return databaseCharset(this.conn, db);
-    }
-
-    /** Asks the source to plan each filtered SELECT, so a bad filter fails the precheck, not the load. */
-    async filterErrors(mappings: TableMapping[]): Promise<Map<TableMapping, string>> {
-        const errors = new Map<TableMapping, string>();
-        for (const m of mappings) {
-            if (!m.where) continue;
-            try {
-                await this.conn.query(`SELECT 1 FROM ${qualified(m.source.database, m.source.name)} WHERE (${m.where}) LIMIT 0`);
-            } catch (err) {
-                errors.set(m, (err as Error).message);
-            }
-        }
-        return errors;
-    }
-
+    objects(source: string, target: string, withEvents: boolean): Promise<DatabaseObjects>;
+    charset(database: string): Promise<{ charset: string; collation: string }>;
+    /** Row filters the source refuses, by mapping, so a bad filter fails the precheck rather than the load. */
+    filterErrors(mappings: TableMapping[]): Promise<Map<TableMapping, string>>;
     /**
-     * NOT NULL DATE/DATETIME/TIMESTAMP columns that hold a zero or partial-zero date
-     * ('0000-00-00', '2020-00-15'), as `table.column`: a destination without such dates
-     * writes NULL there, which the column refuses. One indexed-or-scanning LIMIT 1 query per
-     * column, at precheck, so the choice is made before the load rather than row by row in it.
+     * NOT NULL date columns that hold zero dates, as `db.table.column`, among the columns
+     * `concerns` names: a destination without such dates would write NULL there.
      */
-    async zeroDatesInNotNullColumns(mappings: TableMapping[], concerns: (m: TableMapping, column: string) => boolean): Promise<string[]> {
-        const out: string[] = [];
-        for (const m of mappings) {
-            for (const c of m.columns) {
-                const col = c.source;
-                if (!concerns(m, col.name) || col.nullable || col.generationExpression !== null || !["date", "datetime", "timestamp"].includes(col.dataType)) continue;
-                const q = quoteIdent(col.name);
-                const [rows] = await this.conn.query(
-                    `SELECT 1 FROM ${qualified(m.source.database, m.source.name)} WHERE YEAR(${q}) = 0 OR MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0 LIMIT 1`);
-                if ((rows as unknown[]).length) out.push(`${m.source.database}.${m.source.name}.${col.name}`);
-            }
-        }
-        return out;
-    }
+    zeroDatesInNotNullColumns(mappings: TableMapping[], concerns: (m: TableMapping, column: string) => boolean): Promise<string[]>;
+    /** The source's precheck items for these mappings (privileges, change-log settings, keys, filters, types). */
+    precheck(inputs: SourcePrecheckInputs): PrecheckItem[];
+    /** Why the change log cannot carry these tables' rows (failed items), for tables the stream adds. */
+    changeCaptureProblems(task: TaskSpec, mappings: TableMapping[]): PrecheckItem[];
+    /** A consistent snapshot with its position in the change log. */
+    openSnapshot(options: SnapshotOptions): Promise<SourceSnapshot>;
+    /**
+     * A chunk's rows, read in a snapshot of their own or in `within` (the task's, at its exact
+     * position), with throttling applied per batch. The iterable may carry connector-specific
+     * faster ways of reading for a destination of the same kind (see RAW_ROWS).
+     */
+    readChunk(mapping: TableMapping, range: KeyRange | null, task: TaskSpec, throttle: (rows: SourceRow[]) => Promise<void>, within?: SourceSnapshot): AsyncIterable<SourceRow[]>;
+    /** The change log, as the incremental stream reads it. */
+    readonly changes: ChangeSource;
+    /** Removes what a released task left at the source (its heartbeat row). */
+    forgetTask(task: TaskSpec, taskId: string): Promise<void>;
+    close(): Promise<void>;
+}
 
-    async close(): Promise<void> {
-        await this.conn.end().catch(() => undefined);
-    }
+export interface SourcePrecheckInputs {
+    task: TaskSpec;
+    mappings: TableMapping[];
+    /** Row filters the source refused (filterErrors). */
+    filterErrors: Map<TableMapping, string>;
+    /** NOT NULL columns holding zero dates the destination cannot keep (zeroDatesInNotNullColumns). */
+    zeroDateColumns: string[];
+}
+
+export interface SnapshotOptions {
+    /** The task whose position this is: a source may commit a barrier to its heartbeat row to make the position exact. */
+    task?: { spec: TaskSpec; taskId: string };
+}
+
+/** A consistent snapshot: reads in it see the source as of `position`. */
+export interface SourceSnapshot {
+    /** Where in the change log the snapshot stands; `file` "" when the source keeps no log. */
+    readonly position: BinlogPosition;
+    /** How the position was established, for the task's log. */
+    readonly method: string;
+    /** Reads in this snapshot are exactly at `position` (no transaction after it, none before it missing). */
+    readonly exact: boolean;
+    /** Set when the position may miss a transaction: a note for the task. */
+    readonly risk?: string;
+    /** The table split into chunks to read (key ranges), planned in this snapshot. */
+    planChunks(mapping: TableMapping): Promise<ChunkCheckpoint[]>;
+    close(): Promise<void>;
+}
+
+/** What a connector folder exports for its source: the engines it serves and how to open one. */
+export interface SourceConnector {
+    readonly engines: readonly Engine[];
+    open(spec: ConnectionSpec): Promise<Source>;
 }

@@ -1,21 +1,13 @@
-import type { MysqlConnectionSpec } from "../../sdk/schema/connection";
 import { redact } from "../errors/connection-error";
-import type { Connection } from "mysql2/promise";
-import { openSnapshot, closeSnapshot, type Snapshot } from "../connectors/mysql/source/snapshot";
-import { connectMysql } from "../connectors/mysql/connect";
-import { heartbeatBarrier, removeHeartbeat } from "../connectors/mysql/source/heartbeat";
 import type { DatabaseObjects, Destination } from "./destination";
-import { openDestination } from "./destinations";
-import { planChunks } from "../connectors/mysql/source/chunk-plan";
-import { chunkQuery, readChunk } from "../connectors/mysql/source/chunk-reader";
+import { openDestination, openSource } from "./connectors";
 import { buildMappings, type MappingResult, targetSchemaOf } from "./mapping";
 import { IncrementalStream } from "./incremental/stream";
 import { type BinlogPosition, formatPosition, type SourceRow, type SourceTable, type TableMapping } from "./model";
 import { describeBlocking, runPrecheck } from "./precheck/run-precheck";
-import { streamableColumns } from "./precheck/source-items";
 import { type PermanentFailure, type RetryState, RetryWindow } from "./retry";
 import { type BulkSink, DataRejectedError, describeKey, RowRejectedError } from "./sink";
-import { MysqlSource } from "./source";
+import type { Source, SourceSnapshot } from "./source";
 import { emptyIncrementalStatus, type TableProgress, type TaskPhase, type TaskStatus } from "./status";
 import type { Checkpoint, EngineTaskSpec, TableCheckpoint, TaskStore } from "./task-store";
 import type { TableSelection, TaskSpec } from "../../sdk/schema/task";
@@ -54,7 +46,7 @@ function selectionOf(task: TaskSpec, database: string, table: string): string | 
 
 /** The task's own snapshot, shared by the chunks read in it; `broken` once a read on it failed. */
 interface SharedSnapshot {
-    conn: Connection;
+    snapshot: SourceSnapshot;
     broken: boolean;
 }
 
@@ -296,7 +288,7 @@ export class TaskRunner {
     private async run(): Promise<void> {
         const task = this.spec.task;
         this.log(`run: ${task.migrationTypes.join("+")} to ${this.spec.destination.engine}`);
-        const source = await this.withRetry("connect to source", () => MysqlSource.open(this.spec.source as MysqlConnectionSpec));
+        const source = await this.withRetry("connect to source", () => openSource(this.spec.source));
         const dest = await this.withRetry("connect to destination", () => openDestination(this.spec.destination));
         if (dest.targetName) this.targetName = (m) => dest.targetName!(m);
         try {
@@ -322,7 +314,7 @@ export class TaskRunner {
             if (!this.checkpoint.precheckPassed || fresh.length > 0 || problems.length > 0) {
                 this.setPhase("prechecking");
                 const report = await runPrecheck({
-                    task, sourceFacts: source.facts, destination: dest,
+                    task, source, destination: dest,
                     mappings: fresh,
                     selectionProblems: problems, filterErrors: await source.filterErrors(mappings),
                     // Schema migration makes such columns nullable at a destination without zero dates, except
@@ -343,8 +335,8 @@ export class TaskRunner {
             const incremental = task.migrationTypes.includes("incremental");
             if (incremental && !task.migrationTypes.includes("full") && !this.checkpoint.snapshotPosition) {
                 // Incremental only: changes from now on (DTS: the destination already holds the data).
-                const snap = await this.withRetry("read the binlog position", () => openSnapshot(this.spec.source as MysqlConnectionSpec, source.facts.flavour));
-                await closeSnapshot(snap);
+                const snap = await this.withRetry("read the binlog position", () => source.openSnapshot({}));
+                await snap.close();
                 if (!snap.position.file) throw new Error("the source has no binary log: incremental migration needs log_bin ON");
                 this.checkpoint.snapshotPosition = snap.position;
                 this.log(`incremental start position ${formatPosition(snap.position)}`);
@@ -419,7 +411,7 @@ export class TaskRunner {
     }
 
     /** Incremental migration: runs until the task is stopped or released. */
-    private async streamChanges(mappings: TableMapping[], source: MysqlSource, dest: Destination, start: BinlogPosition): Promise<void> {
+    private async streamChanges(mappings: TableMapping[], source: Source, dest: Destination, start: BinlogPosition): Promise<void> {
         this.status.incremental ??= emptyIncrementalStatus();
         const whole = this.spec.task.objects.filter((o) => !o.tables).map((o) => o.database);
         const known = this.checkpoint.streamDatabases ?? [];
@@ -431,7 +423,7 @@ export class TaskRunner {
         const stream = new IncrementalStream({
             taskId: this.spec.taskId,
             task: () => this.spec.task,
-            source: this.spec.source as MysqlConnectionSpec,
+            changes: source.changes,
             destination: dest,
             mappings,
             reloaded: (database, table) => this.reloaded.has(`${database}.${table}`),
@@ -467,7 +459,7 @@ export class TaskRunner {
             },
             refusals: async (m) => {
                 const key = tableKey(m);
-                const items = [...(await dest.precheck([m], this.spec.task)), ...streamableColumns(this.spec.task, [m])];
+                const items = [...(await dest.precheck([m], this.spec.task)), ...source.changeCaptureProblems(this.spec.task, [m])];
                 // Only what is about this table: the destination's own items (privileges) were judged at the task's precheck.
                 return items.filter((i) => i.outcome === "failed" && i.object !== undefined && (i.object === key || i.object.startsWith(`${key}.`) || i.object.startsWith(`${key} `)))
                     .map((i) => `${i.object}: ${i.detail ?? i.title}`);
@@ -497,14 +489,11 @@ export class TaskRunner {
         } catch (err) {
             this.log(`release: could not remove the stream checkpoint at the destination: ${(err as Error).message}`);
         }
-        const hb = this.spec.task.heartbeat;
-        if (hb.enabled) {
-            const [db, table] = hb.table.split(".");
-            const conn = await connectMysql(this.spec.source as MysqlConnectionSpec).catch(() => undefined);
-            if (conn) {
-                await removeHeartbeat(conn, db, table, this.spec.taskId);
-                await conn.end().catch(() => undefined);
-            }
+        // What the task left at the source (its heartbeat row); best effort, as before a release.
+        const source = await openSource(this.spec.source).catch(() => undefined);
+        if (source) {
+            await source.forgetTask(this.spec.task, this.spec.taskId).catch(() => undefined);
+            await source.close();
         }
     }
 
@@ -527,20 +516,16 @@ export class TaskRunner {
         return this.status.tables.find((t) => t.source === tableKey(m))!;
     }
 
-    private async fullLoad(mappings: TableMapping[], source: MysqlSource, dest: Destination): Promise<void> {
-        const sourceSpec = this.spec.source as MysqlConnectionSpec;
+    private async fullLoad(mappings: TableMapping[], source: Source, dest: Destination): Promise<void> {
         const incremental = this.spec.task.migrationTypes.includes("incremental");
         // Keyless tables cannot be replayed idempotently (a change applied twice doubles a row),
         // so they are read in the task's own snapshot, exactly at the stream's start position,
         // instead of in chunk snapshots taken later. Keyed tables keep their parallel snapshots.
         const keylessPending = () => mappings.filter((m) => !m.key && this.checkpoint.tables[tableKey(m)].chunks?.some((c) => c.state !== "done") !== false);
-        let taskSnapshot: Snapshot | undefined;
+        let taskSnapshot: SourceSnapshot | undefined;
         // The task's position: taken before any chunk snapshot, so every chunk is at or after it.
         if (!this.checkpoint.snapshotTaken) {
-            // On MySQL the position is proven by a barrier commit to the task's heartbeat row (snapshot-position.ts).
-            const barrier = heartbeatBarrier(this.spec.task.heartbeat, this.spec.taskId);
-            const snap = await this.withRetry("open snapshot", () =>
-                openSnapshot(sourceSpec, source.facts.flavour, { serverVersion: source.facts.serverVersion, barrier }));
+            const snap = await this.withRetry("open snapshot", () => source.openSnapshot({ task: { spec: this.spec.task, taskId: this.spec.taskId } }));
             let keep = false;
             try {
                 if (snap.risk && incremental) this.note([snap.risk]);
@@ -553,11 +538,11 @@ export class TaskRunner {
                 }
                 for (const m of mappings) {
                     const cp = this.checkpoint.tables[tableKey(m)];
-                    if (!cp.chunks) cp.chunks = await planChunks(snap.conn, m);
+                    if (!cp.chunks) cp.chunks = await snap.planChunks(m);
                 }
                 this.checkpoint.snapshotTaken = true;
                 const keyless = incremental ? keylessPending() : [];
-                if (keyless.length && snap.method === "mariadb-binlog-snapshot") {
+                if (keyless.length && snap.exact) {
                     keep = true;
                     taskSnapshot = snap;
                 } else if (keyless.length) {
@@ -566,7 +551,7 @@ export class TaskRunner {
                         `whose position on this server is not exact (${snap.method}): a transaction committed while the snapshot opened may be applied twice to them`]);
                 }
             } finally {
-                if (!keep) await closeSnapshot(snap);
+                if (!keep) await snap.close();
             }
             this.persist();
         } else if (incremental && keylessPending().length) {
@@ -576,20 +561,19 @@ export class TaskRunner {
         try {
             await this.copyTables(mappings, source, dest, taskSnapshot);
         } finally {
-            if (taskSnapshot) await closeSnapshot(taskSnapshot);
+            if (taskSnapshot) await taskSnapshot.close();
         }
     }
 
-    private async copyTables(mappings: TableMapping[], source: MysqlSource, dest: Destination, taskSnapshot: Snapshot | undefined): Promise<void> {
-        const sourceSpec = this.spec.source as MysqlConnectionSpec;
+    private async copyTables(mappings: TableMapping[], source: Source, dest: Destination, taskSnapshot: SourceSnapshot | undefined): Promise<void> {
         const missing = mappings.filter((m) => !this.checkpoint.tables[tableKey(m)].chunks);
         if (missing.length) {
             // Tables added to a running or finished task: planned in a snapshot of their own.
-            const snap = await this.withRetry("open snapshot", () => openSnapshot(sourceSpec, source.facts.flavour));
+            const snap = await this.withRetry("open snapshot", () => source.openSnapshot({}));
             try {
-                for (const m of missing) this.checkpoint.tables[tableKey(m)].chunks = await planChunks(snap.conn, m);
+                for (const m of missing) this.checkpoint.tables[tableKey(m)].chunks = await snap.planChunks(m);
             } finally {
-                await closeSnapshot(snap);
+                await snap.close();
             }
         }
         const queue: { m: TableMapping; i: number }[] = [];
@@ -615,7 +599,7 @@ export class TaskRunner {
         }
         for (const m of mappings) if (remaining.get(tableKey(m)) === 0) await this.finishTable(m, mappings, dest);
 
-        const shared = taskSnapshot ? { conn: taskSnapshot.conn, broken: false } : undefined;
+        const shared = taskSnapshot ? { snapshot: taskSnapshot, broken: false } : undefined;
         const worker = async (jobs: { m: TableMapping; i: number }[], snapshot?: SharedSnapshot) => {
             let sink: BulkSink | undefined;
             try {
@@ -623,7 +607,7 @@ export class TaskRunner {
                     const job = jobs.shift();
                     if (!job) return;
                     this.checkStopped();
-                    sink = await this.copyChunk(job.m, job.i, sink, dest, source.facts.flavour, snapshot);
+                    sink = await this.copyChunk(job.m, job.i, sink, dest, source, snapshot);
                     const left = remaining.get(tableKey(job.m))! - 1;
                     remaining.set(tableKey(job.m), left);
                     if (left === 0) {
@@ -669,7 +653,7 @@ export class TaskRunner {
     }
 
     private async copyChunk(
-        m: TableMapping, index: number, sink: BulkSink | undefined, dest: Destination, flavour: string, snapshot?: SharedSnapshot,
+        m: TableMapping, index: number, sink: BulkSink | undefined, dest: Destination, source: Source, snapshot?: SharedSnapshot,
     ): Promise<BulkSink | undefined> {
         const key = tableKey(m);
         const cp = this.checkpoint.tables[key];
@@ -682,9 +666,7 @@ export class TaskRunner {
         this.persist();
         let isolateRows = false;
         const flightKey = `${key}#${index}`;
-        const sourceSpec = this.spec.source as MysqlConnectionSpec;
         const range = cp.chunks!.length > 1 ? { lo: chunk.lo, hi: chunk.hi } : null;
-        const sql = chunkQuery(m, range, this.spec.task.floatPrecision);
         const throttle = async (rows: SourceRow[]) => {
             const stopped = () => this.stopped;
             await this.rowLimiter.take(rows.length, stopped);
@@ -701,7 +683,7 @@ export class TaskRunner {
             try {
                 return await target.writeChunk({
                     mapping: m, range, redo, conflict: this.spec.task.conflictingTables === "ignore-and-proceed" ? "keep-existing" : "error",
-                    batches: readChunk(sourceSpec, flavour, m, sql, throttle, snapshot && !snapshot.broken ? snapshot.conn : undefined),
+                    batches: source.readChunk(m, range, this.spec.task, throttle, snapshot && !snapshot.broken ? snapshot.snapshot : undefined),
                     isolateRows,
                     onRejected: (row, reason) => this.rejected(m, row, reason),
                     onProgress: (n) => {

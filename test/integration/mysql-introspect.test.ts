@@ -10,7 +10,7 @@ import {
 } from "../../provider/connectors/mysql/source/introspect-tables";
 import { IntrospectionError } from "../../provider/connectors/mysql/schema-errors";
 import type { SourceTable, TableMapping } from "../../provider/engine/model";
-import { invisibleColumns, primaryKeys } from "../../provider/engine/precheck/source-items";
+import { invisibleColumns, primaryKeys } from "../../provider/connectors/mysql/source/precheck-items";
 
 const maria = inject("mariadb");
 const tag = `${process.pid}_${Date.now() % 100000}`;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { taskArgsSchema } from "../../sdk/schema/task";
-import type { BinlogTransaction } from "../../provider/connectors/mysql/source/binlog-reader";
+import type { BinlogTransaction } from "../../provider/engine/incremental/source-transaction";
 import { classifyStatement } from "../../provider/connectors/mysql/source/ddl-statement";
 import { ChangeMapper } from "../../provider/engine/incremental/changes";
 import { applyRowFilters, filterLog, netEffect, type SourceChange, type StateChange, stateChanges } from "../../provider/engine/incremental/change-model";
-import { streamServerId } from "../../provider/engine/incremental/stream";
+import { MysqlChangeSource, streamServerId } from "../../provider/connectors/mysql/source/change-source";
 import { comparePositions } from "../../provider/engine/model";
 import { col, mapping } from "./pg-fixtures";
 
@@ -15,13 +15,17 @@ const task = (extra: Record<string, unknown> = {}) => taskArgsSchema.parse({
 const orders = mapping([col("id", "bigint(20)"), col("total", "decimal(10,2)"), col("y", "year(4)"), col("f", "float")], { primaryKey: ["id"] });
 orders.key = ["id"];
 
+/** The MySQL source's row decoding (no server needed: it only converts images). */
+const binlog = new MysqlChangeSource({} as never);
+const decoder = (m: Parameters<MysqlChangeSource["rowDecoder"]>[0], t: Parameters<MysqlChangeSource["rowDecoder"]>[1]) => binlog.rowDecoder(m, t);
+
 function tx(rows: BinlogTransaction["rows"]): BinlogTransaction {
     return { end: { file: "b.000001", position: 100 }, timestamp: 0, rows, statements: [], rowCount: rows.reduce((n, r) => n + r.rows.length, 0) };
 }
 
 describe("binlog row events become row changes", () => {
     const base = task();
-    const mapper = new ChangeMapper([orders], () => base);
+    const mapper = new ChangeMapper([orders], () => base, decoder);
 
     it("insert and update become upserts of the new image, in the full load's text form", () => {
         const out = stateChanges(mapper.changes([tx([
@@ -53,7 +57,7 @@ describe("binlog row events become row changes", () => {
 
     it("DML selection leaves out operations the task does not migrate, and follows a reconfigured task at once", () => {
         let current = task({ objects: [{ database: "shop", tables: [{ name: "orders", dml: ["insert"] }] }] });
-        const m = new ChangeMapper([orders], () => current);
+        const m = new ChangeMapper([orders], () => current, decoder);
         const batch = () => [tx([
             { database: "shop", table: "orders", kind: "insert", rows: [{ after: { id: 1, total: "1", y: 2000, f: 1 } }] },
             { database: "shop", table: "orders", kind: "delete", rows: [{ before: { id: 1, total: "1", y: 2000, f: 1 } }] },

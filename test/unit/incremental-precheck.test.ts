@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConnectionFacts, Flavour, MysqlFacts } from "../../provider/connectors/facts";
-import { binlogSettings, parseServerVersion } from "../../provider/engine/precheck/source-items";
+import { binlogSettings, parseServerVersion } from "../../provider/connectors/mysql/source/precheck-items";
 import type { PrecheckItem } from "../../provider/engine/status";
 import { type TaskSpec, taskArgsSchema } from "../../sdk/schema/task";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { classifyFailure, RetryWindow } from "../../provider/engine/retry";
 import { ConnectionError } from "../../provider/errors/connection-error";
-import { PositionPurgedError, UnappliedStatementError } from "../../provider/engine/incremental/stream";
+import { PositionPurgedError } from "../../provider/engine/change-source";
+import { UnappliedStatementError } from "../../provider/engine/incremental/stream";
 import { RowRejectedError } from "../../provider/engine/sink";
 import { DdlError } from "../../provider/connectors/mysql/schema-errors";
 

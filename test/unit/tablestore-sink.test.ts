@@ -99,14 +99,14 @@ describe("the row writer", () => {
         expect(err).toBeInstanceOf(TablestoreError);
         expect((err as TablestoreError).code).toBe("OTSServerBusy");
         expect((err as TablestoreError).permanent).toBe(false);
-        expect(server.rows("w").filter((r) => r.primaryKey.id >= 100n).map((r) => r.attributes.v)).toEqual(["a", "b", "c", "d", "e"]);
+        expect(server.rows("w").filter((r) => (r.primaryKey.id as bigint) >= 100n).map((r) => r.attributes.v)).toEqual(["a", "b", "c", "d", "e"]);
     });
 
     it("rows of one key are written in the order given", async () => {
         const writer = new RowWriter(client, new RequestGate(() => 8));
         const rows = Array.from({ length: 500 }, (_, i) => row(200 + (i % 3), `v${i}`));
         expect(await writer.write(rows, "batch-write-row")).toEqual([]);
-        expect(server.rows("w").filter((r) => r.primaryKey.id >= 200n).map((r) => r.attributes.v)).toEqual(["v498", "v499", "v497"]);
+        expect(server.rows("w").filter((r) => (r.primaryKey.id as bigint) >= 200n).map((r) => r.attributes.v)).toEqual(["v498", "v499", "v497"]);
     });
 
     it("the gate holds requests in flight to its limit, read at each request", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type BinlogTransaction, TransactionAssembler } from "../../provider/connectors/mysql/source/transaction-assembler";
+import type { BinlogTransaction } from "../../provider/engine/incremental/source-transaction";
+import { TransactionAssembler } from "../../provider/connectors/mysql/source/transaction-assembler";
 import { transactionControl, xidKey } from "../../provider/connectors/mysql/source/transaction-control";
 import type { BinlogPosition } from "../../provider/engine/model";
 

@@ -4,7 +4,8 @@ import type { StateChange } from "../../engine/incremental/change-model";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { rowIdentity } from "./batches";
 import type { TablestoreCheckpointStore } from "./checkpoint-store";
-import { INF_MAX, INF_MIN, type RowWrite, type TablestoreClient, type TsValue } from "./client";
+import type { RowWrite, TablestoreClient, TsValue } from "./client";
+import { scanTable } from "./scan";
 import { tablestoreColumnMapping } from "./type-map";
 import { tablestoreValueConverter } from "./values";
 import { TablestoreError } from "./errors";
@@ -79,10 +80,7 @@ export class TablestoreChangeSink implements StateChangeSink {
     }
 
     private async deleteAllRows(table: string): Promise<void> {
-        const desc = await this.client.describeTable(table);
-        const start = desc.primaryKey.map((k): [string, typeof INF_MIN] => [k.name, INF_MIN]);
-        const end = desc.primaryKey.map((k): [string, typeof INF_MAX] => [k.name, INF_MAX]);
-        for await (const page of this.client.getRange(table, start, end, 5000, [desc.primaryKey[0].name])) {
+        for await (const page of scanTable(this.client, table)) {
             const refused = await this.writer.write(page.map((r) => ({ table, kind: "delete", primaryKey: r.primaryKey, condition: "ignore" })), "batch-write-row");
             if (refused.length) throw refused[0].error;
         }
@@ -117,10 +115,7 @@ export class TablestoreChangeSink implements StateChangeSink {
      * already no longer have the old column and are passed over.
      */
     private async rewriteAttribute(table: string, column: string, to: string | null): Promise<void> {
-        const desc = await this.client.describeTable(table);
-        const start = desc.primaryKey.map((k): [string, typeof INF_MIN] => [k.name, INF_MIN]);
-        const end = desc.primaryKey.map((k): [string, typeof INF_MAX] => [k.name, INF_MAX]);
-        for await (const page of this.client.getRange(table, start, end, 5000, [column])) {
+        for await (const page of scanTable(this.client, table, [column])) {
             const writes: RowWrite[] = [];
             for (const r of page) {
                 const value = r.attributes.find(([n]) => n === column)?.[1];
@@ -138,10 +133,8 @@ export class TablestoreChangeSink implements StateChangeSink {
      * fills only rows still without one.
      */
     private async fillAttribute(table: string, column: string, value: TsValue): Promise<void> {
-        const desc = await this.client.describeTable(table);
-        const start = desc.primaryKey.map((k): [string, typeof INF_MIN] => [k.name, INF_MIN]);
-        const end = desc.primaryKey.map((k): [string, typeof INF_MAX] => [k.name, INF_MAX]);
-        for await (const page of this.client.getRange(table, start, end, 5000, [desc.primaryKey[0].name, column])) {
+        const key = (await this.client.describeTable(table)).primaryKey[0].name;
+        for await (const page of scanTable(this.client, table, [key, column])) {
             const writes: RowWrite[] = page.filter((r) => !r.attributes.some(([n]) => n === column))
                 .map((r) => ({ table, kind: "update", primaryKey: r.primaryKey, put: [[column, value]], condition: "ignore" }));
             const refused = await this.writer.write(writes, "batch-write-row");

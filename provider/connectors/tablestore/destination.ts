@@ -16,7 +16,7 @@ import { TablestoreError } from "./errors";
 import { tablestoreFacts } from "./facts";
 import { tablestorePrecheck } from "./precheck";
 import { RequestGate, RowWriter } from "./row-writer";
-import { INF_MAX, INF_MIN } from "./client";
+import { scanTable } from "./scan";
 import { keySchema, planTable, tablestoreKey } from "./table-plan";
 
 /**
@@ -69,11 +69,8 @@ export class TablestoreDestination implements Destination {
 
     /** Counted by reading every key: Tablestore keeps no row count. */
     async countRows(_schema: string, table: string): Promise<number> {
-        const desc = await this.client.describeTable(table);
         let n = 0;
-        const start = desc.primaryKey.map((k): [string, typeof INF_MIN] => [k.name, INF_MIN]);
-        const end = desc.primaryKey.map((k): [string, typeof INF_MAX] => [k.name, INF_MAX]);
-        for await (const page of this.client.getRange(table, start, end, 5000, [desc.primaryKey[0].name])) n += page.length;
+        for await (const page of scanTable(this.client, table)) n += page.length;
         return n;
     }
 

@@ -1,18 +1,15 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
-import type { BinlogRowEvent, BinlogTransaction, RowImage } from "../../connectors/mysql/source/binlog-reader";
-import { type BinlogValueConverter, binlogValueConverter, UndecodableValueError } from "../../connectors/mysql/source/binlog-values";
+import { isUndecodableValue, type RowDecoder } from "../change-source";
 import type { BinlogPosition, SourceRow, TableMapping } from "../model";
+import type { BinlogRowEvent, BinlogTransaction } from "./source-transaction";
 import type { SourceChange } from "./change-model";
 
 export type DmlKind = "insert" | "update" | "delete";
 
-/** How a mapped table's binlog images become rows, and which operations the task selected. */
+/** How a mapped table's row images become rows (the source's decoder), and which operations the task selected. */
 interface TableStream {
     mapping: TableMapping;
-    converters: BinlogValueConverter[];
-    /** Tables with a row filter: converters for every source column, so the filter can read any of them. */
-    imageConverters: BinlogValueConverter[] | null;
-    keyIndexes: number[] | null;
+    decoder: RowDecoder;
     dml: Set<DmlKind>;
 }
 
@@ -33,7 +30,12 @@ export class ChangeMapper {
      * @param onRejected called for a row image with a value that cannot be represented
      * exactly (dirty data: throws under the "block" policy); `keyRow` holds the key columns.
      */
-    constructor(mappings: TableMapping[], private readonly taskNow: () => TaskSpec, private readonly onRejected?: (mapping: TableMapping, keyRow: SourceRow, reason: string) => void) {
+    constructor(
+        mappings: TableMapping[],
+        private readonly taskNow: () => TaskSpec,
+        private readonly decoderFor: (mapping: TableMapping, task: TaskSpec) => RowDecoder,
+        private readonly onRejected?: (mapping: TableMapping, keyRow: SourceRow, reason: string) => void,
+    ) {
         this.builtFor = taskNow();
         for (const m of mappings) this.set(m);
     }
@@ -51,14 +53,7 @@ export class ChangeMapper {
     /** Adds or replaces a table's mapping (after DDL changed it, or when a resumed stream restores one). */
     set(m: TableMapping): void {
         const task = this.current();
-        const keyIndexes = m.key ? m.key.map((k) => m.columns.findIndex((c) => c.source.name === k)) : null;
-        this.tables.set(`${m.source.database}\u0000${m.source.name}`, {
-            mapping: m,
-            converters: m.columns.map((c) => binlogValueConverter(c.source, task.floatPrecision)),
-            imageConverters: m.where ? m.source.columns.map((c) => binlogValueConverter(c, { float: 38, double: 308 })) : null,
-            keyIndexes: keyIndexes && keyIndexes.every((i) => i >= 0) ? keyIndexes : null,
-            dml: dmlSelection(task, m),
-        });
+        this.tables.set(`${m.source.database}\u0000${m.source.name}`, { mapping: m, decoder: this.decoderFor(m, task), dml: dmlSelection(task, m) });
     }
 
     /** Every table the stream follows. */
@@ -99,25 +94,19 @@ export class ChangeMapper {
         const t = this.tables.get(`${ev.database}\u0000${ev.table}`);
         if (!t || !t.dml.has(ev.kind)) return;
         const m = t.mapping;
-        const row = (img: RowImage): SourceRow => m.columns.map((c, i) => t.converters[i](img[c.source.name]));
-        const image = (img: RowImage): SourceRow | undefined => t.imageConverters?.map((f, i) => f(img[m.source.columns[i].name]));
+        const d = t.decoder;
         for (const r of ev.rows) {
             try {
                 out.push({
                     mapping: m, op: ev.kind,
-                    before: ev.kind === "insert" ? null : row(r.before!),
-                    after: ev.kind === "delete" ? null : row(r.after!),
-                    image: ev.kind === "delete" ? undefined : image(r.after!),
+                    before: ev.kind === "insert" ? null : d.row(r.before!),
+                    after: ev.kind === "delete" ? null : d.row(r.after!),
+                    image: ev.kind === "delete" ? undefined : d.fullImage(r.after!),
                     position, commitTime,
                 });
             } catch (err) {
-                if (!(err instanceof UndecodableValueError) || !this.onRejected) throw err;
-                const img = r.after ?? r.before!;
-                const keyRow = m.columns.map((c, i) => {
-                    if (!t.keyIndexes?.includes(i)) return null;
-                    try { return t.converters[i](img[c.source.name]); } catch { return null; }
-                });
-                this.onRejected(m, keyRow, err.message);
+                if (!isUndecodableValue(err) || !this.onRejected) throw err;
+                this.onRejected(m, d.keyRow(r.after ?? r.before!), err.message);
             }
         }
     }

@@ -1,16 +1,9 @@
 import { createHash } from "node:crypto";
-import type { Connection, RowDataPacket } from "mysql2/promise";
-import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
+import type { BinlogTransaction } from "./source-transaction";
+import { type ChangeSession, type ChangeSource, PositionPurgedError } from "../change-source";
 import { type DdlOperation, ddlOperations, type TaskSpec } from "../../../sdk/schema/task";
-import { BinlogReader, BinlogStreamError, type BinlogTransaction } from "../../connectors/mysql/source/binlog-reader";
 import { DdlParseError, manualRecovery, UntranslatableDdlError } from "../schema-change/alter";
-import { parseAlterTable, parseCreateTable, parseIndexStatement } from "../../connectors/mysql/source/alter-parser";
-import { alterationOf } from "../../connectors/mysql/source/alter-apply";
-import { classifyStatement, loggedDml } from "../../connectors/mysql/source/ddl-statement";
 import type { ClassifiedStatement, NamedTable, ObjectOperation } from "../schema-change/statement";
-import { connectMysql } from "../../connectors/mysql/connect";
-import { HeartbeatWriter } from "../../connectors/mysql/source/heartbeat";
-import { detectDialect, readBinlogStatus } from "../../connectors/mysql/server-dialect";
 import type { ChangeSink, StreamCheckpoint } from "../change-sink";
 import type { DdlTranslation, SchemaObjectKind } from "../ddl-translator";
 import type { Destination } from "../destination";
@@ -21,7 +14,6 @@ import { DataRejectedError } from "../sink";
 import type { IncrementalStatus } from "../status";
 import { RateLimiter } from "../throttle";
 import type { TableLookup } from "../ddl-translator";
-import { filterHolds } from "../../connectors/mysql/source/filter-eval";
 import { ChangeMapper } from "./changes";
 import { applyRowFilters, changedRow, type FilterEvaluator, filterLog, netEffect, type SourceChange, type StateChange, stateChanges } from "./change-model";
 import { checkpointed } from "./checkpointed-sink";
@@ -47,7 +39,6 @@ const BATCH_ROWS = 5000;
 const IDLE_MS = 100;
 /** A checkpoint for transactions without selected changes is written at most this often. */
 const ADVANCE_EVERY_MS = 1000;
-const HEARTBEAT_SECONDS = 5;
 
 /** A statement the stream must not pass over silently; the task stops with it in its error. */
 export class UnappliedStatementError extends Error implements PermanentFailure {
@@ -79,32 +70,18 @@ export class StatementLoggedDmlError extends Error implements PermanentFailure {
 }
 
 /** The start position has been purged from the source: only a new full migration can recover. */
-export class PositionPurgedError extends Error implements PermanentFailure {
-    readonly permanent = true;
-    constructor(readonly position: BinlogPosition, cause: string) {
-        super(
-            `the source no longer has the binary log at ${formatPosition(position)} (${cause}). The changes since then are lost for this task: ` +
-            `release it and run a new full migration (e.g. pulumi destroy, then pulumi up), and keep binary logs longer (at least 7 days).`,
-        );
-        this.name = "PositionPurgedError";
-    }
-}
 
 /** The checkpoint once `tx` is applied: its end, held back to the oldest prepared XA transaction's start. */
 function checkpointAfter(tx: BinlogTransaction): StreamCheckpoint {
     return { position: tx.end, sourceTime: tx.timestamp, ...(tx.holdFrom ? { resumeFrom: tx.holdFrom } : {}) };
 }
 
-/** A source server_id for this task: stable across restarts, distinct between tasks, clear of small hand-picked ids. */
-export function streamServerId(taskId: string): number {
-    const h = createHash("sha256").update(taskId).digest().readUInt32BE(0);
-    return 0x40000000 + (h % 0xbfff_fff0);
-}
 
 export interface StreamHost {
     taskId: string;
     task(): TaskSpec;
-    source: MysqlConnectionSpec;
+    /** The source's change log. */
+    changes: ChangeSource;
     destination: Destination;
     mappings: TableMapping[];
     /** Where the stream starts when the destination has no checkpoint yet. */
@@ -151,11 +128,10 @@ export class IncrementalStream {
     private readonly rowLimiter: RateLimiter;
     private readonly byteLimiter: RateLimiter;
     private rate: { t: number; n: number }[] = [];
-    private heartbeatTable: { database: string; table: string } | undefined;
     private readonly lookup: TableLookup = (database, table) => this.mapper.selected(database, table) ?? null;
 
     constructor(private readonly host: StreamHost) {
-        this.mapper = new ChangeMapper(host.mappings, () => host.task(), (m, keyRow, reason) => host.rejected(m, keyRow, reason));
+        this.mapper = new ChangeMapper(host.mappings, () => host.task(), (m, task) => host.changes.rowDecoder(m, task), (m, keyRow, reason) => host.rejected(m, keyRow, reason));
         const inc = () => host.task().throttle.incremental;
         this.rowLimiter = new RateLimiter(() => inc()?.rps);
         this.byteLimiter = new RateLimiter(() => (inc()?.mbps !== undefined ? inc()!.mbps! * 1024 * 1024 : undefined));
@@ -191,11 +167,7 @@ export class IncrementalStream {
         const h = this.host;
         const st = h.status;
         let sink: ChangeSink | undefined;
-        let reader: BinlogReader | undefined;
-        let probe: Connection | undefined;
-        let probeTimer: NodeJS.Timeout | undefined;
-        let heartbeat: HeartbeatWriter | undefined;
-        let heartbeatConn: Connection | undefined;
+        let session: ChangeSession | undefined;
         try {
             sink = checkpointed(await h.destination.openChangeSink(() => h.task()));
             const saved = await sink.checkpoints.read(h.taskId);
@@ -214,13 +186,8 @@ export class IncrementalStream {
             st.position = applied.position;
             // A prepared XA transaction held the checkpoint back: read from its start, skip what was applied.
             const from = applied.resumeFrom ?? applied.position;
-            probe = await connectMysql(h.source);
-            await this.checkNotPurged(probe, from);
-            const serverId = streamServerId(h.taskId);
             h.log(`incremental: reading the binlog from ${formatPosition(from)}` +
-                (applied.resumeFrom ? ` (start of a prepared XA transaction; applied through ${formatPosition(applied.position)})` : "") + ` as server_id ${serverId}`);
-            const hb = h.task().heartbeat;
-            const [hbDb, hbTable] = hb.table.split(".");
+                (applied.resumeFrom ? ` (start of a prepared XA transaction; applied through ${formatPosition(applied.position)})` : ""));
             const include = this.mapper.include();
             // Listed tables the source does not have yet: a CREATE TABLE … SELECT of one logs its rows
             // in the CREATE's own transaction, which the reader must decode to apply them.
@@ -228,50 +195,24 @@ export class IncrementalStream {
                 const cur = include[o.database];
                 if (o.tables && cur !== true) include[o.database] = [...new Set([...(cur ?? []), ...o.tables.map((t) => t.name)])];
             }
-            if (hb.enabled) {
-                const cur = include[hbDb];
-                if (cur !== true) include[hbDb] = [...(cur ?? []), hbTable];
-                try {
-                    heartbeatConn = await connectMysql(h.source);
-                    heartbeat = await HeartbeatWriter.start(heartbeatConn, hbDb, hbTable, h.taskId, hb.intervalSeconds);
-                    st.heartbeatError = undefined;
-                } catch (err) {
-                    // Latency still comes from the source's binlog position; only its precision suffers.
-                    st.heartbeatError = `heartbeat table ${hb.table} cannot be written: ${(err as Error).message}`;
-                    h.log(`incremental: ${st.heartbeatError}`);
-                }
-            }
-            this.heartbeatTable = hb.enabled ? { database: hbDb, table: hbTable } : undefined;
-            reader = BinlogReader.start(h.source, {
-                from, appliedThrough: applied.resumeFrom ? applied.position : undefined, serverId, include, heartbeatSeconds: HEARTBEAT_SECONDS,
+            session = await h.changes.openSession({
+                taskId: h.taskId, task: h.task(), from, appliedThrough: applied.resumeFrom ? applied.position : undefined, include,
             });
-            const r = reader;
-            let master: BinlogPosition | null = null;
-            let probeError: unknown;
-            const dialect = await detectDialect(probe);
-            const poll = async () => {
-                try {
-                    const status = await readBinlogStatus(probe!, dialect);
-                    master = status && { file: status.file, position: status.position };
-                } catch (err) {
-                    probeError = err;
-                }
-            };
-            await poll();
-            probeTimer = setInterval(() => void poll(), 1000);
+            const r = session;
+            st.heartbeatError = r.heartbeatError;
+            if (r.heartbeatError) h.log(`incremental: ${r.heartbeatError}`);
             let lastAdvance = Date.now();
             let pendingAdvance: StreamCheckpoint | undefined;
 
             while (!h.stopped()) {
-                if (probeError) throw probeError;
-                if (Date.now() - r.lastActivity > HEARTBEAT_SECONDS * 3000) {
-                    throw Object.assign(new Error(`no data nor heartbeat from the source for ${HEARTBEAT_SECONDS * 3} s`), { code: "ETIMEDOUT" });
+                if (Date.now() - r.lastActivity > r.silenceLimitMs) {
+                    throw Object.assign(new Error(`no data nor keep-alive from the source for ${r.silenceLimitMs / 1000} s`), { code: "ETIMEDOUT" });
                 }
                 let txs: BinlogTransaction[];
                 try {
                     txs = await r.take(BATCH_ROWS, IDLE_MS);
                 } catch (err) {
-                    if (err instanceof BinlogStreamError && err.purged) throw new PositionPurgedError(applied.position, err.message);
+                    if (err instanceof PositionPurgedError) throw new PositionPurgedError(applied.position, err.message);
                     throw err;
                 }
                 if (txs.length === 0) {
@@ -281,7 +222,7 @@ export class IncrementalStream {
                         pendingAdvance = undefined;
                         lastAdvance = Date.now();
                     }
-                    this.updateLatency(applied, master, r.drained);
+                    this.updateLatency(applied, await r.logEnd(), r.drained);
                     continue;
                 }
                 st.oldestPendingTime = txs[0].timestamp;
@@ -293,14 +234,14 @@ export class IncrementalStream {
                     if (stmts.length === 0) continue;
                     this.refuseLoggedDml(txs[i], applied.position);
                     if (!this.concernsTask(txs[i])) continue;
-                    if (i > from || pendingAdvance) applied = await this.applyBatch(sink, txs.slice(from, i), applied, onProgress, probe);
+                    if (i > from || pendingAdvance) applied = await this.applyBatch(sink, txs.slice(from, i), applied, onProgress, r);
                     pendingAdvance = undefined;
-                    applied = await this.applyStatement(sink, txs[i], applied, onProgress, probe);
+                    applied = await this.applyStatement(sink, txs[i], applied, onProgress, r);
                     from = i + 1;
                 }
                 const rest = txs.slice(from);
                 if (rest.length) {
-                    const prepared = await this.changes(sink, rest, probe);
+                    const prepared = await this.changes(sink, rest, r);
                     const end = checkpointAfter(rest[rest.length - 1]);
                     if (prepared.changes.length === 0) {
                         pendingAdvance = end;
@@ -313,35 +254,14 @@ export class IncrementalStream {
                     }
                 }
                 st.oldestPendingTime = undefined;
-                this.heartbeatLag(txs);
-                if (heartbeat?.lastError) st.heartbeatError = heartbeat.lastError;
-                this.updateLatency(pendingAdvance ?? applied, master, r.drained);
+                const lag = r.heartbeatLag(txs);
+                if (lag !== undefined) st.heartbeatLagMs = lag;
+                st.heartbeatError = r.heartbeatError;
+                this.updateLatency(pendingAdvance ?? applied, await r.logEnd(), r.drained);
             }
         } finally {
-            clearInterval(probeTimer);
-            heartbeat?.stop();
-            await heartbeatConn?.end().catch(() => undefined);
-            await reader?.stop().catch(() => undefined);
+            await session?.close().catch(() => undefined);
             await sink?.close().catch(() => undefined);
-            await probe?.end().catch(() => undefined);
-        }
-    }
-
-    /** Our heartbeat rows among transactions now applied: their age is the end-to-end lag. */
-    private heartbeatLag(txs: BinlogTransaction[]): void {
-        const hb = this.heartbeatTable;
-        if (!hb) return;
-        for (let i = txs.length - 1; i >= 0; i--) {
-            for (const ev of txs[i].rows) {
-                if (ev.database !== hb.database || ev.table !== hb.table) continue;
-                for (const r of ev.rows) {
-                    const img = r.after;
-                    if (img && img.task_id === this.host.taskId) {
-                        this.host.status.heartbeatLagMs = Math.max(0, Date.now() - Number(img.beat_ms));
-                        return;
-                    }
-                }
-            }
         }
     }
 
@@ -356,31 +276,22 @@ export class IncrementalStream {
         this.host.log(`incremental: ${line}`);
     }
 
-    /** Fails clearly (no retries) when the file the stream must start in is gone from the source. */
-    private async checkNotPurged(conn: Connection, from: BinlogPosition): Promise<void> {
-        const [logs] = await conn.query<RowDataPacket[]>("SHOW BINARY LOGS");
-        const files = logs.map((l) => String(l.Log_name));
-        if (!files.includes(from.file)) {
-            throw new PositionPurgedError(from, `the oldest binary log on the source is ${files[0] ?? "none"}`);
-        }
-    }
-
     /**
      * Row changes of the selected tables in the shape the sink takes, with row filters
      * applied by the source: state sinks get state changes, log sinks every change.
      */
-    private async changes(sink: ChangeSink, txs: BinlogTransaction[], source: Connection): Promise<PreparedChanges> {
+    private async changes(sink: ChangeSink, txs: BinlogTransaction[], session: ChangeSession): Promise<PreparedChanges> {
         const found = this.mapper.changes(txs);
-        const evaluate: FilterEvaluator = (m, images) => filterHolds(source, m.source, m.where!, images);
+        const evaluate = session.filter;
         return sink.shape === "log"
             ? { shape: "log", changes: await filterLog(found, evaluate) }
             : { shape: "state", changes: await applyRowFilters(stateChanges(found), evaluate) };
     }
 
-    private async applyBatch(sink: ChangeSink, txs: BinlogTransaction[], applied: StreamCheckpoint, onProgress: () => void, probe: Connection): Promise<StreamCheckpoint> {
+    private async applyBatch(sink: ChangeSink, txs: BinlogTransaction[], applied: StreamCheckpoint, onProgress: () => void, session: ChangeSession): Promise<StreamCheckpoint> {
         if (txs.length === 0) return applied;
         const end = checkpointAfter(txs[txs.length - 1]);
-        const prepared = await this.changes(sink, txs, probe);
+        const prepared = await this.changes(sink, txs, session);
         if (prepared.changes.length === 0) {
             await sink.checkpoints.write(this.host.taskId, end);
             return end;
@@ -445,7 +356,7 @@ export class IncrementalStream {
     /** DML the source logged as text for a selected table: its rows are unknown, so the task stops. */
     private refuseLoggedDml(tx: BinlogTransaction, applied: BinlogPosition): void {
         for (const s of tx.statements) {
-            const dml = loggedDml(s.sql, s.database);
+            const dml = this.host.changes.statements.loggedDml(s.sql, s.database);
             if (!dml) continue;
             // Tables followed, or taken in by the selection (a CREATE TABLE … SELECT's new table, a view of a whole database).
             const hit = dml.tables.find((t) => this.mapper.selected(t.database, t.name) || this.wantsTable(t));
@@ -458,7 +369,7 @@ export class IncrementalStream {
 
     /** Whether a transaction's logged statements concern the task (selected tables, new tables, objects and databases the task migrates). */
     private concernsTask(tx: BinlogTransaction): boolean {
-        return tx.statements.some((s) => this.concerns(classifyStatement(s.sql, s.database)));
+        return tx.statements.some((s) => this.concerns(this.host.changes.statements.classify(s.sql, s.database)));
     }
 
     private concerns(c: ClassifiedStatement): boolean {
@@ -500,11 +411,11 @@ export class IncrementalStream {
      * (empty) and fills it once. Statements first, then rows, is the binlog's order: the only
      * transactions the servers log with both are CREATE TABLE … SELECT, whose CREATE comes first.
      */
-    private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, applied: StreamCheckpoint, onProgress: () => void, probe: Connection): Promise<StreamCheckpoint> {
+    private async applyStatement(sink: ChangeSink, tx: BinlogTransaction, applied: StreamCheckpoint, onProgress: () => void, session: ChangeSession): Promise<StreamCheckpoint> {
         const end = checkpointAfter(tx);
         const at = formatPosition(tx.end);
         for (const s of tx.statements) {
-            const c = classifyStatement(s.sql, s.database);
+            const c = this.host.changes.statements.classify(s.sql, s.database);
             if (!this.concerns(c)) continue;
             const op = c.operation as DdlOperation | ObjectOperation;
             const first = c.tables.map((t) => this.mapper.selected(t.database, t.name)).find((m) => m !== undefined);
@@ -531,7 +442,7 @@ export class IncrementalStream {
             if (done) this.host.log(`incremental: applied ${op} at ${at}: ${s.sql.slice(0, 200)}`);
         }
         const checkpoint = { ...end, tables: this.mapper.all() };
-        const prepared = tx.rows.length ? await this.changes(sink, [tx], probe) : null;
+        const prepared = tx.rows.length ? await this.changes(sink, [tx], session) : null;
         if (!prepared || prepared.changes.length === 0) {
             await sink.checkpoints.write(this.host.taskId, checkpoint);
             return checkpoint;
@@ -570,16 +481,16 @@ export class IncrementalStream {
                 }
                 return true;
             case "alter-table": {
-                const parsed = parseAlterTable(sql, defaultDb);
+                const parsed = h.changes.statements.alterTable(sql, defaultDb);
                 const m = selected(parsed.table)!;
-                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, alterationOf(m.source, parsed), h.task(), this.lookup), end);
+                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, h.changes.statements.alteration(m.source, parsed), h.task(), this.lookup), end);
                 return true;
             }
             case "create-index": case "drop-index": {
-                const parsed = parseIndexStatement(sql, defaultDb);
+                const parsed = h.changes.statements.indexStatement(sql, defaultDb);
                 if (!parsed) throw new DdlParseError(sql, "not a CREATE INDEX / DROP INDEX statement this version can read");
                 const m = selected(parsed.table)!;
-                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, alterationOf(m.source, parsed), h.task(), this.lookup), end);
+                await this.applyTranslation(sink, m, h.destination.ddl.alterTable(m, h.changes.statements.alteration(m.source, parsed), h.task(), this.lookup), end);
                 return true;
             }
             case "rename-table":
@@ -607,7 +518,7 @@ export class IncrementalStream {
                     return false;
                 }
                 // The statement's own definition is the schema in force at this position; CREATE … LIKE reads the source.
-                const table = parseCreateTable(sql, defaultDb) ?? (await h.introspect(t.database, t.name));
+                const table = h.changes.statements.createTable(sql, defaultDb) ?? (await h.introspect(t.database, t.name));
                 if (!table) {
                     this.skipped(`skipped create-table of ${t.database}.${t.name}: the table no longer exists on the source (a later DROP follows)`);
                     return false;

@@ -1,9 +1,8 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
-import type { ConnectionFacts } from "../../connectors/facts";
 import type { Destination } from "../destination";
 import type { TableMapping } from "../model";
 import type { PrecheckItem, PrecheckReport } from "../status";
-import { binlogSettings, invisibleColumns, primaryKeys, sourcePrivileges, streamableColumns, tableLimit, systemVersionedTables, whereFilters, zeroDatesNotNull } from "./source-items";
+import type { Source } from "../source";
 
 async function conflictingTables(dest: Destination, task: TaskSpec, mappings: TableMapping[]): Promise<PrecheckItem[]> {
     const items: PrecheckItem[] = [];
@@ -60,7 +59,7 @@ function settle(items: PrecheckItem[], task: TaskSpec): PrecheckReport {
 
 export interface PrecheckInputs {
     task: TaskSpec;
-    sourceFacts: ConnectionFacts;
+    source: Source;
     destination: Destination;
     mappings: TableMapping[];
     /** Selection problems found while resolving objects. */
@@ -73,19 +72,11 @@ export interface PrecheckInputs {
 
 /** DTS's precheck: every item is passed, alert or failed; failed items and unaccepted alerts block. */
 export async function runPrecheck(p: PrecheckInputs): Promise<PrecheckReport> {
-    const databases = [...new Set(p.mappings.map((m) => m.source.database))];
+    const facts = p.source.facts;
     const items: PrecheckItem[] = [
-        { id: "source-connectivity", title: "Source is reachable", outcome: "passed", detail: `${p.sourceFacts.flavour} ${p.sourceFacts.serverVersion}` },
+        { id: "source-connectivity", title: "Source is reachable", outcome: "passed", detail: `${facts.flavour} ${facts.serverVersion}` },
         ...p.selectionProblems,
-        ...sourcePrivileges(p.sourceFacts, p.task, databases),
-        ...binlogSettings(p.sourceFacts, p.task),
-        ...primaryKeys(p.mappings, p.task, p.sourceFacts),
-        ...invisibleColumns(p.mappings),
-        ...tableLimit(p.task, p.mappings),
-        ...whereFilters(p.mappings, p.filterErrors),
-        ...streamableColumns(p.task, p.mappings),
-        ...systemVersionedTables(p.task, p.mappings),
-        ...zeroDatesNotNull(p.zeroDateColumns),
+        ...p.source.precheck({ task: p.task, mappings: p.mappings, filterErrors: p.filterErrors, zeroDateColumns: p.zeroDateColumns }),
     ];
     const destFacts = await p.destination.facts();
     items.push({ id: "destination-connectivity", title: "Destination is reachable", outcome: "passed", detail: `${destFacts.flavour} ${destFacts.serverVersion}` });

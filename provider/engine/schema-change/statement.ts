@@ -39,3 +39,17 @@ export interface ClassifiedStatement {
     /** CREATE OR REPLACE … (MariaDB's CREATE OR REPLACE TABLE replaces a table that exists). */
     orReplace: boolean;
 }
+
+/** DML a session logged as text (STATEMENT format): what it writes, as far as the text says. */
+export interface LoggedDml {
+    /** Tables the statement writes or may write, aliases resolved, CTE names left out; in order of appearance. */
+    tables: NamedTable[];
+    /** It may write tables it does not name (a stored function it calls, a logged SELECT/DO, text that could not be read). */
+    unnamedWrites: boolean;
+    /**
+     * The session's default database (when it has one) and every database the statement
+     * names, in order of appearance: where the stored functions it calls live, so where
+     * `unnamedWrites` most likely lands.
+     */
+    databases: string[];
+}

@@ -2,7 +2,8 @@ import ZongJi from "@vlasky/zongji";
 import type { MysqlConnectionSpec } from "../../../../sdk/schema/connection";
 import type { BinlogPosition } from "../../../engine/model";
 import { mysqlOptions } from "../connect";
-import { type BinlogTransaction, type RowEventKind, type RowImage, TransactionAssembler } from "./transaction-assembler";
+import type { BinlogTransaction, RowEventKind, RowImage } from "../../../engine/incremental/source-transaction";
+import { TransactionAssembler } from "./transaction-assembler";
 import { xidKey } from "./transaction-control";
 
 /**
@@ -12,7 +13,7 @@ import { xidKey } from "./transaction-control";
  * with the schema in force when it was written).
  */
 
-export type { BinlogRowEvent, BinlogStatement, BinlogTransaction, RowEventKind, RowImage } from "./transaction-assembler";
+export type { BinlogRowEvent, BinlogStatement, BinlogTransaction, RowEventKind, RowImage } from "../../../engine/incremental/source-transaction";
 
 export interface BinlogReaderOptions {
     /** Where to start: a group boundary (the end of the last transaction applied, or a checkpoint's holdFrom). */

@@ -32,6 +32,8 @@ import { isBinaryColumn } from "../row-packets";
  * so the change is never applied differently from the source.
  */
 export class UndecodableValueError extends Error {
+    /** Tells the engine (isUndecodableValue) the row is dirty data, not a failure of the stream. */
+    readonly undecodable = true;
     constructor(readonly column: string, readonly reason: string) {
         super(`column "${column}": ${reason}`);
         this.name = "UndecodableValueError";

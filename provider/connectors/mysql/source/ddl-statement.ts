@@ -212,4 +212,4 @@ function eventRenamedTo(tokens: Token[], i: number, eventDb: string): NamedTable
 }
 
 /** The tables a DML statement logged as text writes (dml-tables.ts reads them). */
-export { type LoggedDml, loggedDml, loggedDmlTables } from "./dml-tables";
+export { loggedDml, loggedDmlTables } from "./dml-tables";

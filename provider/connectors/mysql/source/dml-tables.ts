@@ -1,4 +1,4 @@
-import type { NamedTable } from "../../../engine/schema-change/statement";
+import type { LoggedDml, NamedTable } from "../../../engine/schema-change/statement";
 import { isPunct, isWord, lexSql, type Token } from "../sql-lexer";
 
 /**
@@ -23,18 +23,6 @@ import { isPunct, isWord, lexSql, type Token } from "../sql-lexer";
  * CALL is never logged itself: the server logs each statement of the procedure's body,
  * and so for an anonymous block (BEGIN NOT ATOMIC … END) and EXECUTE [IMMEDIATE].
  */
-export interface LoggedDml {
-    /** Tables the statement writes or may write, aliases resolved, CTE names left out; in order of appearance. */
-    tables: NamedTable[];
-    /** It may write tables it does not name (a stored function it calls, a logged SELECT/DO, text that could not be read). */
-    unnamedWrites: boolean;
-    /**
-     * The session's default database (when it has one) and every database the statement
-     * names, in order of appearance: where the stored functions it calls live, so where
-     * `unnamedWrites` most likely lands.
-     */
-    databases: string[];
-}
 
 /**
  * The tables a statement logged as text writes, or null when it writes none (DDL,

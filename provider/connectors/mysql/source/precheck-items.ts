@@ -1,9 +1,9 @@
-import { isStreamableColumn } from "../../connectors/mysql/source/binlog-values";
-import { dialectOf, isGeneratedInvisiblePrimaryKey, parseServerVersion, type ServerVersion } from "../../connectors/mysql/server-dialect";
-import type { TaskSpec } from "../../../sdk/schema/task";
-import type { ConnectionFacts, MysqlFacts } from "../../connectors/facts";
-import type { TableMapping } from "../model";
-import type { PrecheckItem } from "../status";
+import { isStreamableColumn } from "./binlog-values";
+import { dialectOf, isGeneratedInvisiblePrimaryKey, parseServerVersion, type ServerVersion } from "../server-dialect";
+import type { TaskSpec } from "../../../../sdk/schema/task";
+import type { ConnectionFacts, MysqlFacts } from "../../facts";
+import type { TableMapping } from "../../../engine/model";
+import type { PrecheckItem } from "../../../engine/status";
 
 const passed = (id: string, title: string, detail?: string): PrecheckItem => ({ id, title, outcome: "passed", ...(detail ? { detail } : {}) });
 
@@ -31,7 +31,7 @@ export function sourcePrivileges(facts: ConnectionFacts, task: TaskSpec, databas
     return items;
 }
 
-export { parseServerVersion } from "../../connectors/mysql/server-dialect";
+export { parseServerVersion } from "../server-dialect";
 
 const atMost56 = (v: ServerVersion) => v[0] < 5 || (v[0] === 5 && v[1] <= 6);
 const before56 = (v: ServerVersion) => v[0] < 5 || (v[0] === 5 && v[1] < 6);
