@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 /**
- * npx pulumi-dts status | logs <task> | engine start|stop | task resume|release <task> | help
+ * npx pulumi-dts status | logs <task> | engine start|stop|install-service | task resume|release <task> | help
  * The engine's home is ~/.pulumi-dts, or PULUMI_DTS_HOME.
  */
-import { callEngine, pingEngine } from "../engine/control/client";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { callEngine, engineEntry, pingEngine } from "../engine/control/client";
+import { systemdUnit } from "../engine/service-unit";
 import { type EngineHome, engineHome } from "../engine/home";
 import type { TaskStatus } from "../engine/status";
 import { formatPosition } from "../engine/model";
@@ -54,6 +58,9 @@ const usage = (home: EngineHome) => `usage: pulumi-dts <command>
                          is kept ${RELEASED_LOG_DAYS} days (the last ${RELEASED_LOGS_KEPT} released tasks)
   engine start           start the engine (the provider starts it on demand)
   engine stop            stop the engine; unfinished tasks resume when it starts again
+  engine install-service write a systemd user unit that runs the engine of this home (it is
+                         restarted after a crash by its own supervisor already; the unit also
+                         brings it back after a reboot)
   task resume <task>     run a failed or stopped task again
   task release <task>    stop a task and forget it (data at the destination is kept)
   help                   this text
@@ -159,6 +166,17 @@ async function main(argv: string[]): Promise<number> {
                 console.log(`engine running: ${JSON.stringify(r)}`);
                 return 0;
             }
+            if (sub === "install-service") {
+                const unit = systemdUnit({ node: process.execPath, engineMain: engineEntry("main.js"), home: home.dir });
+                const dir = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "systemd", "user");
+                mkdirSync(dir, { recursive: true });
+                const file = join(dir, unit.name);
+                writeFileSync(file, unit.text, { mode: 0o644 });
+                console.log(`wrote ${file}\n\nto run the engine under systemd from now on (stop the one running first: npx pulumi-dts engine stop):\n` +
+                    `  systemctl --user daemon-reload\n  systemctl --user enable --now ${unit.name}\n` +
+                    `and to keep it running while you are logged out: loginctl enable-linger $USER`);
+                return 0;
+            }
             if (sub === "stop") {
                 const ping = await pingEngine(home);
                 if (!ping) {
@@ -169,7 +187,8 @@ async function main(argv: string[]): Promise<number> {
                 // The socket closes first and the tasks stop after: a caller that removes the home
                 // next (the quickstart) must wait for the process itself.
                 const deadline = Date.now() + 60_000;
-                while (alive(ping.pid)) {
+                // The supervisor exits once the engine has stopped by request (it would otherwise restart it).
+                while (alive(ping.pid) || (ping.supervisor !== undefined && alive(ping.supervisor))) {
                     if (Date.now() > deadline) {
                         console.error(`engine ${ping.pid} is still stopping after 60 s; its log is ${home.logFile}`);
                         return 1;

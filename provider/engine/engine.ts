@@ -35,7 +35,10 @@ export class Engine {
     async handle(req: EngineRequest): Promise<unknown> {
         switch (req.method) {
             case "ping":
-                return { pid: process.pid, version: ENGINE_VERSION, tasks: this.runners.size } satisfies PingResult;
+                return {
+                    pid: process.pid, version: ENGINE_VERSION, tasks: this.runners.size,
+                    ...(process.env.PULUMI_DTS_SUPERVISOR ? { supervisor: Number(process.env.PULUMI_DTS_SUPERVISOR) } : {}),
+                } satisfies PingResult;
             case "submit": {
                 const spec = req.spec as EngineTaskSpec;
                 if (this.runners.has(req.taskId)) throw new EngineRequestError(`task ${req.taskId} already exists`, "exists");

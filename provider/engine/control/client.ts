@@ -97,18 +97,21 @@ async function call(home: EngineHome, request: EngineCall, timeoutMs: number): P
  * The engine's entry point: next to this module in the built package; from the compiled
  * tree when this module runs from source (tests import the TypeScript directly).
  */
-function engineMain(): string {
-    const candidates = [join(__dirname, "..", "main.js"), join(__dirname, "..", "..", "..", "dist", "provider", "engine", "main.js")];
+export function engineEntry(file: "main.js" | "supervisor.js"): string {
+    const candidates = [join(__dirname, "..", file), join(__dirname, "..", "..", "..", "dist", "provider", "engine", file)];
     const found = candidates.find((c) => existsSync(c));
     if (!found) throw new EngineError(`the engine entry point is missing (looked for ${candidates.join(", ")}); run npm run build`);
     return found;
 }
 
-/** Starts the engine process detached, so it outlives `pulumi up` and holds none of its pipes. */
+/**
+ * Starts the engine detached, under its supervisor (supervisor.ts), so it outlives `pulumi
+ * up`, holds none of its pipes, and is started again by the supervisor when it dies.
+ */
 export function spawnEngine(home: EngineHome): void {
     ensureHome(home);
     const log = openSync(home.logFile, "a", 0o600);
-    const child = spawn(process.execPath, [engineMain()], {
+    const child = spawn(process.execPath, [engineEntry("supervisor.js")], {
         detached: true,
         stdio: ["ignore", log, log],
         env: { ...process.env, PULUMI_DTS_HOME: home.dir },

@@ -81,6 +81,8 @@ export const pingResultSchema = z.object({
     pid: z.number().int(),
     version: z.string(),
     tasks: z.number().int(),
+    /** The supervisor that restarts the engine when it dies (absent: started otherwise, e.g. by systemd or by hand). */
+    supervisor: z.number().int().optional(),
 });
 export type PingResult = z.output<typeof pingResultSchema>;
 
