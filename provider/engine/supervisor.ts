@@ -10,6 +10,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { engineHome, ensureHome } from "./home";
@@ -52,6 +53,11 @@ async function main(): Promise<void> {
             }
             log(`engine exited (${signal ?? `code ${code}`}); starting it again in ${d.delayMs} ms`);
             setTimeout(() => {
+                // A home removed meanwhile (a test's temp dir, a user's rm -rf) has nothing left to run.
+                if (!existsSync(home.dir)) {
+                    log(`home ${home.dir} is gone; supervisor exiting`);
+                    process.exit(0);
+                }
                 if (!stopping) start();
             }, d.delayMs);
         });
