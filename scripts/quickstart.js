@@ -7,6 +7,11 @@
 // servers, the pulumi-dts engine `pulumi up` started, and removes its temporary directories.
 // Pass --keep (npm run quickstart -- --keep) or set PULUMI_DTS_QUICKSTART_KEEP=1 to leave
 // servers, engine and stack running (it prints how to reach them and how to clean up).
+// --tablestore (npm run quickstart -- --tablestore) runs examples/mysql-to-tablestore instead:
+// the same MariaDB, and as the destination the local Tablestore server of the tests
+// (test/harness/tablestore-server, a fixture that speaks Tablestore's protocol) started as its
+// own process; the write to the source is then read back from Tablestore.
+const { randomBytes } = require("node:crypto");
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -29,6 +34,53 @@ async function createShop(maria) {
     await c.end();
 }
 
+async function sourceOrders(maria) {
+    const c = await mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: "shop" });
+    const [[src]] = await c.query("SELECT COUNT(*) AS n, CAST(SUM(total) AS CHAR) AS total, CAST(SUM(status = 'new') AS SIGNED) AS unpaid FROM orders");
+    await c.end();
+    return { rows: Number(src.n), total: src.total, unpaid: Number(src.unpaid) };
+}
+
+/** A client of the connector (real Tablestore requests) for `fn`, closed after. */
+async function withTablestore(ots, fn) {
+    const { TablestoreClient, INF_MIN, INF_MAX } = require("../dist/provider/connectors/tablestore/client");
+    const client = new TablestoreClient({ endpoint: ots.endpoint, instanceName: ots.instanceName, accessKeyId: ots.accessKey.id, accessKeySecret: ots.accessKey.secret }, { timeoutMs: 10_000 });
+    try {
+        return await fn(client, INF_MIN, INF_MAX);
+    } finally {
+        client.close();
+    }
+}
+
+/** The same figures read from the Tablestore table `orders`. */
+function tablestoreOrders(ots) {
+    return withTablestore(ots, async (client, INF_MIN, INF_MAX) => {
+        let rows = 0;
+        let cents = 0n;
+        let unpaid = 0;
+        // total is DECIMAL(12,2), written as its exact text ("12.30"); status an ENUM, as its member text.
+        for await (const page of client.getRange("orders", [["id", INF_MIN]], [["id", INF_MAX]], 5000, ["total", "status"])) {
+            for (const r of page) {
+                const a = new Map(r.attributes);
+                rows++;
+                cents += BigInt(String(a.get("total")).replace(".", ""));
+                if (a.get("status") === "new") unpaid++;
+            }
+        }
+        return { rows, total: `${cents / 100n}.${String(cents % 100n).padStart(2, "0")}`, unpaid };
+    });
+}
+
+/** Rows of the stream checkpoint table (one per task that streams into the instance). */
+function tablestoreCheckpoints(ots) {
+    return withTablestore(ots, async (client, INF_MIN, INF_MAX) => {
+        if (!(await client.listTables()).includes("pulumi_dts_stream_checkpoint")) return 0;
+        let n = 0;
+        for await (const page of client.getRange("pulumi_dts_stream_checkpoint", [["task_id", INF_MIN]], [["task_id", INF_MAX]], 100)) n += page.length;
+        return n;
+    });
+}
+
 async function count(maria, pg) {
     const c = await mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: "shop" });
     const [[src]] = await c.query("SELECT COUNT(*) AS n, CAST(SUM(total) AS CHAR) AS total FROM orders");
@@ -42,13 +94,17 @@ async function count(maria, pg) {
 
 const root = path.resolve(__dirname, "..");
 const cliMain = path.join(root, "dist", "provider", "cli", "main.js");
-const stackConfig = path.join(root, "Pulumi.quickstart.yaml");
+const tablestoreServerMain = path.join(root, "dist", "test", "harness", "tablestore-server", "main.js");
+const tablestore = process.argv.includes("--tablestore");
+// The default runs examples/quickstart through the root Pulumi.yaml; --tablestore the example's own project.
+const projectDir = tablestore ? path.join(root, "examples", "mysql-to-tablestore") : root;
+const stackConfig = path.join(projectDir, "Pulumi.quickstart.yaml");
 const keep = process.argv.includes("--keep") || !["", "0", "false", "no"].includes((process.env.PULUMI_DTS_QUICKSTART_KEEP ?? "").toLowerCase());
 
 let interrupted = false;
 
 /** What this run started, so that whatever point it stops at, only that is cleaned up. */
-const started = { servers: undefined, maria: undefined, pg: undefined, pulumi: undefined, stackConfig: false };
+const started = { servers: undefined, maria: undefined, pg: undefined, ots: undefined, pulumi: undefined, stackConfig: false };
 
 /** The pulumi command running now, for an interrupt to cancel and wait for. */
 let current;
@@ -62,7 +118,7 @@ function pulumiRun(args, env, input) {
     if (interrupted) return Promise.reject(new Error("interrupted"));
     return new Promise((resolve, reject) => {
         const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], {
-            cwd: root, env, detached: true, stdio: [input === undefined ? "ignore" : "pipe", "inherit", "inherit"],
+            cwd: projectDir, env, detached: true, stdio: [input === undefined ? "ignore" : "pipe", "inherit", "inherit"],
         });
         const exited = new Promise((done) => child.on("close", (code) => done(code ?? -1)));
         current = { child, exited };
@@ -118,19 +174,57 @@ function printTaskLogs(env) {
     }
 }
 
+/**
+ * The local Tablestore server (the test fixture's CLI) as its own process, in a process group
+ * of its own like pulumi: a Ctrl-C reaches this script, which stops the server only after
+ * the engine (a stopping task may still write its checkpoint there). The AccessKey is made
+ * up for this run and valid only for this throw-away server (the fixture's CLI takes it on
+ * its command line); the server listens on 127.0.0.1 and keeps its data in memory.
+ */
+function startTablestore() {
+    const instanceName = "quickstart";
+    const accessKey = { id: "quickstart-ak", secret: randomBytes(16).toString("hex") };
+    const child = spawn(process.execPath, [tablestoreServerMain, "--port", "0", "--instance", instanceName,
+        "--access-key-id", accessKey.id, "--access-key-secret", accessKey.secret], { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise((done) => child.on("close", (code, signal) => done(code ?? signal)));
+    const ots = { child, exited, instanceName, accessKey, endpoint: undefined };
+    started.ots = ots;
+    return new Promise((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d) => {
+            out += d;
+            const line = out.split("\n");
+            if (line.length > 1 && !ots.endpoint) {
+                ots.endpoint = line[0].trim();
+                resolve(ots);
+            }
+        });
+        child.on("error", reject);
+        exited.then((code) => reject(new Error(`the local Tablestore server exited (${code}) before it listened`)));
+    });
+}
+
+async function stopTablestore(ots) {
+    if (ots.child.exitCode !== null || ots.child.signalCode !== null) return;
+    ots.child.kill("SIGTERM");
+    const timer = setTimeout(() => ots.child.kill("SIGKILL"), 10_000);
+    await ots.exited;
+    clearTimeout(timer);
+}
+
 /** Stops the engine and the servers, removes the temporary directories. Runs once. */
 let cleaning;
 function cleanUp() {
     cleaning ??= (async () => {
         await started.servers;
-        const { maria, pg, pulumi: pe } = started;
+        const { maria, pg, ots, pulumi: pe } = started;
         if (pe && fs.existsSync(path.join(pe.env.PULUMI_DTS_HOME, "engine.sock"))) {
             console.log("\nstopping the pulumi-dts engine...");
             const r = dts(["engine", "stop"], pe.env);
             process.stdout.write(r.stdout);
             process.stderr.write(r.stderr);
         }
-        await Promise.all([maria && destroyMariaDb(maria), pg && destroyPostgres(pg)].map((p) => p?.catch((err) => console.error(`stopping a server: ${err.message}`))));
+        await Promise.all([maria && destroyMariaDb(maria), pg && destroyPostgres(pg), ots && stopTablestore(ots)].map((p) => p?.catch((err) => console.error(`stopping a server: ${err.message}`))));
         if (pe) fs.rmSync(pe.home, { recursive: true, force: true });
         if (started.stackConfig) fs.rmSync(stackConfig, { force: true });
         console.log("stopped the servers and the engine, removed the temporary directories");
@@ -143,7 +237,7 @@ function cleanUp() {
  * script that removes it all when the user is done.
  */
 function describeKept() {
-    const { maria, pg, pulumi: pe } = started;
+    const { maria, pg, ots, pulumi: pe } = started;
     if (!pe) return;
     const envFile = path.join(pe.home, "env.sh");
     const cleanupFile = path.join(pe.home, "cleanup.sh");
@@ -152,6 +246,10 @@ function describeKept() {
         .map((k) => `export ${k}=${q(pe.env[k])}`);
     if (maria) exports.push(`export MYSQL_PWD=${q(maria.password)}`);
     if (pg) exports.push(`export PGPASSWORD=${q(pg.password)}`);
+    if (ots?.endpoint) {
+        exports.push(`export TABLESTORE_ENDPOINT=${q(ots.endpoint)}`, `export TABLESTORE_INSTANCE=${q(ots.instanceName)}`,
+            `export TABLESTORE_ACCESS_KEY_ID=${q(ots.accessKey.id)}`, `export TABLESTORE_ACCESS_KEY_SECRET=${q(ots.accessKey.secret)}`);
+    }
     fs.writeFileSync(envFile, `# Written by npm run quickstart -- --keep: the kept stack, engine and servers.\n${exports.join("\n")}\n`, { mode: 0o600 });
     fs.writeFileSync(cleanupFile, [
         "#!/usr/bin/env bash",
@@ -160,16 +258,18 @@ function describeKept() {
         `node ${q(cliMain)} engine stop`,
         ...(maria ? [`kill -9 "$(cat ${q(path.join(maria.dir, "mysqld.pid"))})" 2>/dev/null`, `rm -rf ${q(maria.dir)}`] : []),
         ...(pg ? [`kill -9 "$(head -n1 ${q(path.join(pg.dir, "data", "postmaster.pid"))})" 2>/dev/null`, `rm -rf ${q(pg.dir)}`] : []),
+        ...(ots ? [`kill ${ots.child.pid} 2>/dev/null`] : []),
         ...(started.stackConfig ? [`rm -f ${q(stackConfig)}`] : []),
         `rm -rf ${q(pe.home)}`,
         "",
     ].join("\n"), { mode: 0o700 });
     console.log(`\nKept running (--keep). Settings and passwords are in ${envFile} (owner-only):`);
     console.log(`  source ${envFile}`);
-    console.log(`  cd ${root} && pulumi stack output        # the stack (local backend)`);
+    console.log(`  cd ${projectDir} && pulumi stack output        # the stack (local backend)`);
     console.log(`  node ${cliMain} status                   # the engine's tasks (npx pulumi-dts status)`);
     if (maria) console.log(`  mariadb -h 127.0.0.1 -P ${maria.port} -u ${maria.user} shop   # the source`);
     if (pg) console.log(`  psql -h 127.0.0.1 -p ${pg.port} -U ${pg.user} ${pg.database}   # the destination (schema shop)`);
+    if (ots?.endpoint) console.log(`  Tablestore ${ots.endpoint}, instance ${ots.instanceName}, AccessKey in $TABLESTORE_ACCESS_KEY_ID / $TABLESTORE_ACCESS_KEY_SECRET   # the destination (local server, pid ${ots.child.pid})`);
     console.log(`When done, stop and remove it all: bash ${cleanupFile}`);
 }
 
@@ -179,6 +279,7 @@ async function main() {
         ? "--keep: servers, engine, stack and temporary directories are left running at the end"
         : "at the end (also on failure or Ctrl-C) the servers and the engine are stopped and the temporary directories removed; " +
             "pass --keep (npm run quickstart -- --keep) or set PULUMI_DTS_QUICKSTART_KEEP=1 to keep them");
+    if (tablestore) return mainTablestore(bin);
     console.log("starting a local MariaDB (source) and PostgreSQL (destination)...");
     const starting = [startMariaDb().then((m) => (started.maria = m)), startPostgres().then((p) => (started.pg = p))];
     // Both are waited for even when one fails, or the other would be left running.
@@ -223,6 +324,67 @@ async function main() {
     await run(["destroy", "--yes", "--skip-preview"], env);
     await run(["stack", "rm", "--yes", "quickstart"], env);
     console.log("\nquickstart done: connections tested, shop migrated and kept in step with the source, stack destroyed (the copy in PostgreSQL stays).");
+}
+
+/** --tablestore: examples/mysql-to-tablestore, from MariaDB to the local Tablestore server. */
+async function mainTablestore(bin) {
+    console.log("starting a local MariaDB (source) and a local Tablestore server (destination: the test fixture test/harness/tablestore-server)...");
+    const starting = [startMariaDb().then((m) => (started.maria = m)), startTablestore()];
+    started.servers = Promise.allSettled(starting);
+    await Promise.all(starting);
+    const { maria, ots } = started;
+    console.log(`Tablestore server listening at ${ots.endpoint} (instance ${ots.instanceName})`);
+    await createShop(maria);
+    const pe = pulumiEnv(bin);
+    started.pulumi = pe;
+    const { env } = pe;
+    started.stackConfig = !fs.existsSync(stackConfig);
+    console.log(`\n(the Pulumi project is ${path.relative(root, projectDir)})`);
+    if (fs.existsSync(path.join(projectDir, "node_modules", "pulumi-dts"))) {
+        console.log(`note: ${path.relative(root, projectDir)}/node_modules holds its own copy of pulumi-dts (npm install there), which the program uses instead of this build; remove it or run npm install there again after a build`);
+    }
+    await run(["stack", "init", "quickstart"], env);
+    const config = [
+        ["sourcePort", String(maria.port)], ["sourceUser", maria.user],
+        ["endpoint", ots.endpoint], ["instanceName", ots.instanceName], ["accessKeyId", ots.accessKey.id],
+    ];
+    for (const [k, v] of config) await run(["config", "set", k, v], env);
+    // The precheck's alerts about sizes the shop's values stay far below: orders.items is JSON
+    // (LONGTEXT, which could exceed Tablestore's 2 MB per value), orders.id a BIGINT UNSIGNED
+    // key written as its decimal text (at most 20 bytes, within the key's 1 KB).
+    await run(["config", "set", "--path", "ignorePrecheckAlerts[0]", "tablestore-value-size"], env);
+    await run(["config", "set", "--path", "ignorePrecheckAlerts[1]", "tablestore-key-size"], env);
+    await setSecret("sourcePassword", maria.password, env);
+    await setSecret("accessKeySecret", ots.accessKey.secret, env);
+    await run(["preview"], env);
+    await run(["up", "--yes", "--skip-preview"], env);
+    await run(["stack", "output", "--json"], env);
+
+    console.log("\nwriting to the source while the task runs: 500 new orders, every 'new' order paid, one customer's orders removed...");
+    const c = await mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password, database: "shop", multipleStatements: true });
+    await c.query(`INSERT INTO orders (customer, total, items) SELECT 1 + seq % 1000, 42.00, JSON_ARRAY() FROM seq_1_to_500;
+        UPDATE orders SET status = 'paid' WHERE status = 'new'; DELETE FROM orders WHERE customer = 7;`);
+    await c.end();
+    let source;
+    let destination;
+    for (let i = 0; i < 60 && !interrupted; i++) {
+        [source, destination] = await Promise.all([sourceOrders(maria), tablestoreOrders(ots)]);
+        if (JSON.stringify(source) === JSON.stringify(destination)) break;
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    console.log(`orders at the source:     ${source.rows} rows, total ${source.total}, ${source.unpaid} with status 'new'`);
+    console.log(`orders in Tablestore:     ${destination.rows} rows, total ${destination.total}, ${destination.unpaid} with status 'new'`);
+    if (JSON.stringify(source) !== JSON.stringify(destination)) throw new Error("Tablestore did not catch up with the source's write within 30 s");
+    await run(["refresh", "--yes", "--skip-preview"], env);
+    console.log("\n$ npx pulumi-dts status");
+    spawnSync(process.execPath, [cliMain, "status"], { env, stdio: "inherit" });
+    if (keep) return;
+    await run(["destroy", "--yes", "--skip-preview"], env);
+    await run(["stack", "rm", "--yes", "quickstart"], env);
+    const [kept, checkpoints] = await Promise.all([tablestoreOrders(ots), tablestoreCheckpoints(ots)]);
+    console.log(`\nin Tablestore after pulumi destroy: orders keeps its ${kept.rows} rows, ${checkpoints} stream checkpoint row(s) left`);
+    if (checkpoints !== 0) throw new Error("pulumi destroy left the task's stream checkpoint row in Tablestore");
+    console.log("quickstart done: connections tested, shop migrated to Tablestore and kept in step with the source, stack destroyed.");
 }
 
 /** Leaves kept things described, or everything stopped and removed, then exits with `code`. */

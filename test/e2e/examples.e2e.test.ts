@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import * as mysql from "mysql2/promise";
 import { Client } from "pg";
 import { type PulumiEnv, pulumi, pulumiBin, pulumiEnv, repoRoot } from "../harness/pulumi-cli";
+import { startTablestoreServer } from "../harness/tablestore-server";
 
 const run = promisify(execFile);
 const maria = inject("mariadb");
@@ -34,6 +35,9 @@ const pgDb = `ex_pg_${process.pid}`;
 const source = { sourcePort: String(maria.port), sourceUser: maria.user };
 const toPostgres = { destinationPort: String(pg.port), destinationUser: pg.user };
 const secrets = { sourcePassword: maria.password, destinationPassword: pg.password };
+// The Tablestore examples' destination: a local server in this process, reached over HTTP.
+const tablestoreKey = { id: "ex-ak", secret: `ex-secret-${process.pid}` };
+const ots = await startTablestoreServer({ instanceName: "dtsexamples", accessKeys: [tablestoreKey] });
 
 /** Each example's stack configuration against the test servers; a new example needs an entry. */
 const configs: Record<string, { plain: Record<string, string>; secret: Record<string, string> }> = {
@@ -42,6 +46,10 @@ const configs: Record<string, { plain: Record<string, string>; secret: Record<st
     "mysql-to-mysql": {
         plain: { ...source, destinationPort: String(maria.port), destinationUser: maria.user, database: sourceDb, renameTo: `${sourceDb}_copy` },
         secret: { sourcePassword: maria.password, destinationPassword: maria.password },
+    },
+    "mysql-to-tablestore": {
+        plain: { ...source, database: sourceDb, endpoint: ots.endpoint, instanceName: ots.instanceName, accessKeyId: tablestoreKey.id },
+        secret: { sourcePassword: maria.password, accessKeySecret: tablestoreKey.secret },
     },
 };
 
@@ -132,6 +140,7 @@ describe("each example from its own directory", () => {
         await admin.end();
         for (const pe of envs.values()) rmSync(pe.home, { recursive: true, force: true });
         if (work) rmSync(work, { recursive: true, force: true });
+        await ots.close();
     });
 
     it("npm install puts a copy of the package in node_modules, not a link", () => {
