@@ -83,3 +83,5 @@ export type ChangeSink = StateChangeSink | LogChangeSink;
 /** Name of the schema (PostgreSQL) or database (MySQL) holding our checkpoint table at the destination. */
 export const METADATA_SCHEMA = "pulumi_dts";
 export const CHECKPOINT_TABLE = "stream_checkpoint";
+/** The table of fence epochs beside it (FencedCheckpointStore). */
+export const FENCE_TABLE = "stream_fence";

@@ -3,12 +3,12 @@ import { pipeline } from "node:stream/promises";
 import type { Client } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
-import { CHECKPOINT_TABLE, type ChangeBatch, METADATA_SCHEMA, type StateChangeSink, type StreamCheckpoint } from "../../engine/change-sink";
+import { CHECKPOINT_TABLE, type ChangeBatch, FENCE_TABLE, METADATA_SCHEMA, type StateChangeSink, type StreamCheckpoint } from "../../engine/change-sink";
 import { applyBatchChanges } from "../sql/change-isolation";
 import { keyIndexesOf, keyString, type StateChange } from "../../engine/incremental/change-model";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { DataRejectedError, RowNotFoundError } from "../../engine/sink";
-import type { CheckpointStore } from "../../engine/checkpoint-store";
+import { type FencedCheckpointStore, FencedError } from "../../engine/checkpoint-store";
 import { CHECKPOINT_COLUMNS, checkpointFromRow, type CheckpointRow, checkpointValues } from "../sql/checkpoint-row";
 import { connectPostgres } from "./connect";
 import { isDataError } from "./errors";
@@ -16,6 +16,7 @@ import { makeRowEncoder, UnencodableValueError } from "./copy-encoder";
 import { qualified, quoteIdent } from "./identifiers";
 
 const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
+const fenceTable = qualified(METADATA_SCHEMA, FENCE_TABLE);
 
 /** Per destination table: statements and staging tables, prepared once per session. */
 interface TablePlan {
@@ -52,23 +53,54 @@ export class PostgresChangeSink implements StateChangeSink {
             gtid text, source_time timestamptz, applied_at timestamptz NOT NULL DEFAULT now())`);
         // Columns added after the first release: checkpoint tables created by it lack them.
         await client.query(`ALTER TABLE ${checkpointTable} ADD COLUMN IF NOT EXISTS stream_schema jsonb, ADD COLUMN IF NOT EXISTS resume_file text, ADD COLUMN IF NOT EXISTS resume_position bigint`);
+        await client.query(`CREATE TABLE IF NOT EXISTS ${fenceTable} (task_id text PRIMARY KEY, epoch bigint NOT NULL)`);
         return new PostgresChangeSink(client);
     }
 
     readonly shape = "state";
     readonly atomicCheckpoint = true;
-    /** The checkpoint row; written alone it is its own transaction (autocommit), else within the batch's. */
-    readonly checkpoints: CheckpointStore = {
+    /** Epochs this sink holds the fence with, by task (claim). */
+    private readonly held = new Map<string, number>();
+
+    /** The checkpoint row; written alone it is its own transaction, else within the batch's. */
+    readonly checkpoints: FencedCheckpointStore = {
         read: async (taskId) => {
             const r = await this.client.query<CheckpointRow>(
                 `SELECT binlog_file, binlog_position::text AS binlog_position, gtid, extract(epoch from source_time) * 1000 AS source_time, stream_schema::text AS stream_schema,
                  resume_file, resume_position::text AS resume_position FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
             return r.rows.length === 0 ? null : checkpointFromRow(taskId, r.rows[0]);
         },
-        write: (taskId, c) => this.writeCheckpoint(taskId, c),
+        write: (taskId, c) => this.inTransaction(() => this.writeCheckpoint(taskId, c)),
+        claim: async (taskId, epoch) => {
+            let held = 0;
+            await this.inTransaction(async () => {
+                await this.client.query(`INSERT INTO ${fenceTable} (task_id, epoch) VALUES ($1, 0) ON CONFLICT DO NOTHING`, [taskId]);
+                const r = await this.client.query<{ epoch: string }>(`SELECT epoch::text FROM ${fenceTable} WHERE task_id = $1 FOR UPDATE`, [taskId]);
+                const current = Number(r.rows[0].epoch);
+                held = epoch ?? current + 1;
+                if (held < current) throw new FencedError(taskId, held, current);
+                if (held > current) await this.client.query(`UPDATE ${fenceTable} SET epoch = $1 WHERE task_id = $2`, [held, taskId]);
+            });
+            this.held.set(taskId, held);
+            return held;
+        },
     };
 
+    /**
+     * In the transaction that is about to commit: this sink still holds the task's fence. The
+     * shared lock keeps a takeover's fence update waiting until this transaction has committed,
+     * so the new owner reads a checkpoint that includes it; after the takeover, this fails.
+     */
+    private async checkFence(taskId: string): Promise<void> {
+        const epoch = this.held.get(taskId);
+        if (epoch === undefined) return;
+        const r = await this.client.query<{ epoch: string }>(`SELECT epoch::text FROM ${fenceTable} WHERE task_id = $1 FOR SHARE`, [taskId]);
+        const current = r.rows.length ? Number(r.rows[0].epoch) : 0;
+        if (current !== epoch) throw new FencedError(taskId, epoch, current);
+    }
+
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
+        await this.checkFence(taskId);
         // $5 is source_time in ms, $6 stream_schema (CHECKPOINT_COLUMNS' order).
         const values = CHECKPOINT_COLUMNS.map((_, i) => (i === 4 ? "to_timestamp($5 / 1000.0)" : i === 5 ? "$6::jsonb" : `$${i + 1}`));
         await this.client.query(
@@ -194,4 +226,6 @@ export class PostgresChangeSink implements StateChangeSink {
 export async function forgetPostgresStream(client: Client, taskId: string): Promise<void> {
     const exists = await client.query("SELECT to_regclass($1) AS t", [`${METADATA_SCHEMA}.${CHECKPOINT_TABLE}`]);
     if (exists.rows[0].t) await client.query(`DELETE FROM ${checkpointTable} WHERE task_id = $1`, [taskId]);
+    const fence = await client.query("SELECT to_regclass($1) AS t", [`${METADATA_SCHEMA}.${FENCE_TABLE}`]);
+    if (fence.rows[0].t) await client.query(`DELETE FROM ${fenceTable} WHERE task_id = $1`, [taskId]);
 }

@@ -17,6 +17,7 @@ import type { TableLookup } from "../ddl-translator";
 import { ChangeMapper } from "./changes";
 import { applyRowFilters, changedRow, type FilterEvaluator, filterLog, netEffect, type SourceChange, type StateChange, stateChanges } from "./change-model";
 import { checkpointed } from "./checkpointed-sink";
+import { isFenced } from "../checkpoint-store";
 
 /** A batch's changes in the shape its sink takes. */
 type PreparedChanges = { shape: "state"; changes: StateChange[] } | { shape: "log"; changes: SourceChange[] };
@@ -84,6 +85,8 @@ export interface StreamHost {
     changes: ChangeSource;
     destination: Destination;
     mappings: TableMapping[];
+    /** The ownership epoch the task is run under, fencing the destination (absent: each session claims past the last). */
+    epoch?: number;
     /** Where the stream starts when the destination has no checkpoint yet. */
     start: BinlogPosition;
     status: IncrementalStatus;
@@ -128,6 +131,8 @@ export class IncrementalStream {
     private readonly rowLimiter: RateLimiter;
     private readonly byteLimiter: RateLimiter;
     private rate: { t: number; n: number }[] = [];
+    /** The fence epoch this stream holds at the destination, once its first session claimed it. */
+    private epoch: number | undefined;
     private readonly lookup: TableLookup = (database, table) => this.mapper.selected(database, table) ?? null;
 
     constructor(private readonly host: StreamHost) {
@@ -170,6 +175,14 @@ export class IncrementalStream {
         let session: ChangeSession | undefined;
         try {
             sink = checkpointed(await h.destination.openChangeSink(() => h.task()));
+            if (isFenced(sink.checkpoints)) {
+                // From here on a session that started earlier (a process given up for dead, another engine) cannot
+                // write. A later session of this stream claims with the epoch it held, so it does not take the
+                // stream back from one that took it over meanwhile.
+                const epoch = await sink.checkpoints.claim(h.taskId, this.epoch ?? h.epoch);
+                if (this.epoch === undefined) h.log(`incremental: holding the stream at the destination with fence epoch ${epoch}`);
+                this.epoch = epoch;
+            }
             const saved = await sink.checkpoints.read(h.taskId);
             let applied: StreamCheckpoint = saved ?? { position: h.start, sourceTime: 0 };
             // The streamed tables as of the checkpoint (DDL since then has not been replayed yet),

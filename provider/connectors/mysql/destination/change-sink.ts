@@ -1,12 +1,12 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { escape } from "mysql2";
 import type { MysqlConnectionSpec } from "../../../../sdk/schema/connection";
-import { CHECKPOINT_TABLE, type ChangeBatch, METADATA_SCHEMA, type StateChangeSink, type StreamCheckpoint } from "../../../engine/change-sink";
+import { CHECKPOINT_TABLE, type ChangeBatch, FENCE_TABLE, METADATA_SCHEMA, type StateChangeSink, type StreamCheckpoint } from "../../../engine/change-sink";
 import { applyBatchChanges } from "../../sql/change-isolation";
 import { keyIndexesOf, keyString, type StateChange } from "../../../engine/incremental/change-model";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../../engine/model";
 import { DataRejectedError, RowNotFoundError } from "../../../engine/sink";
-import type { CheckpointStore } from "../../../engine/checkpoint-store";
+import { type FencedCheckpointStore, FencedError } from "../../../engine/checkpoint-store";
 import { CHECKPOINT_COLUMNS, checkpointFromRow, type CheckpointRow, checkpointValues } from "../../sql/checkpoint-row";
 import { connectMysql } from "../connect";
 import { insertLenient, isDataError, markEngineSession, STRICT_MODE } from "./write-modes";
@@ -15,6 +15,7 @@ import { qualified, quoteIdent } from "../identifiers";
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
 
 const checkpointTable = qualified(METADATA_SCHEMA, CHECKPOINT_TABLE);
+const fenceTable = qualified(METADATA_SCHEMA, FENCE_TABLE);
 /** ER_DUP_FIELDNAME, ER_DUP_KEYNAME, ER_TABLE_EXISTS_ERROR, ER_CANT_DROP_FIELD_OR_KEY, ER_BAD_TABLE_ERROR, ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR. */
 const alreadyApplied = new Set([1060, 1061, 1050, 1091, 1051, 1146, 1054]);
 
@@ -121,22 +122,53 @@ export class MysqlChangeSink implements StateChangeSink {
             task_id VARCHAR(64) NOT NULL PRIMARY KEY, binlog_file VARCHAR(255) NOT NULL, binlog_position BIGINT UNSIGNED NOT NULL,
             gtid TEXT NULL, source_time BIGINT NULL, applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), stream_schema LONGTEXT NULL) ENGINE=InnoDB`);
         await addLaterColumns(conn);
+        await conn.query(`CREATE TABLE IF NOT EXISTS ${fenceTable} (task_id VARCHAR(64) NOT NULL PRIMARY KEY, epoch BIGINT NOT NULL) ENGINE=InnoDB`);
         return new MysqlChangeSink(conn);
     }
 
     readonly shape = "state";
     readonly atomicCheckpoint = true;
-    /** The checkpoint row; written alone it is its own transaction (autocommit), else within the batch's. */
-    readonly checkpoints: CheckpointStore = {
+    /** Epochs this sink holds the fence with, by task (claim). */
+    private readonly held = new Map<string, number>();
+
+    /** The checkpoint row; written alone it is its own transaction, else within the batch's. */
+    readonly checkpoints: FencedCheckpointStore = {
         read: async (taskId) => {
             const [rows] = await this.conn.query<RowDataPacket[]>(
                 `SELECT binlog_file, binlog_position, gtid, source_time, stream_schema, resume_file, resume_position FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
             return rows.length === 0 ? null : checkpointFromRow(taskId, rows[0] as CheckpointRow);
         },
-        write: (taskId, c) => this.writeCheckpoint(taskId, c),
+        write: (taskId, c) => this.inTransaction(() => this.writeCheckpoint(taskId, c)),
+        claim: async (taskId, epoch) => {
+            let held = 0;
+            await this.inTransaction(async () => {
+                await this.conn.query(`INSERT IGNORE INTO ${fenceTable} (task_id, epoch) VALUES (?, 0)`, [taskId]);
+                const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT epoch FROM ${fenceTable} WHERE task_id = ? FOR UPDATE`, [taskId]);
+                const current = Number(rows[0].epoch);
+                held = epoch ?? current + 1;
+                if (held < current) throw new FencedError(taskId, held, current);
+                if (held > current) await this.conn.query(`UPDATE ${fenceTable} SET epoch = ? WHERE task_id = ?`, [held, taskId]);
+            });
+            this.held.set(taskId, held);
+            return held;
+        },
     };
 
+    /**
+     * In the transaction that is about to commit: this sink still holds the task's fence. The
+     * shared lock keeps a takeover's fence update waiting until this transaction has committed,
+     * so the new owner reads a checkpoint that includes it; after the takeover, this fails.
+     */
+    private async checkFence(taskId: string): Promise<void> {
+        const epoch = this.held.get(taskId);
+        if (epoch === undefined) return;
+        const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT epoch FROM ${fenceTable} WHERE task_id = ? LOCK IN SHARE MODE`, [taskId]);
+        const current = rows.length ? Number(rows[0].epoch) : 0;
+        if (current !== epoch) throw new FencedError(taskId, epoch, current);
+    }
+
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
+        await this.checkFence(taskId);
         await this.conn.query(
             `INSERT INTO ${checkpointTable} (${CHECKPOINT_COLUMNS.join(", ")}, applied_at) VALUES (${CHECKPOINT_COLUMNS.map(() => "?").join(", ")}, CURRENT_TIMESTAMP(6))
              ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position), gtid = VALUES(gtid), source_time = VALUES(source_time), applied_at = VALUES(applied_at),
@@ -160,6 +192,8 @@ export class MysqlChangeSink implements StateChangeSink {
      * count as applied.
      */
     async applyDdl(taskId: string, statements: string[], checkpoint: StreamCheckpoint): Promise<void> {
+        // DDL commits on its own: the fence is checked before it, then again with the checkpoint.
+        await this.checkFence(taskId);
         for (const sql of statements) {
             try {
                 await this.conn.query(sql);
@@ -304,4 +338,6 @@ export class MysqlChangeSink implements StateChangeSink {
 export async function forgetMysqlStream(conn: Connection, taskId: string): Promise<void> {
     const [t] = await conn.query<RowDataPacket[]>("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [METADATA_SCHEMA, CHECKPOINT_TABLE]);
     if (t.length) await conn.query(`DELETE FROM ${checkpointTable} WHERE task_id = ?`, [taskId]);
+    const [f] = await conn.query<RowDataPacket[]>("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [METADATA_SCHEMA, FENCE_TABLE]);
+    if (f.length) await conn.query(`DELETE FROM ${fenceTable} WHERE task_id = ?`, [taskId]);
 }
