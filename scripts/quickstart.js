@@ -349,11 +349,6 @@ async function mainTablestore(bin) {
         ["endpoint", ots.endpoint], ["instanceName", ots.instanceName], ["accessKeyId", ots.accessKey.id],
     ];
     for (const [k, v] of config) await run(["config", "set", k, v], env);
-    // The precheck's alerts about sizes the shop's values stay far below: orders.items is JSON
-    // (LONGTEXT, which could exceed Tablestore's 2 MB per value), orders.id a BIGINT UNSIGNED
-    // key written as its decimal text (at most 20 bytes, within the key's 1 KB).
-    await run(["config", "set", "--path", "ignorePrecheckAlerts[0]", "tablestore-value-size"], env);
-    await run(["config", "set", "--path", "ignorePrecheckAlerts[1]", "tablestore-key-size"], env);
     await setSecret("sourcePassword", maria.password, env);
     await setSecret("accessKeySecret", ots.accessKey.secret, env);
     await run(["preview"], env);

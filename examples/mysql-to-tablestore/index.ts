@@ -44,8 +44,8 @@ const task = new dts.MigrationTask("shop", {
     objects: [{ database: cfg.get("database") ?? "shop", tables: tables?.map((name) => ({ name })) }],
     conflictingTables: "precheck-and-report",
     dirtyData: "block",
-    // Precheck alerts to accept, by item id: e.g. "tablestore-value-size" when a TEXT or JSON
-    // column could hold more than Tablestore's 2 MB but its values are smaller.
+    // Precheck alerts to accept, by item id: e.g. "value-sizes" when some rows hold values over
+    // Tablestore's 2 MB (or 1 KB in a key) and may be refused as dirty data.
     ignorePrecheckAlerts: cfg.getObject<string[]>("ignorePrecheckAlerts") ?? [],
     waitFor: withIncremental ? "caught-up" : "full-completed",
     tablestore: {

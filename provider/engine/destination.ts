@@ -52,6 +52,12 @@ export interface Destination {
      * them (Tablestore's tablestorePrimaryKey); absent: the key the engine chose (mapping.key).
      */
     keyFor?(mapping: TableMapping, task: TaskSpec): string[] | null;
+    /**
+     * Bytes one value may take at this destination, in a key column and in any other
+     * (Tablestore: 1 KB and 2 MB); absent: no limit below the source's own. The precheck asks
+     * the source for rows over them, whose values would be refused as dirty data.
+     */
+    readonly valueLimits?: ValueLimits;
     /** How the task's status names a mapped table here; absent: `schema.table`. */
     targetName?(mapping: TableMapping): string;
     /** Chunks the full load writes at once, when the task sets it for this destination (tablestore.threadCount). */
@@ -61,6 +67,18 @@ export interface Destination {
     /** Removes a released task's stream checkpoint from the destination. */
     forgetStream(taskId: string): Promise<void>;
     close(): Promise<void>;
+}
+
+export interface ValueLimits {
+    keyBytes: number;
+    valueBytes: number;
+}
+
+/** Source columns with values over a destination's limit: `db.table.column`, the largest value's bytes, and which limit. */
+export interface OversizedColumn {
+    column: string;
+    bytes: number;
+    limit: "key" | "value";
 }
 
 /** What a connector folder exports for its destination: the engines it serves and how to open one. */

@@ -2,7 +2,7 @@ import type { ConnectionSpec, Engine } from "../../sdk/schema/connection";
 import type { TaskSpec } from "../../sdk/schema/task";
 import type { ConnectionFacts } from "../connectors/facts";
 import type { ChangeSource } from "./change-source";
-import type { DatabaseObjects } from "./destination";
+import type { DatabaseObjects, OversizedColumn, ValueLimits } from "./destination";
 import type { BinlogPosition, SourceRow, SourceTable, TableMapping } from "./model";
 import type { KeyRange } from "./sink";
 import type { PrecheckItem } from "./status";
@@ -27,6 +27,12 @@ export interface Source {
      * `concerns` names: a destination without such dates would write NULL there.
      */
     zeroDatesInNotNullColumns(mappings: TableMapping[], concerns: (m: TableMapping, column: string) => boolean): Promise<string[]>;
+    /**
+     * String and binary columns holding a value longer than the destination's limit for it
+     * (`keyColumns` say which columns form the destination's key): one bounded query per
+     * column whose declared length could exceed it, at precheck.
+     */
+    oversizedValues(mappings: TableMapping[], limits: ValueLimits, keyColumns: (m: TableMapping) => string[]): Promise<OversizedColumn[]>;
     /** The source's precheck items for these mappings (privileges, change-log settings, keys, filters, types). */
     precheck(inputs: SourcePrecheckInputs): PrecheckItem[];
     /** Why the change log cannot carry these tables' rows (failed items), for tables the stream adds. */

@@ -315,6 +315,7 @@ export class TaskRunner {
                 this.setPhase("prechecking");
                 const report = await runPrecheck({
                     task, source, destination: dest,
+                    oversized: dest.valueLimits ? await source.oversizedValues(fresh, dest.valueLimits, (m) => dest.keyFor?.(m, task) ?? m.key ?? []) : [],
                     mappings: fresh,
                     selectionProblems: problems, filterErrors: await source.filterErrors(mappings),
                     // Schema migration makes such columns nullable at a destination without zero dates, except

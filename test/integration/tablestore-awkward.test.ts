@@ -171,7 +171,7 @@ describe.concurrent("awkward values -> Tablestore: schema + full, then the strea
                     dirtyData: epoch ? "skip" : "block",
                     tablestore: { temporal: sc.temporal, writeMode: sc.writeMode },
                     // LONGBLOB, TEXT and JSON columns could hold values over 2 MB; these do not.
-                    ignorePrecheckAlerts: ["tablestore-value-size"],
+                    ignorePrecheckAlerts: ["value-sizes"],
                 });
                 runner = started.runner;
                 homes.push(started.home);
@@ -325,7 +325,7 @@ describe.concurrent("awkward values -> Tablestore: schema + full, then the strea
                 // Spatial values: schema + full (the binlog reader refuses them).
                 const geo = await runTask(mariaConnection(src), tablestoreConnection(ots), {
                     migrationTypes: ["schema", "full"], objects: [{ database: db, tables: [{ name: "geo" }] }], tablestore: { temporal: sc.temporal },
-                    ignorePrecheckAlerts: ["tablestore-value-size"],
+                    ignorePrecheckAlerts: ["value-sizes"],
                 }, { taskId: "geo" });
                 homes.push(geo.home);
                 expect(geo.status.error).toBeUndefined();
@@ -339,7 +339,7 @@ describe.concurrent("awkward values -> Tablestore: schema + full, then the strea
                     objects: [{ database: db, tables: TABLES.map((name) => ({ name })) }],
                     heartbeat: { enabled: false }, dirtyData: "skip",
                     tablestore: { temporal: sc.temporal, writeMode: sc.writeMode },
-                    ignorePrecheckAlerts: ["tablestore-value-size", "tablestore-key-size"],
+                    ignorePrecheckAlerts: ["value-sizes"],
                 });
                 runner = started.runner;
                 homes.push(started.home);
@@ -389,7 +389,7 @@ describe.concurrent("awkward values -> Tablestore: schema + full, then the strea
             await insertAwkwardRows(c, db);
             const { status, home } = await runTask(mariaConnection(src), tablestoreConnection(ots), {
                 migrationTypes: ["schema", "full"], objects: [{ database: db }],
-                ignorePrecheckAlerts: ["tablestore-value-size"],
+                ignorePrecheckAlerts: ["value-sizes"],
             });
             homes.push(home);
             expect(status.error).toBeUndefined();

@@ -18,6 +18,7 @@ import { tablestorePrecheck } from "./precheck";
 import { RequestGate, RowWriter } from "./row-writer";
 import { scanTable } from "./scan";
 import { keySchema, planTable, tablestoreKey } from "./table-plan";
+import { ATTRIBUTE_VALUE_MAX_BYTES, PRIMARY_KEY_VALUE_MAX_BYTES } from "./type-map";
 
 /**
  * Tablestore as a destination (seed 000): each selected table becomes a Tablestore table
@@ -31,6 +32,7 @@ export class TablestoreDestination implements Destination {
     readonly keepsZeroDates = true;
     readonly objectsNotMigrated = "Tablestore holds tables only: views, routines, triggers and events are not migrated";
     readonly ddl = tablestoreDdlTranslator;
+    readonly valueLimits = { keyBytes: PRIMARY_KEY_VALUE_MAX_BYTES, valueBytes: ATTRIBUTE_VALUE_MAX_BYTES };
     private gate?: RequestGate;
 
     private constructor(private readonly spec: TablestoreConnectionSpec, private readonly client: TablestoreClient) {}

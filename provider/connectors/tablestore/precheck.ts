@@ -4,7 +4,7 @@ import type { PrecheckItem } from "../../engine/status";
 import { CHECKPOINT_TABLE } from "./checkpoint-store";
 import type { TablestoreClient } from "./client";
 import { planTable, tablestoreKey } from "./table-plan";
-import { ATTRIBUTE_VALUE_MAX_BYTES, PRIMARY_KEY_VALUE_MAX_BYTES, TablestoreColumnTypeError, tablestoreNameProblem } from "./type-map";
+import { TablestoreColumnTypeError, tablestoreNameProblem } from "./type-map";
 
 /** Tables per instance, secondary indexes and time-series tables included (the service's quota). */
 export const TABLES_PER_INSTANCE = 64;
@@ -13,15 +13,6 @@ const QUOTA_TITLE = "The instance holds at most 64 tables";
 
 const sourceName = (m: TableMapping) => `${m.source.database}.${m.source.name}`;
 
-/** Bytes a column's values may take at most, from its declared type; null when unbounded or not a string/binary type. */
-function maxBytes(m: TableMapping, column: string): number | null {
-    const col = m.source.columns.find((c) => c.name === column);
-    if (!col || col.maxLength === null) return null;
-    // Characters for string types: 4 bytes each in utf8mb4 (MySQL's utf8 takes 3, latin1 1).
-    const perChar = col.charset === null ? 1 : /^utf8mb4|^utf16|^utf32/.test(col.charset) ? 4 : /^utf8/.test(col.charset) ? 3 : col.charset === "ucs2" ? 2 : 1;
-    return col.maxLength * perChar;
-}
-
 function group(items: PrecheckItem[], passed: PrecheckItem): PrecheckItem[] {
     return items.length ? items : [passed];
 }
@@ -29,15 +20,13 @@ function group(items: PrecheckItem[], passed: PrecheckItem): PrecheckItem[] {
 /**
  * What Tablestore checks that SQL destinations do not (seed 000 and the service's limits,
  * research/tablestore.md §4): names it takes, the instance's table quota, a primary key of
- * 1 to 4 columns for every table, key values within 1 KB and attributes within 2 MB, and a
- * type for every column.
+ * 1 to 4 columns for every table, and a type for every column. Values over 1 KB in a key or
+ * 2 MB elsewhere are looked for in the source's rows (the engine's value-sizes item).
  */
 export async function tablestorePrecheck(client: TablestoreClient, mappings: TableMapping[], task: TaskSpec): Promise<PrecheckItem[]> {
     const names: PrecheckItem[] = [];
     const keys: PrecheckItem[] = [];
     const types: PrecheckItem[] = [];
-    const keySizes: PrecheckItem[] = [];
-    const rowSizes: PrecheckItem[] = [];
     const seen = new Map<string, TableMapping>();
     const rename = "map it to a name Tablestore takes: objects[].tables[].renameTo for a table, objects[].tables[].columns[].renameTo for a column";
     for (const m of mappings) {
@@ -96,27 +85,8 @@ export async function tablestorePrecheck(client: TablestoreClient, mappings: Tab
             });
         }
         try {
-            const plan = planTable(m, task);
-            for (const c of plan.primaryKey) {
-                const n = maxBytes(m, m.columns[c.index].source.name);
-                if ((c.type.type === "STRING" || c.type.type === "BINARY") && (n === null || n > PRIMARY_KEY_VALUE_MAX_BYTES)) {
-                    keySizes.push({
-                        id: "tablestore-key-size", title: "Primary-key values fit Tablestore's 1 KB", outcome: "alert", object: `${sourceName(m)}.${m.columns[c.index].source.name}`,
-                        detail: `${m.columns[c.index].source.columnType} values may take ${n === null ? "more than 1 KB" : `${n} bytes`}; a row whose key value is over ${PRIMARY_KEY_VALUE_MAX_BYTES} bytes is refused (dirty data)`,
-                        fix: "accept with ignorePrecheckAlerts: [\"tablestore-key-size\"] if the values are shorter, or choose another key with tablestorePrimaryKey",
-                    });
-                }
-            }
-            for (const c of plan.attributes) {
-                const n = maxBytes(m, m.columns[c.index].source.name);
-                if ((c.type.type === "STRING" || c.type.type === "BINARY") && n !== null && n > ATTRIBUTE_VALUE_MAX_BYTES) {
-                    rowSizes.push({
-                        id: "tablestore-value-size", title: "Column values fit Tablestore's 2 MB", outcome: "alert", object: `${sourceName(m)}.${m.columns[c.index].source.name}`,
-                        detail: `${m.columns[c.index].source.columnType} values may take up to ${n} bytes; a row with a value over ${ATTRIBUTE_VALUE_MAX_BYTES} bytes is refused (dirty data)`,
-                        fix: "accept with ignorePrecheckAlerts: [\"tablestore-value-size\"] if the values are smaller, or leave the column out (objects[].tables[].columns)",
-                    });
-                }
-            }
+            // Values over Tablestore's 1 KB / 2 MB are found in the source's rows (Destination.valueLimits, the value-sizes item).
+            planTable(m, task);
         } catch (err) {
             if (!(err instanceof TablestoreColumnTypeError)) throw err;
             types.push({
@@ -140,8 +110,6 @@ export async function tablestorePrecheck(client: TablestoreClient, mappings: Tab
         ...group(names, { id: "destination-names", title: "Destination names follow Tablestore rules", outcome: "passed" }),
         ...group(keys, { id: "tablestore-primary-key", title: "Every table has a Tablestore primary key of 1 to 4 columns", outcome: "passed" }),
         ...group(types, { id: "destination-types", title: "Column types can be migrated to Tablestore", outcome: "passed" }),
-        ...group(keySizes, { id: "tablestore-key-size", title: "Primary-key values fit Tablestore's 1 KB", outcome: "passed" }),
-        ...group(rowSizes, { id: "tablestore-value-size", title: "Column values fit Tablestore's 2 MB", outcome: "passed" }),
         quota,
     ];
 }

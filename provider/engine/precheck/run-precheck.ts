@@ -1,5 +1,5 @@
 import type { TaskSpec } from "../../../sdk/schema/task";
-import type { Destination } from "../destination";
+import type { Destination, OversizedColumn, ValueLimits } from "../destination";
 import type { TableMapping } from "../model";
 import type { PrecheckItem, PrecheckReport } from "../status";
 import type { Source } from "../source";
@@ -68,6 +68,21 @@ export interface PrecheckInputs {
     filterErrors: Map<TableMapping, string>;
     /** NOT NULL temporal columns (`db.table.column`) holding zero dates, where the destination cannot keep them. */
     zeroDateColumns: string[];
+    /** Columns holding values over the destination's limits (Destination.valueLimits). */
+    oversized: OversizedColumn[];
+}
+
+/** Rows whose values the destination cannot hold: they would be refused one by one as dirty data. */
+function oversizedValues(columns: OversizedColumn[], limits: ValueLimits | undefined): PrecheckItem[] {
+    const title = "Values fit the destination's size limits";
+    if (!limits) return [];
+    if (columns.length === 0) return [{ id: "value-sizes", title, outcome: "passed", detail: `no value over ${limits.keyBytes} bytes in a key column or ${limits.valueBytes} bytes in another` }];
+    return columns.map((c) => ({
+        id: "value-sizes", title, outcome: "alert" as const, object: c.column,
+        detail: `a value of ${c.bytes} bytes is over the destination's ${c.limit === "key" ? `${limits.keyBytes}-byte limit for key values` : `${limits.valueBytes}-byte limit per value`}: ` +
+            "such rows are refused as dirty data (dirtyData: \"skip\" records them, \"block\" stops the task at the first)",
+        fix: "shorten those values on the source, leave the column out (objects[].tables[].columns), or accept with ignorePrecheckAlerts: [\"value-sizes\"]",
+    }));
 }
 
 /** DTS's precheck: every item is passed, alert or failed; failed items and unaccepted alerts block. */
@@ -81,6 +96,7 @@ export async function runPrecheck(p: PrecheckInputs): Promise<PrecheckReport> {
     const destFacts = await p.destination.facts();
     items.push({ id: "destination-connectivity", title: "Destination is reachable", outcome: "passed", detail: `${destFacts.flavour} ${destFacts.serverVersion}` });
     items.push(...(await p.destination.precheck(p.mappings, p.task)));
+    items.push(...oversizedValues(p.oversized, p.destination.valueLimits));
     items.push(...(await conflictingTables(p.destination, p.task, p.mappings)));
     return settle(items, p.task);
 }

@@ -1,7 +1,7 @@
-import type { Connection } from "mysql2/promise";
+import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../../sdk/schema/connection";
 import type { TaskSpec } from "../../../../sdk/schema/task";
-import type { DatabaseObjects } from "../../../engine/destination";
+import type { DatabaseObjects, OversizedColumn, ValueLimits } from "../../../engine/destination";
 import type { SourceRow, SourceTable, TableMapping } from "../../../engine/model";
 import type { KeyRange } from "../../../engine/sink";
 import type { Source, SourceConnector, SourcePrecheckInputs, SourceSnapshot, SnapshotOptions } from "../../../engine/source";
@@ -133,6 +133,25 @@ export class MysqlSource implements Source {
                 const [rows] = await this.conn.query(
                     `SELECT 1 FROM ${qualified(m.source.database, m.source.name)} WHERE YEAR(${q}) = 0 OR MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0 LIMIT 1`);
                 if ((rows as unknown[]).length) out.push(`${m.source.database}.${m.source.name}.${col.name}`);
+            }
+        }
+        return out;
+    }
+
+    async oversizedValues(mappings: TableMapping[], limits: ValueLimits, keyColumns: (m: TableMapping) => string[]): Promise<OversizedColumn[]> {
+        const out: OversizedColumn[] = [];
+        for (const m of mappings) {
+            const key = new Set(keyColumns(m));
+            for (const c of m.columns) {
+                const col = c.source;
+                const limit = key.has(col.name) ? "key" : "value";
+                const bytes = limit === "key" ? limits.keyBytes : limits.valueBytes;
+                // Characters for string types (up to 4 bytes each), bytes for binary ones; other types are short.
+                if (col.maxLength === null || col.maxLength * (col.charset ? 4 : 1) <= bytes || col.generationExpression !== null) continue;
+                const q = quoteIdent(col.name);
+                const [rows] = await this.conn.query<RowDataPacket[]>(
+                    `SELECT LENGTH(${q}) AS n FROM ${qualified(m.source.database, m.source.name)} WHERE LENGTH(${q}) > ? LIMIT 1`, [bytes]);
+                if (rows.length) out.push({ column: `${m.source.database}.${m.source.name}.${col.name}`, bytes: Number(rows[0].n), limit });
             }
         }
         return out;
