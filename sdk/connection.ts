@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as hooks from "../provider/hooks/connection";
 import type { ConnectionArgsInput } from "./schema/connection";
 import type { ArgsOf } from "./input";
-import type { ConnectionFacts } from "../provider/connectors/facts";
+import type { ConnectionFacts } from "../provider/engine/facts";
 
 /**
  * Arguments of a DatabaseConnection: `engine` selects the rest. MySQL-family and

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ConnectionSpec, TablestoreConnectionSpec } from "../../sdk/schema/connection";
 import { defaultPort, isMysqlFamily } from "../../sdk/schema/connection";
 import { ConnectionError } from "../errors/connection-error";
-import type { ConnectionFacts } from "./facts";
+import type { ConnectionFacts } from "../engine/facts";
 import { connectMysql } from "./mysql/connect";
 import { introspectMysqlServer } from "./mysql/introspect-server";
 import { connectPostgres } from "./postgres/connect";

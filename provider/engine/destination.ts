@@ -1,4 +1,4 @@
-import type { ConnectionFacts } from "../connectors/facts";
+import type { ConnectionFacts } from "./facts";
 import type { TaskSpec } from "../../sdk/schema/task";
 import type { ConnectionSpec, Engine } from "../../sdk/schema/connection";
 import type { DefaultNameCase } from "./mapping";

@@ -1,6 +1,6 @@
 import type { ConnectionSpec, Engine } from "../../sdk/schema/connection";
 import type { TaskSpec } from "../../sdk/schema/task";
-import type { ConnectionFacts } from "../connectors/facts";
+import type { ConnectionFacts } from "./facts";
 import type { ChangeSource } from "./change-source";
 import type { DatabaseObjects, OversizedColumn, ValueLimits } from "./destination";
 import type { BinlogPosition, SourceRow, SourceTable, TableMapping } from "./model";

@@ -6,7 +6,7 @@
 import { connectionArgsSchema, defaultPort, type ConnectionSpec } from "../../sdk/schema/connection";
 import { type CheckFailure, validate } from "../check";
 import { ConnectionError, redact } from "../errors/connection-error";
-import type { ConnectionFacts } from "../connectors/facts";
+import type { ConnectionFacts } from "../engine/facts";
 import { connectionId, factDrift, testConnectivity } from "../connectors/probe";
 import { connectionFieldFailures } from "../unimplemented-fields";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ConnectionFacts, Flavour, MysqlFacts } from "../../provider/connectors/facts";
+import type { ConnectionFacts, Flavour, MysqlFacts } from "../../provider/engine/facts";
 import { binlogSettings, parseServerVersion } from "../../provider/connectors/mysql/source/precheck-items";
 import type { PrecheckItem } from "../../provider/engine/status";
 import { type TaskSpec, taskArgsSchema } from "../../sdk/schema/task";

@@ -1,4 +1,4 @@
-import type { MysqlPrivileges } from "../facts";
+import type { MysqlPrivileges } from "../../engine/facts";
 
 // MariaDB 10.5 split and renamed replication privileges; map them to the names DTS documents.
 const aliases: Record<string, string> = {

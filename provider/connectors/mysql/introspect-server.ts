@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { MysqlConnectionSpec } from "../../../sdk/schema/connection";
-import type { ConnectionFacts, Flavour, MysqlFacts } from "../facts";
+import type { ConnectionFacts, Flavour, MysqlFacts } from "../../engine/facts";
 import { parseGrants } from "./grants";
 import { serverDialect } from "./server-dialect";
 

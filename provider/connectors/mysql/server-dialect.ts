@@ -1,5 +1,5 @@
 import type { BinlogPosition, SourceColumn } from "../../engine/model";
-import type { ConnectionFacts, Flavour } from "../facts";
+import type { ConnectionFacts, Flavour } from "../../engine/facts";
 
 /**
  * The one place that knows which statements and variables a MySQL-family server of a given

@@ -4,7 +4,7 @@ import type { TaskSpec } from "../../../sdk/schema/task";
 import type { Destination, DestinationConnector } from "../../engine/destination";
 import type { TableMapping } from "../../engine/model";
 import type { PrecheckItem } from "../../engine/status";
-import type { ConnectionFacts } from "../facts";
+import type { ConnectionFacts } from "../../engine/facts";
 import { PostgresBulkSink } from "./bulk-sink";
 import { forgetPostgresStream, PostgresChangeSink } from "./change-sink";
 import { postgresDdlTranslator } from "./ddl-translator";

@@ -1,6 +1,6 @@
 import type { Client } from "pg";
 import type { PostgresConnectionSpec } from "../../../sdk/schema/connection";
-import type { ConnectionFacts } from "../facts";
+import type { ConnectionFacts } from "../../engine/facts";
 
 export async function introspectPostgresServer(client: Client, spec: PostgresConnectionSpec): Promise<ConnectionFacts> {
     const { rows } = await client.query<{

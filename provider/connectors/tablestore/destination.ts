@@ -5,7 +5,7 @@ import type { Destination, DestinationConnector } from "../../engine/destination
 import type { TableMapping } from "../../engine/model";
 import type { BulkSink } from "../../engine/sink";
 import type { PrecheckItem } from "../../engine/status";
-import type { ConnectionFacts } from "../facts";
+import type { ConnectionFacts } from "../../engine/facts";
 import { TablestoreBulkSink } from "./bulk-sink";
 import { TablestoreChangeSink } from "./change-sink";
 import { CHECKPOINT_TABLE, TablestoreCheckpointStore } from "./checkpoint-store";

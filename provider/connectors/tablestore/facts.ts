@@ -6,7 +6,7 @@
  */
 import type { TablestoreConnectionSpec } from "../../../sdk/schema/connection";
 import { ConnectionError, type ConnectionFailureKind, type Endpoint, redact } from "../../errors/connection-error";
-import type { ConnectionFacts } from "../facts";
+import type { ConnectionFacts } from "../../engine/facts";
 import type { TablestoreClient } from "./client";
 import { TablestoreClientError, TablestoreConnectionError, TablestoreError } from "./errors";
 

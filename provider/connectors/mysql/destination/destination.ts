@@ -5,7 +5,7 @@ import type { Destination, DestinationConnector } from "../../../engine/destinat
 import type { TableMapping } from "../../../engine/model";
 import type { DatabaseObjects } from "../../../engine/destination";
 import type { PrecheckItem } from "../../../engine/status";
-import type { ConnectionFacts } from "../../facts";
+import type { ConnectionFacts } from "../../../engine/facts";
 import { MysqlBulkSink } from "./bulk-sink";
 import { forgetMysqlStream, MysqlChangeSink } from "./change-sink";
 import { mysqlDdlTranslator } from "./ddl-translator";

@@ -1,7 +1,7 @@
 import { isStreamableColumn } from "./binlog-values";
 import { dialectOf, isGeneratedInvisiblePrimaryKey, parseServerVersion, type ServerVersion } from "../server-dialect";
 import type { TaskSpec } from "../../../../sdk/schema/task";
-import type { ConnectionFacts, MysqlFacts } from "../../facts";
+import type { ConnectionFacts, MysqlFacts } from "../../../engine/facts";
 import type { TableMapping } from "../../../engine/model";
 import type { PrecheckItem } from "../../../engine/status";
 

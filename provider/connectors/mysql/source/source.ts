@@ -7,7 +7,7 @@ import type { KeyRange } from "../../../engine/sink";
 import type { Source, SourceConnector, SourcePrecheckInputs, SourceSnapshot, SnapshotOptions } from "../../../engine/source";
 import type { PrecheckItem } from "../../../engine/status";
 import type { ChunkCheckpoint } from "../../../engine/task-store";
-import type { ConnectionFacts } from "../../facts";
+import type { ConnectionFacts } from "../../../engine/facts";
 import { mysqlFamilyEngines } from "../../../../sdk/schema/connection";
 import { connectMysql } from "../connect";
 import { qualified, quoteIdent } from "../identifiers";
