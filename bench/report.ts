@@ -1,8 +1,8 @@
 /** One timed run of one tool, verified at its destination. */
 export interface RunResult {
     tool: string;
-    /** Which comparison it belongs to. */
-    pair: "mysql-to-postgres" | "mysql-to-mysql";
+    /** Which comparison it belongs to (Tablestore has no peer: its runs are compared by engine CPU). */
+    pair: "mysql-to-postgres" | "mysql-to-mysql" | "mysql-to-tablestore";
     /** True for our engine, false for a peer. */
     ours: boolean;
     /** Runs that count toward the issue's targets (the informational variants do not). */
@@ -16,6 +16,10 @@ export interface RunResult {
      * tool's and our servers', over wall seconds); null if not measurable.
      */
     otherLoadCores: number | null;
+    /** Ours: CPU seconds of the engine process inside runTask (all its threads); null for peers or when unknown. */
+    engineCpuSeconds?: number | null;
+    /** Tablestore runs: CPU seconds of the local Tablestore server process during the run (for information). */
+    fixtureCpuSeconds?: number | null;
     /** Empty when the tool exited 0 and the destination matched the source. */
     problems: string[];
     details: string[];
@@ -76,13 +80,22 @@ export function targets(results: RunResult[]): Target[] {
         };
     };
     const ours = results.filter((r) => r.ours && r.maxRssKb !== null);
+    const cpu = tablestoreCpuComparison(results).find((c) => c.mode === "BulkImport");
+    const cpuName = "MySQL->Tablestore engine CPU/row <= MySQL->PostgreSQL";
+    const cpuTarget: Target = !cpu
+        ? { name: cpuName, met: null, detail: "not measured (a Tablestore or PostgreSQL run missing)" }
+        : cpu.failed
+            ? { name: cpuName, met: null, detail: "not measured (a run failed)" }
+            : { name: cpuName, met: cpu.ratio <= 1, detail: `${fmt(cpu.tablestore, 2)} s vs ${fmt(cpu.postgres, 2)} s per 100,000 rows = ${fmt(cpu.ratio, 2)}x (BulkImport; limit 1x)` };
     const peak = ours.length ? Math.max(...ours.map((r) => r.maxRssKb!)) / 1024 : null;
+    const peakRun = ours.find((r) => r.maxRssKb! / 1024 === peak);
     return [
         ratioTarget("mysql-to-postgres", "MySQL->PostgreSQL wall time <= 0.5x pgloader", 0.5, "pgloader"),
         ratioTarget("mysql-to-mysql", "MySQL->MySQL wall time <= 0.85x mydumper+myloader", 0.85, "mydumper/myloader"),
         peak === null
             ? { name: "engine peak RSS < 256 MB", met: null, detail: "not measured" }
-            : { name: "engine peak RSS < 256 MB", met: peak < 256, detail: `${fmt(peak, 0)} MB (largest of our runs)` },
+            : { name: "engine peak RSS < 256 MB", met: peak < 256, detail: `${fmt(peak, 0)} MB (largest of our runs: ${peakRun?.tool ?? "?"})` },
+        ...(results.some((r) => r.pair === "mysql-to-tablestore") ? [cpuTarget] : []),
     ];
 }
 
@@ -90,4 +103,50 @@ export function targetLines(ts: Target[]): string {
     const mark = (t: Target) => (t.met === null ? "not measured" : t.met ? "met" : "NOT met");
     const w = Math.max(...ts.map((t) => t.name.length));
     return ts.map((t) => `  ${t.name.padEnd(w)}  ${mark(t).padEnd(12)}  ${t.detail}`).join("\n");
+}
+
+/* ---------- MySQL -> Tablestore: no peer, so the engine's CPU per row against MySQL -> PostgreSQL ---------- */
+
+export const cpuPer100k = (r: RunResult) => (r.engineCpuSeconds ?? NaN) / r.rows * 100_000;
+
+export interface CpuComparison {
+    mode: string;
+    /** Engine CPU seconds per 100,000 rows. */
+    tablestore: number;
+    postgres: number;
+    ratio: number;
+    failed: boolean;
+}
+
+/** Each primary Tablestore run against our primary MySQL -> PostgreSQL run of the same session. */
+export function tablestoreCpuComparison(results: RunResult[]): CpuComparison[] {
+    const pg = results.find((r) => r.pair === "mysql-to-postgres" && r.ours && r.primary);
+    if (!pg || pg.engineCpuSeconds == null) return [];
+    return results.filter((r) => r.pair === "mysql-to-tablestore" && r.primary && r.engineCpuSeconds != null).map((r) => ({
+        mode: /BatchWriteRow/.test(r.tool) ? "BatchWriteRow" : "BulkImport",
+        tablestore: cpuPer100k(r),
+        postgres: cpuPer100k(pg),
+        ratio: cpuPer100k(r) / cpuPer100k(pg),
+        failed: r.problems.length > 0 || pg.problems.length > 0,
+    }));
+}
+
+export function tablestoreLines(results: RunResult[]): string[] {
+    const out: string[] = [];
+    const pg = results.find((r) => r.pair === "mysql-to-postgres" && r.ours && r.primary);
+    const per = (s: number | null | undefined, r: RunResult) => (s == null ? "n/a" : `${fmt(s, 2)} s = ${fmt(s / r.rows * 100_000, 3)} s per 100,000 rows`);
+    for (const r of results.filter((x) => x.pair === "mysql-to-tablestore")) {
+        out.push(`  full load ${r.tool.replace(/^ours \(MySQL->Tablestore, (.*)\)/, "$1").padEnd(14)} ${r.rows.toLocaleString("en-US")} rows in ${fmt(r.wallSeconds, 2)} s = ` +
+            `${fmt(r.rows / r.wallSeconds, 0)} rows/s; engine CPU ${per(r.engineCpuSeconds, r)}; local server CPU ${per(r.fixtureCpuSeconds, r)} (information)` +
+            `${r.problems.length ? "  FAILED" : ""}`);
+    }
+    if (pg) {
+        out.push(`  full load MySQL->PostgreSQL ${pg.rows.toLocaleString("en-US")} rows in ${fmt(pg.wallSeconds, 2)} s = ${fmt(pg.rows / pg.wallSeconds, 0)} rows/s; ` +
+            `engine CPU ${per(pg.engineCpuSeconds, pg)} (same session, for the comparison)`);
+    }
+    for (const c of tablestoreCpuComparison(results)) {
+        out.push(`  engine CPU per 100,000 rows, Tablestore ${c.mode.padEnd(13)} vs PostgreSQL: ${fmt(c.tablestore, 3)} s vs ${fmt(c.postgres, 3)} s = ${fmt(c.ratio, 2)}x` +
+            (c.mode === "BulkImport" ? ` (target <= 1x: ${c.failed ? "not measured, a run failed" : c.ratio <= 1 ? "met" : "NOT met"})` : " (information)"));
+    }
+    return out;
 }

@@ -15,6 +15,8 @@ import * as chunks from "../provider/connectors/mysql/source/chunk-plan";
 import { MysqlDestination } from "../provider/connectors/mysql/destination/destination";
 import { PostgresBulkSink } from "../provider/connectors/postgres/bulk-sink";
 import { PostgresDestination } from "../provider/connectors/postgres/destination";
+import { TablestoreBulkSink } from "../provider/connectors/tablestore/bulk-sink";
+import { TablestoreDestination } from "../provider/connectors/tablestore/destination";
 import { removeHome, runTask } from "../test/harness/engine-run";
 
 export interface RunTaskSpec {
@@ -31,6 +33,11 @@ export interface RunTaskResult {
     tables: { source: string; target: string; rowsCopied: number; chunksTotal: number }[];
     /** Seconds inside runTask (excludes node start-up and module loading). */
     taskSeconds: number;
+    /**
+     * CPU seconds (user + system, every thread of this process) inside runTask: the engine's
+     * work on the task, without node's start-up and module loading.
+     */
+    taskCpuSeconds: number;
     /** process.resourceUsage().maxRSS, KiB. */
     maxRssKb: number;
 }
@@ -57,8 +64,8 @@ function traceTo(file: string, t0: bigint): void {
     };
     type M = { targetTable: string };
     const chunk = (a: unknown[]) => { const w = a[0] as { mapping: M; range: { lo: string | null } | null }; return `${w.mapping.targetTable} from ${w.range?.lo ?? "start"}`; };
-    for (const sink of [MysqlBulkSink, PostgresBulkSink]) wrap(sink.prototype as never, "writeChunk", chunk);
-    for (const d of [MysqlDestination, PostgresDestination]) {
+    for (const sink of [MysqlBulkSink, PostgresBulkSink, TablestoreBulkSink]) wrap(sink.prototype as never, "writeChunk", chunk);
+    for (const d of [MysqlDestination, PostgresDestination, TablestoreDestination]) {
         wrap(d.prototype as never, "createIndexes", (a) => (a[0] as M).targetTable);
         wrap(d.prototype as never, "createTable", (a) => (a[0] as M).targetTable);
     }
@@ -72,13 +79,16 @@ function traceTo(file: string, t0: bigint): void {
 async function main(): Promise<void> {
     const spec = JSON.parse(readFileSync(process.argv[2], "utf8")) as RunTaskSpec;
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     if (process.env.BENCH_TRACE) traceTo(process.env.BENCH_TRACE, t0);
     const { status, home } = await runTask(spec.source, spec.destination, spec.task, { timeoutMs: spec.timeoutMs });
     if (process.env.BENCH_TRACE) appendFileSync(process.env.BENCH_TRACE, `${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0).padStart(6)} task end\n`);
     const taskSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    const taskCpuSeconds = (cpu.user + cpu.system) / 1e6;
     removeHome(home);
     const result: RunTaskResult = {
-        phase: status.phase, error: status.error, rowsCopied: status.rowsCopied, taskSeconds,
+        phase: status.phase, error: status.error, rowsCopied: status.rowsCopied, taskSeconds, taskCpuSeconds,
         tables: status.tables.map((t) => ({ source: t.source, target: t.target, rowsCopied: t.rowsCopied, chunksTotal: t.chunksTotal })),
         maxRssKb: process.resourceUsage().maxRSS,
     };
