@@ -8,7 +8,8 @@ import { applyBatchChanges } from "../sql/change-isolation";
 import { keyIndexesOf, keyString, type StateChange } from "../../engine/incremental/change-model";
 import type { SourceRow, TableMapping } from "../../engine/model";
 import { DataRejectedError, RowNotFoundError } from "../../engine/sink";
-import { type FencedCheckpointStore, FencedError } from "../../engine/checkpoint-store";
+import type { FencedCheckpointStore } from "../../engine/checkpoint-store";
+import { type FenceQuery, SqlFence } from "../sql/fence";
 import { CHECKPOINT_COLUMNS, checkpointFromRow, type CheckpointRow, checkpointValues } from "../sql/checkpoint-row";
 import { connectPostgres } from "./connect";
 import { isDataError } from "./errors";
@@ -59,8 +60,13 @@ export class PostgresChangeSink implements StateChangeSink {
 
     readonly shape = "state";
     readonly atomicCheckpoint = true;
-    /** Epochs this sink holds the fence with, by task (claim). */
-    private readonly held = new Map<string, number>();
+    private readonly fence = new SqlFence({
+        ensureRow: `INSERT INTO ${fenceTable} (task_id, epoch) VALUES ($1, 0) ON CONFLICT DO NOTHING`,
+        selectForUpdate: `SELECT epoch::text AS epoch FROM ${fenceTable} WHERE task_id = $1 FOR UPDATE`,
+        update: `UPDATE ${fenceTable} SET epoch = $1 WHERE task_id = $2`,
+        selectShared: `SELECT epoch::text AS epoch FROM ${fenceTable} WHERE task_id = $1 FOR SHARE`,
+    });
+    private readonly fenceQuery: FenceQuery = async (sql, params) => (await this.client.query<{ epoch: unknown }>(sql, params)).rows;
 
     /** The checkpoint row; written alone it is its own transaction, else within the batch's. */
     readonly checkpoints: FencedCheckpointStore = {
@@ -74,29 +80,14 @@ export class PostgresChangeSink implements StateChangeSink {
         claim: async (taskId, epoch) => {
             let held = 0;
             await this.inTransaction(async () => {
-                await this.client.query(`INSERT INTO ${fenceTable} (task_id, epoch) VALUES ($1, 0) ON CONFLICT DO NOTHING`, [taskId]);
-                const r = await this.client.query<{ epoch: string }>(`SELECT epoch::text FROM ${fenceTable} WHERE task_id = $1 FOR UPDATE`, [taskId]);
-                const current = Number(r.rows[0].epoch);
-                held = epoch ?? current + 1;
-                if (held < current) throw new FencedError(taskId, held, current);
-                if (held > current) await this.client.query(`UPDATE ${fenceTable} SET epoch = $1 WHERE task_id = $2`, [held, taskId]);
+                held = await this.fence.claim(this.fenceQuery, taskId, epoch);
             });
-            this.held.set(taskId, held);
             return held;
         },
     };
 
-    /**
-     * In the transaction that is about to commit: this sink still holds the task's fence. The
-     * shared lock keeps a takeover's fence update waiting until this transaction has committed,
-     * so the new owner reads a checkpoint that includes it; after the takeover, this fails.
-     */
-    private async checkFence(taskId: string): Promise<void> {
-        const epoch = this.held.get(taskId);
-        if (epoch === undefined) return;
-        const r = await this.client.query<{ epoch: string }>(`SELECT epoch::text FROM ${fenceTable} WHERE task_id = $1 FOR SHARE`, [taskId]);
-        const current = r.rows.length ? Number(r.rows[0].epoch) : 0;
-        if (current !== epoch) throw new FencedError(taskId, epoch, current);
+    private checkFence(taskId: string): Promise<void> {
+        return this.fence.check(this.fenceQuery, taskId);
     }
 
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {

@@ -6,7 +6,8 @@ import { applyBatchChanges } from "../../sql/change-isolation";
 import { keyIndexesOf, keyString, type StateChange } from "../../../engine/incremental/change-model";
 import type { SourceColumn, SourceRow, SourceValue, TableMapping } from "../../../engine/model";
 import { DataRejectedError, RowNotFoundError } from "../../../engine/sink";
-import { type FencedCheckpointStore, FencedError } from "../../../engine/checkpoint-store";
+import type { FencedCheckpointStore } from "../../../engine/checkpoint-store";
+import { type FenceQuery, SqlFence } from "../../sql/fence";
 import { CHECKPOINT_COLUMNS, checkpointFromRow, type CheckpointRow, checkpointValues } from "../../sql/checkpoint-row";
 import { connectMysql } from "../connect";
 import { insertLenient, isDataError, markEngineSession, STRICT_MODE } from "./write-modes";
@@ -128,8 +129,16 @@ export class MysqlChangeSink implements StateChangeSink {
 
     readonly shape = "state";
     readonly atomicCheckpoint = true;
-    /** Epochs this sink holds the fence with, by task (claim). */
-    private readonly held = new Map<string, number>();
+    private readonly fence = new SqlFence({
+        ensureRow: `INSERT IGNORE INTO ${fenceTable} (task_id, epoch) VALUES (?, 0)`,
+        selectForUpdate: `SELECT epoch FROM ${fenceTable} WHERE task_id = ? FOR UPDATE`,
+        update: `UPDATE ${fenceTable} SET epoch = ? WHERE task_id = ?`,
+        selectShared: `SELECT epoch FROM ${fenceTable} WHERE task_id = ? LOCK IN SHARE MODE`,
+    });
+    private readonly fenceQuery: FenceQuery = async (sql, params) => {
+        const [rows] = await this.conn.query<RowDataPacket[]>(sql, params);
+        return Array.isArray(rows) ? (rows as { epoch: unknown }[]) : [];
+    };
 
     /** The checkpoint row; written alone it is its own transaction, else within the batch's. */
     readonly checkpoints: FencedCheckpointStore = {
@@ -142,29 +151,14 @@ export class MysqlChangeSink implements StateChangeSink {
         claim: async (taskId, epoch) => {
             let held = 0;
             await this.inTransaction(async () => {
-                await this.conn.query(`INSERT IGNORE INTO ${fenceTable} (task_id, epoch) VALUES (?, 0)`, [taskId]);
-                const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT epoch FROM ${fenceTable} WHERE task_id = ? FOR UPDATE`, [taskId]);
-                const current = Number(rows[0].epoch);
-                held = epoch ?? current + 1;
-                if (held < current) throw new FencedError(taskId, held, current);
-                if (held > current) await this.conn.query(`UPDATE ${fenceTable} SET epoch = ? WHERE task_id = ?`, [held, taskId]);
+                held = await this.fence.claim(this.fenceQuery, taskId, epoch);
             });
-            this.held.set(taskId, held);
             return held;
         },
     };
 
-    /**
-     * In the transaction that is about to commit: this sink still holds the task's fence. The
-     * shared lock keeps a takeover's fence update waiting until this transaction has committed,
-     * so the new owner reads a checkpoint that includes it; after the takeover, this fails.
-     */
-    private async checkFence(taskId: string): Promise<void> {
-        const epoch = this.held.get(taskId);
-        if (epoch === undefined) return;
-        const [rows] = await this.conn.query<RowDataPacket[]>(`SELECT epoch FROM ${fenceTable} WHERE task_id = ? LOCK IN SHARE MODE`, [taskId]);
-        const current = rows.length ? Number(rows[0].epoch) : 0;
-        if (current !== epoch) throw new FencedError(taskId, epoch, current);
+    private checkFence(taskId: string): Promise<void> {
+        return this.fence.check(this.fenceQuery, taskId);
     }
 
     private async writeCheckpoint(taskId: string, c: StreamCheckpoint): Promise<void> {
