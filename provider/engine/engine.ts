@@ -4,6 +4,7 @@ import type { EngineRequest, PingResult } from "./control/protocol";
 import { EngineRequestError } from "./control/server";
 import { TaskRunner } from "./task-runner";
 import { type EngineTaskSpec, TaskStore, unknownTaskMessage } from "./task-store";
+import { MetricsHistory } from "./metrics-history";
 import type { TaskStatus } from "./status";
 import { restoreTask } from "./unreadable-task";
 
@@ -12,8 +13,11 @@ export const ENGINE_VERSION = "0.1.0";
 /** The engine process's state: one runner per task, all restored from the home at start. */
 export class Engine {
     private readonly runners = new Map<string, TaskRunner>();
+    private readonly history: MetricsHistory;
 
-    constructor(private readonly home: EngineHome, private readonly onShutdown: () => void) {}
+    constructor(private readonly home: EngineHome, private readonly onShutdown: () => void) {
+        this.history = new MetricsHistory(home);
+    }
 
     /** Resumes every task that had not finished when the previous engine stopped. */
     restore(): void {
@@ -72,6 +76,7 @@ export class Engine {
                 store.log("released: the task's files are removed (data written to the destination is kept); this log is kept a while");
                 store.removeKeepingLog();
                 this.runners.delete(req.taskId);
+                this.history.forget(req.taskId);
                 return { released: true };
             }
             case "logs": {
@@ -79,6 +84,9 @@ export class Engine {
                 if (!log) throw new EngineRequestError(unknownTaskMessage(this.home, req.taskId), "not-found");
                 return log.state === "released" ? [`(task ${req.taskId} was released at ${log.releasedAt}; its log is kept in ${log.path})`, ...log.lines] : log.lines;
             }
+            case "history":
+                this.runner(req.taskId);
+                return this.history.result(req.taskId);
             case "shutdown":
                 setImmediate(() => this.onShutdown());
                 return { stopping: true };
@@ -107,6 +115,22 @@ export class Engine {
             all.map((s) => [s, s.incremental ? (s.incremental.caughtUp ? 1 : 0) : undefined]));
         metric("pulumi_dts_failed", "1 when the task has failed.", "gauge", all.map((s) => [s, s.phase === "failed" ? 1 : 0]));
         writePrivate(join(this.home.dir, "metrics.prom"), lines.join("\n") + "\n");
+    }
+
+    /**
+     * One reading of every running task for the charts' history (metrics-history.ts), taken
+     * with the metrics each second; a finished task's history ends where it finished.
+     */
+    sampleHistory(now = Date.now()): void {
+        for (const r of this.runners.values()) {
+            if (!r.isRunning()) continue;
+            try {
+                this.history.observe(r.status, now);
+            } catch (err) {
+                // One task's unwritable file must not cost the others their history.
+                console.error(`${new Date().toISOString()} task ${r.taskId}: history: ${(err as Error).message}`);
+            }
+        }
     }
 
     async stopAll(): Promise<void> {

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
         } catch (err) {
             console.error(`${new Date().toISOString()} metrics: ${(err as Error).message}`);
         }
+        engine.sampleHistory();
     }, 1000).unref();
 }
 

@@ -13,6 +13,10 @@ import { engineTaskSpecSchema, taskIdSchema } from "../task-store-format";
  *
  * Version 0 (engine 0.1.0): no version fields.
  * Version 1: `protocol` in envelope and response.
+ *
+ * A method added within a version (`history`) changes nothing the other methods do, so it
+ * bumps nothing: an engine of the same version from before it answers bad-request, which
+ * its caller tells as "restart the engine".
  */
 export const CONTROL_PROTOCOL = 1;
 
@@ -31,7 +35,7 @@ function withSpec<M extends "submit" | "update">(method: M) {
         .refine((r) => r.spec.taskId === undefined || r.spec.taskId === r.taskId, { path: ["spec", "taskId"], message: "must be the request's taskId" });
 }
 
-const methods = ["ping", "submit", "update", "get", "list", "release", "resume", "logs", "shutdown"] as const;
+const methods = ["ping", "submit", "update", "get", "list", "release", "resume", "logs", "history", "shutdown"] as const;
 
 export const engineRequestSchema = z.discriminatedUnion("method", [
     z.object({ method: z.literal("ping") }),
@@ -42,6 +46,8 @@ export const engineRequestSchema = z.discriminatedUnion("method", [
     z.object({ method: z.literal("release"), taskId: taskIdSchema }),
     z.object({ method: z.literal("resume"), taskId: taskIdSchema }),
     z.object({ method: z.literal("logs"), taskId: taskIdSchema, lines: z.number().int().positive().optional() }),
+    /** The task's latency and throughput samples of the last hours (metrics-history.ts: HistoryResult). */
+    z.object({ method: z.literal("history"), taskId: taskIdSchema }),
     z.object({ method: z.literal("shutdown") }),
 ], { error: (issue) => (issue.code === "invalid_union" ? `must be one of ${methods.map((m) => `"${m}"`).join(", ")}` : undefined) });
 
