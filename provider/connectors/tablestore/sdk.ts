@@ -24,10 +24,16 @@ export interface Int64 {
 }
 
 /**
- * A cell or key value as the SDK takes and returns it: Int64 = INTEGER, number = DOUBLE,
- * boolean = BOOLEAN, string = STRING, Buffer = BINARY.
+ * An INTEGER: a bigint in −2^63 … 2^63−1 (what values.ts makes, and what the connector's own
+ * row encoder, plainbuffer.ts, writes), or the SDK's Int64 (what reads return; writes take it too).
  */
-export type TsValue = Int64 | number | boolean | string | Buffer;
+export type TsInteger = bigint | Int64;
+
+/**
+ * A cell or key value: TsInteger = INTEGER, number = DOUBLE, boolean = BOOLEAN,
+ * string = STRING, Buffer = BINARY. A JS number is never an INTEGER.
+ */
+export type TsValue = TsInteger | number | boolean | string | Buffer;
 
 /** The SDK's range-bound markers (INF_MIN / INF_MAX are identity-compared objects). */
 export interface SdkInfinity {
@@ -175,8 +181,11 @@ interface ProtobufModule {
 
 export const sdk: TableStoreModule = require("tablestore");
 
+/** The SDK's compiled messages (`main.proto`, tablestore_compiled_proto.js), untyped: cast where used. */
+export const compiledProtos: Record<string, ProtoType<unknown>> = require("tablestore/lib/protocol/tablestore_compiled_proto.js").main.proto;
+
 /** The SDK's own compiled `main.proto.Error` (code, message), for decoding error bodies. */
-export const ErrorMessage: ProtoType<{ code: string; message?: string | null }> = require("tablestore/lib/protocol/tablestore_compiled_proto.js").main.proto.Error;
+export const ErrorMessage = compiledProtos.Error as ProtoType<{ code: string; message?: string | null }>;
 
 /**
  * protobufjs as the SDK itself loads it (its own dependency, 6.x): the version its
@@ -210,4 +219,14 @@ export function int64FromSafeInteger(n: number): Int64 {
 
 export function int64ToBigInt(v: Int64): bigint {
     return v.toBuffer().readBigInt64LE(0);
+}
+
+/** An INTEGER value in either form (TsInteger). */
+export function isInteger(v: unknown): v is TsInteger {
+    return typeof v === "bigint" || v instanceof Int64LE;
+}
+
+/** An INTEGER value as a bigint, whichever form it has. */
+export function integerValue(v: TsInteger): bigint {
+    return typeof v === "bigint" ? v : int64ToBigInt(v);
 }
