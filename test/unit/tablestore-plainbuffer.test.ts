@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { readRow, type PlainRow } from "../harness/tablestore-server/plainbuffer";
 import { bulkImportMessages, messages } from "../harness/tablestore-server/protocol";
 import { crc8Byte, crc8Int32LE, crc8Range } from "../../provider/connectors/tablestore/crc8";
-import type { RowWrite } from "../../provider/connectors/tablestore/client";
+import { signedHeaders, type RowWrite } from "../../provider/connectors/tablestore/client";
 import {
     PlainBufferEncoder, PlainBufferInputError, PlainNames, requestBytesUpperBound, rowEntryBytes, type PlainRowChange,
 } from "../../provider/connectors/tablestore/plainbuffer";
@@ -248,5 +248,16 @@ describe("request bodies, as the SDK's compiled protos read them", () => {
         expect(decoded.rows.map((r) => r.type).slice(0, 3)).toEqual([1, 3, 1]);
         expect(decoded.rows.map((r) => readRow(r.rowChange).primaryKey[0].value)).toEqual(only.map((r) => ({ type: "INTEGER", value: r.primaryKey[0][1] })));
         expect(body).toEqual(Buffer.from(bulkImportMessages.BulkImportRequest.encode(decoded).finish()));
+    });
+});
+
+describe("request signature", () => {
+    it("is the SDK Signer's", () => {
+        const conn = { instanceName: "inst", accessKeyId: "ak", accessKeySecret: "secret" };
+        const date = new Date("2024-01-01T00:00:00.035Z");
+        const md5 = "1B2M2Y8AsgTpgAmY7PhCfg==";
+        const headers: Record<string, string> = { "x-ots-apiversion": "2015-12-31", "x-ots-instancename": "inst", "x-ots-contentmd5": md5 };
+        new sdk.Signer({ path: "/BulkImport", method: "POST", headers }).addAuthorization({ accessKeyId: "ak", secretAccessKey: "secret" }, date);
+        expect(signedHeaders(conn, "BulkImport", md5, date)).toEqual(headers);
     });
 });
