@@ -1,5 +1,6 @@
 import type { RowWrite } from "./client";
-import { isInt64, type TsValue } from "./sdk";
+import { PlainBufferEncoder, PlainBufferInputError, requestBytesUpperBound } from "./plainbuffer";
+import { integerValue, isInt64, isInteger, type TsValue } from "./sdk";
 
 /**
  * Splits row writes into requests the service takes: at most 200 rows and 4 MB of data
@@ -20,7 +21,10 @@ export interface WriteBatch {
     indexes: number[];
     /** The tables in the batch, in order of appearance (one for BulkImport). */
     tables: string[];
-    /** The batch's size by requestBytes. */
+    /**
+     * The batch's size in request bytes, at most MAX_DATA_BYTES_PER_REQUEST unless one row is
+     * larger: each row's requestBytes, or an upper bound of it where that was enough.
+     */
     bytes: number;
     /**
      * The earlier batches that write one of this batch's rows (ascending). This batch must be
@@ -49,22 +53,17 @@ export function rowDataSize(row: RowWrite): number {
     return n;
 }
 
+/** Sizes rows for requestBytes (names and values checked as for a request). */
+const sizer = new PlainBufferEncoder();
+
 /**
- * A row's bytes in the request body, an upper bound: its PlainBuffer (header, tags, lengths,
- * checksums around each cell) and the protobuf framing of the row. Larger than its data size,
- * so a request within MAX_DATA_BYTES_PER_REQUEST by this count is within the data limit and
- * far from the 5 MB body limit too, however small its cells.
+ * A row's bytes in the request body: its PlainBuffer, exactly, and its protobuf entry (type,
+ * length prefixes, condition: at most 16 bytes). Larger than its data size, so a request
+ * within MAX_DATA_BYTES_PER_REQUEST by this count is within the data limit and far from the
+ * 5 MB body limit too, however small its cells.
  */
 export function requestBytes(row: RowWrite): number {
-    // Header (4), row-key and row-data tags (2), delete marker (1), row checksum (2), and
-    // the protobuf row entry: type, length-prefixed bytes, condition (≤ 16).
-    let n = 4 + 2 + 1 + 2 + 16;
-    // Per cell: cell tag, name tag + length (5), value tag + length + type (6), value
-    // length (4, strings and bytes only), op tag + byte (2), checksum tag + byte (2).
-    for (const [name, v] of row.primaryKey) n += 20 + Buffer.byteLength(name, "utf8") + valueSize(v);
-    for (const [name, v] of row.put ?? []) n += 20 + Buffer.byteLength(name, "utf8") + valueSize(v);
-    for (const name of row.deleteAll ?? []) n += 20 + Buffer.byteLength(name, "utf8");
-    return n;
+    return sizer.rowSize(row) + 16;
 }
 
 function valueSize(v: TsValue): number {
@@ -76,18 +75,62 @@ function valueSize(v: TsValue): number {
 
 /** Bytes a table's entry adds to a request: its name and framing. */
 function tableBytes(table: string): number {
-    return 16 + Buffer.byteLength(table, "utf8");
+    return 16 + 3 * table.length;
 }
 
 /** A row's identity: two writes with the same one cannot share a request. */
 export function rowIdentity(table: string, primaryKey: RowWrite["primaryKey"]): string {
     let id = `${table.length}:${table}`;
-    for (const [, v] of primaryKey) {
-        if (typeof v === "string") id += `|s${v.length}:${v}`;
-        else if (Buffer.isBuffer(v)) id += `|b${v.toString("hex")}`;
-        else if (isInt64(v)) id += `|i${v.toString()}`;
-        else id += `|?${String(v)}`;
+    for (const [, v] of primaryKey) id += keyPart(v);
+    return id;
+}
+
+function keyPart(v: TsValue): string {
+    if (typeof v === "string") return `|s${v.length}:${v}`;
+    if (Buffer.isBuffer(v)) return `|b${v.toString("hex")}`;
+    // A bigint and the SDK's Int64 of one value are one key.
+    if (isInteger(v)) return `|i${v.toString()}`;
+    return `|?${String(v)}`;
+}
+
+/**
+ * Where each key of one table was last written. A one-column key (most tables) is looked up
+ * by its value, a string or a bigint, with no identity built; Buffers by their bytes as text.
+ */
+class KeyPositions {
+    private readonly strings = new Map<string, number>();
+    private readonly integers = new Map<bigint, number>();
+    private readonly others = new Map<string, number>();
+
+    get(pk: RowWrite["primaryKey"]): number | undefined {
+        if (pk.length === 1) {
+            const v = pk[0][1];
+            if (typeof v === "string") return this.strings.get(v);
+            if (typeof v === "bigint") return this.integers.get(v);
+            if (isInt64(v)) return this.integers.get(integerValue(v));
+        }
+        return this.others.get(otherKey(pk));
     }
+
+    set(pk: RowWrite["primaryKey"], batch: number): void {
+        if (pk.length === 1) {
+            const v = pk[0][1];
+            if (typeof v === "string") {
+                this.strings.set(v, batch);
+                return;
+            }
+            if (typeof v === "bigint" || isInt64(v)) {
+                this.integers.set(integerValue(v), batch);
+                return;
+            }
+        }
+        this.others.set(otherKey(pk), batch);
+    }
+}
+
+function otherKey(pk: RowWrite["primaryKey"]): string {
+    let id = "";
+    for (const [, v] of pk) id += keyPart(v);
     return id;
 }
 
@@ -95,38 +138,77 @@ export function splitBatches(rows: readonly RowWrite[], opts: SplitOptions): Wri
     const maxRows = opts.maxRows ?? MAX_ROWS_PER_REQUEST;
     const maxBytes = opts.maxBytes ?? MAX_DATA_BYTES_PER_REQUEST;
     const batches: WriteBatch[] = [];
-    /** The batch that holds each key's latest write. */
-    const lastOfKey = new Map<string, number>();
+    /**
+     * Each batch's rows whose size counts by its upper bound (strings at 3 bytes a unit):
+     * measured exactly only when the bound does not fit, which for rows of ordinary size
+     * never happens (200 rows are far below 4 MB).
+     */
+    const bounded: number[][] = [];
+    /** Each row's exact size, once measured (-1: not yet). */
+    const exact = new Float64Array(rows.length).fill(-1);
+    const bound = new Float64Array(rows.length);
+    const exactSize = (i: number): number => {
+        if (exact[i] < 0) {
+            try {
+                exact[i] = requestBytes(rows[i]);
+            } catch (err) {
+                // A row the encoder refuses: the client refuses it when sending; its bound stands.
+                if (!(err instanceof PlainBufferInputError)) throw err;
+                exact[i] = bound[i];
+            }
+        }
+        return exact[i];
+    };
+    /** The batch that holds each key's latest write, per table. */
+    const keys = new Map<string, KeyPositions>();
+    let lastTable: string | undefined;
+    let lastKeys: KeyPositions | undefined;
     /** Batches before this one are full by row count; nothing more goes into them. */
     let firstOpen = 0;
-    const fits = (b: WriteBatch, row: RowWrite, bytes: number) => {
+    const fits = (at: number, i: number, row: RowWrite): boolean => {
+        const b = batches[at];
         if (b.rows.length >= maxRows) return false;
         if (opts.mode === "bulk-import" && b.tables[0] !== row.table) return false;
         const extra = b.tables.includes(row.table) ? 0 : tableBytes(row.table);
-        return b.bytes + bytes + extra <= maxBytes;
+        if (b.bytes + bound[i] + extra <= maxBytes) return true;
+        // Near the limit: the batch's rows and this one by their exact sizes.
+        const loose = bounded[at];
+        for (const j of loose) b.bytes += exactSize(j) - bound[j];
+        loose.length = 0;
+        return b.bytes + exactSize(i) + extra <= maxBytes;
     };
-    rows.forEach((row, index) => {
-        const key = rowIdentity(row.table, row.primaryKey);
-        const bytes = requestBytes(row);
-        const previous = lastOfKey.get(key) ?? -1;
+    for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        if (row.table !== lastTable) {
+            lastTable = row.table;
+            lastKeys = keys.get(row.table);
+            if (!lastKeys) keys.set(row.table, (lastKeys = new KeyPositions()));
+        }
+        bound[i] = requestBytesUpperBound(row);
+        const previous = lastKeys!.get(row.primaryKey) ?? -1;
         let at = Math.max(previous + 1, firstOpen);
-        while (at < batches.length && !fits(batches[at], row, bytes)) at++;
+        while (at < batches.length && !fits(at, i, row)) at++;
         if (at === batches.length) {
             // A row larger than a request still goes, alone: the service then refuses that row only.
             batches.push({ rows: [], indexes: [], tables: [], bytes: 0, after: [] });
+            bounded.push([]);
         }
         const b = batches[at];
         b.rows.push(row);
-        b.indexes.push(index);
+        b.indexes.push(i);
         if (!b.tables.includes(row.table)) {
             b.tables.push(row.table);
             b.bytes += tableBytes(row.table);
         }
-        b.bytes += bytes;
+        if (exact[i] >= 0) b.bytes += exact[i];
+        else {
+            b.bytes += bound[i];
+            bounded[at].push(i);
+        }
         if (previous >= 0 && !b.after.includes(previous)) b.after.push(previous);
-        lastOfKey.set(key, at);
+        lastKeys!.set(row.primaryKey, at);
         while (firstOpen < batches.length && batches[firstOpen].rows.length >= maxRows) firstOpen++;
-    });
+    }
     for (const b of batches) b.after.sort((x, y) => x - y);
     return batches;
 }

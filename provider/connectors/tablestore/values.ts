@@ -1,5 +1,5 @@
 import type { SourceValue } from "../../engine/model";
-import { int64FromBigInt, int64FromSafeInteger, int64ToBigInt, isInt64, type TsValue } from "./sdk";
+import { integerValue, isInteger, type TsValue } from "./sdk";
 import { ATTRIBUTE_VALUE_MAX_BYTES, PRIMARY_KEY_VALUE_MAX_BYTES, type TablestoreColumnMapping } from "./type-map";
 
 export type { TsValue } from "./sdk";
@@ -11,7 +11,8 @@ export type { TsValue } from "./sdk";
  * UnrepresentableValueError, which the sink turns into dirty data.
  *
  * NULL becomes `undefined`: Tablestore has no NULL, a column is absent (PutRow) or deleted
- * (UpdateRow's DELETE_ALL). Integers are never JS numbers, which the SDK writes as DOUBLE.
+ * (UpdateRow's DELETE_ALL). An INTEGER is a bigint (range-checked here), never a JS number,
+ * which is a DOUBLE.
  */
 
 /** A value the column's Tablestore type cannot hold exactly; the row is dirty data. */
@@ -122,7 +123,7 @@ function nonNullConverter(m: TablestoreColumnMapping): NonNull {
                 case "INTEGER": return (v) => {
                     const s = text(v);
                     if (!/^\d{1,4}$/.test(s)) refuse(v, "is not a year");
-                    return int64FromSafeInteger(Number(s));
+                    return BigInt(Number(s));
                 };
                 case "STRING": return (v) => {
                     const s = text(v);
@@ -181,7 +182,6 @@ function sizeCheck(m: TablestoreColumnMapping): <T extends string | Buffer>(out:
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const TWO_53 = 2n ** 53n;
 
 type Refuse = (v: string | Buffer, reason: string) => never;
@@ -198,13 +198,14 @@ function integerOf(s: string, refuse: Refuse): bigint {
 /** Up to 15 digits: below 2^53, exact as a JS number, no bigint needed (most values). */
 const SHORT_INTEGER = /^-?\d{1,15}$/;
 
-function int64FromText(s: string, refuse: Refuse): TsValue {
-    return SHORT_INTEGER.test(s) ? int64FromSafeInteger(Number(s)) : int64Of(integerOf(s, refuse), s, refuse);
+function int64FromText(s: string, refuse: Refuse): bigint {
+    // BigInt of the number: cheaper than parsing the text as a bigint.
+    return SHORT_INTEGER.test(s) ? BigInt(Number(s)) : int64Of(integerOf(s, refuse), s, refuse);
 }
 
-function int64Of(n: bigint, v: string | Buffer, refuse: Refuse): TsValue {
+function int64Of(n: bigint, v: string | Buffer, refuse: Refuse): bigint {
     if (n < INT64_MIN || n > INT64_MAX) refuse(v, "is outside the INTEGER range −2^63 … 2^63−1");
-    return n >= -MAX_SAFE && n <= MAX_SAFE ? int64FromSafeInteger(Number(n)) : int64FromBigInt(n);
+    return n;
 }
 
 /** A decimal's text as MySQL prints it, without ZEROFILL's leading zeros. */
@@ -256,7 +257,7 @@ function temporalConverter(m: TablestoreColumnMapping, text: (v: string | Buffer
             if (!t) return refuse(v, "is not a TIME value");
             if (!epoch) return s;
             const us = (BigInt(t[2]) * 3600n + BigInt(t[3]) * 60n + BigInt(t[4])) * US_PER_SECOND + fraction(t[5]);
-            return int64FromSafeInteger(Number(t[1] === "-" ? -us : us));
+            return t[1] === "-" ? -us : us;
         };
     }
     if (kind === "date") {
@@ -265,7 +266,7 @@ function temporalConverter(m: TablestoreColumnMapping, text: (v: string | Buffer
             const d = DATE_TEXT.exec(s);
             if (!d) return refuse(v, "is not a DATE value");
             if (!epoch) return s;
-            return int64FromBigInt(BigInt(calendarDays(+d[1], +d[2], +d[3], v, refuse)) * US_PER_DAY);
+            return BigInt(calendarDays(+d[1], +d[2], +d[3], v, refuse)) * US_PER_DAY;
         };
     }
     const zone = kind === "timestamp" ? "Z" : "";
@@ -277,7 +278,7 @@ function temporalConverter(m: TablestoreColumnMapping, text: (v: string | Buffer
         if (!epoch) return `${s.slice(0, 10)}T${s.slice(11)}${zone}`;
         const days = calendarDays(+d[1], +d[2], +d[3], v, refuse);
         const seconds = BigInt(+d[4] * 3600 + +d[5] * 60 + +d[6]);
-        return int64FromBigInt(BigInt(days) * US_PER_DAY + seconds * US_PER_SECOND + fraction(d[7]));
+        return BigInt(days) * US_PER_DAY + seconds * US_PER_SECOND + fraction(d[7]);
     };
 }
 
@@ -335,7 +336,7 @@ export function fromTablestore(value: TsValue | undefined, m: TablestoreColumnMa
     const wrong = (): never => {
         throw new TypeError(`column "${name}": Tablestore holds ${describe(value)}, the mapping says ${m.type}`);
     };
-    const int = (): bigint => (isInt64(value) ? int64ToBigInt(value) : wrong());
+    const int = (): bigint => (isInteger(value) ? integerValue(value) : wrong());
     const str = (): string => (typeof value === "string" ? value : wrong());
     const buf = (): Buffer => (Buffer.isBuffer(value) ? value : wrong());
     const dbl = (): number => (typeof value === "number" ? value : wrong());
@@ -377,7 +378,7 @@ export function fromTablestore(value: TsValue | undefined, m: TablestoreColumnMa
 }
 
 function describe(v: TsValue): string {
-    if (isInt64(v)) return "an INTEGER";
+    if (isInteger(v)) return "an INTEGER";
     if (Buffer.isBuffer(v)) return "a BINARY";
     return typeof v === "number" ? "a DOUBLE" : typeof v === "boolean" ? "a BOOLEAN" : "a STRING";
 }
