@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * npx pulumi-dts status | logs <task> | engine start|stop|install-service | task resume|release <task> | help
+ * npx pulumi-dts status | logs <task> | engine start|stop|install-service | task resume|release <task> | dashboard | help
  * The engine's home is ~/.pulumi-dts, or PULUMI_DTS_HOME.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { callEngine, engineEntry, pingEngine } from "../engine/control/client";
+import { runDashboard } from "../dashboard/run";
 import { systemdUnit } from "../engine/service-unit";
 import { type EngineHome, engineHome } from "../engine/home";
 import type { TaskStatus } from "../engine/status";
@@ -63,6 +64,9 @@ const usage = (home: EngineHome) => `usage: pulumi-dts <command>
                          brings it back after a reboot)
   task resume <task>     run a failed or stopped task again
   task release <task>    stop a task and forget it (data at the destination is kept)
+  dashboard [--port N]   a read-only web page of the tasks, with charts of the last hours, on
+                         127.0.0.1 (a free port unless --port); prints a one-time login link;
+                         runs until Ctrl-C
   help                   this text
 
 The engine's home is ~/.pulumi-dts, or PULUMI_DTS_HOME (now ${home.dir}).
@@ -199,6 +203,13 @@ async function main(argv: string[]): Promise<number> {
                 return 0;
             }
             break;
+        case "dashboard": {
+            if (sub === undefined) return runDashboard(home);
+            if (sub !== "--port" || rest.length) break;
+            const port = Number(arg);
+            if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port needs a port number, 1-65535 (got "${arg ?? ""}")`);
+            return runDashboard(home, { port });
+        }
         case "task":
             if ((sub === "resume" || sub === "release") && rest.length === 0) {
                 const taskId = taskIdArg(arg, `task ${sub}`);

@@ -1,0 +1,36 @@
+import { pingEngine } from "../engine/control/client";
+import type { EngineHome } from "../engine/home";
+import { LOGIN_LINK_TTL_MS } from "./access";
+import { DASHBOARD_HOST, startDashboard } from "./server";
+
+/**
+ * `npx pulumi-dts dashboard`: serves the dashboard from this process until Ctrl-C (or
+ * SIGTERM). It is not detached like the engine: a page that reads the tasks is wanted
+ * while someone looks at it, and a process left behind would keep a port open.
+ */
+export async function runDashboard(home: EngineHome, opts: { port?: number } = {}): Promise<number> {
+    let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+    try {
+        dashboard = await startDashboard(home, { port: opts.port });
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`port ${opts.port} on ${DASHBOARD_HOST} is in use: choose another with --port, or leave it out for a free one`);
+        throw err;
+    }
+    const ping = await pingEngine(home);
+    const interactive = process.stdin.isTTY === true;
+    console.log(`pulumi-dts dashboard (read-only) for the engine of ${home.dir}: ` +
+        (ping ? `engine ${ping.version}, pid ${ping.pid}, ${ping.tasks} task(s)` : "the engine is not running; the page shows its tasks once it runs"));
+    console.log(`open: ${dashboard.loginUrl()}`);
+    console.log(`(a one-time login link, good for ${LOGIN_LINK_TTL_MS / 60_000} minutes${interactive ? "; press Enter for another" : ""}; ` +
+        `listening on ${DASHBOARD_HOST}:${dashboard.port} only; Ctrl-C stops the dashboard, not the engine)`);
+    if (interactive) process.stdin.on("data", () => console.log(`open: ${dashboard.loginUrl()}`));
+    return new Promise<number>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+            console.log(`dashboard stopping (${signal})`);
+            process.stdin.pause();
+            void dashboard.close().then(() => resolve(0));
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+    });
+}
