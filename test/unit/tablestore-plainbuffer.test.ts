@@ -10,7 +10,8 @@ import { bulkImportMessages, messages } from "../harness/tablestore-server/proto
 import { crc8Byte, crc8Int32LE, crc8Range } from "../../provider/connectors/tablestore/crc8";
 import { signedHeaders, type RowWrite } from "../../provider/connectors/tablestore/client";
 import {
-    PlainBufferEncoder, PlainBufferInputError, PlainNames, requestBytesUpperBound, rowEntryBytes, type PlainRowChange,
+    decodeBatchWriteRowResponse, decodeBulkImportResponse, PlainBufferEncoder, PlainBufferInputError, PlainNames, requestBytesUpperBound,
+    rowEntryBytes, type PlainRowChange,
 } from "../../provider/connectors/tablestore/plainbuffer";
 import { int64FromBigInt, sdk, type TsValue } from "../../provider/connectors/tablestore/sdk";
 import { crc8Bytes, crc8Int32LE as serverCrc8Int32LE } from "../harness/tablestore-server/crc8";
@@ -248,6 +249,54 @@ describe("request bodies, as the SDK's compiled protos read them", () => {
         expect(decoded.rows.map((r) => r.type).slice(0, 3)).toEqual([1, 3, 1]);
         expect(decoded.rows.map((r) => readRow(r.rowChange).primaryKey[0].value)).toEqual(only.map((r) => ({ type: "INTEGER", value: r.primaryKey[0][1] })));
         expect(body).toEqual(Buffer.from(bulkImportMessages.BulkImportRequest.encode(decoded).finish()));
+    });
+});
+
+describe("write responses, as the server encodes them", () => {
+    const consumed = { capacityUnit: { read: 0, write: 1 } };
+
+    it("BatchWriteRow: per table, per row, errors with and without a message, fields skipped", () => {
+        const body = messages.BatchWriteRowResponse.encode({
+            tables: [
+                { tableName: "t1", rows: [{ isOk: true, consumed }, { isOk: false, error: { code: "OTSConditionCheckFail", message: "Condition check failed." } }, { isOk: true, consumed, row: Buffer.from([1, 2]) }] },
+                { tableName: "ünï", rows: [{ isOk: false, error: { code: "OTSServerBusy" } }] },
+                { tableName: "empty", rows: [] },
+            ],
+        }).finish();
+        expect(decodeBatchWriteRowResponse(body)).toEqual([
+            { tableName: "t1", rows: [true, { code: "OTSConditionCheckFail", message: "Condition check failed." }, true] },
+            { tableName: "ünï", rows: [{ code: "OTSServerBusy", message: "" }] },
+            { tableName: "empty", rows: [] },
+        ]);
+        expect(decodeBatchWriteRowResponse(new Uint8Array(0))).toEqual([]);
+        // Negative capacity units are 10-byte varints.
+        const negative = messages.BatchWriteRowResponse.encode({ tables: [{ tableName: "t", rows: [{ isOk: true, consumed: { capacityUnit: { read: -1, write: -2 } } }] }] }).finish();
+        expect(decodeBatchWriteRowResponse(negative)).toEqual([{ tableName: "t", rows: [true] }]);
+    });
+
+    it("BulkImport: one table's rows", () => {
+        const rows = Array.from({ length: 300 }, (_, i) => (i % 7 === 3 ? { isOk: false, error: { code: "OTSPartitionUnavailable", message: `row ${i}` } } : { isOk: true, consumed }));
+        const body = bulkImportMessages.BulkImportResponse.encode({ tableName: "t", rows }).finish();
+        const decoded = decodeBulkImportResponse(body);
+        expect(decoded.tableName).toBe("t");
+        expect(decoded.rows).toEqual(rows.map((r, i) => (r.isOk ? true : { code: "OTSPartitionUnavailable", message: `row ${i}` })));
+    });
+
+    it("a truncated or malformed answer throws", () => {
+        const body = Buffer.from(bulkImportMessages.BulkImportResponse.encode({ tableName: "t", rows: [{ isOk: true, consumed }, { isOk: true }] }).finish());
+        // Cut inside a field: an error; cut between fields: fewer rows (the client counts them).
+        for (let cut = 1; cut < body.length; cut++) {
+            let rows: number;
+            try {
+                rows = decodeBulkImportResponse(body.subarray(0, cut)).rows.length;
+            } catch {
+                continue;
+            }
+            expect(rows).toBeLessThan(2);
+        }
+        expect(() => decodeBulkImportResponse(Buffer.from([0x12, 0x02, 0x08, 0x01]))).toThrow(/table_name/);
+        expect(() => decodeBulkImportResponse(Buffer.from([0x0a, 0x01, 0x74, 0x12, 0x00]))).toThrow(/is_ok/);
+        expect(() => decodeBatchWriteRowResponse(Buffer.from([0x0b]))).toThrow(/wire type/);
     });
 });
 

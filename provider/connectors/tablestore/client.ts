@@ -7,9 +7,12 @@ import {
     decodeErrorBody, decodeSdkErrorMessage, TablestoreClientError, TablestoreConnectionError, TablestoreError,
     type TablestoreErrorContext,
 } from "./errors";
-import { describeValue, type NameRole, PlainBufferEncoder, PlainBufferInputError, PlainNames } from "./plainbuffer";
 import {
-    compiledProtos as compiled, int64FromBigInt, isInt64, protobuf, type ProtoType, sdk, type SdkCallback, type SdkClient,
+    decodeBatchWriteRowResponse, decodeBulkImportResponse, describeValue, type NameRole, PlainBufferEncoder, PlainBufferInputError, PlainNames,
+    type TableOutcomes,
+} from "./plainbuffer";
+import {
+    compiledProtos as compiled, int64FromBigInt, isInt64, type ProtoType, sdk, type SdkCallback, type SdkClient,
     type SdkDescribeTableData, type SdkError, type SdkPrimaryKey, type SdkPrimaryKeyValue, type SdkResponse,
     type SdkRow, type TsValue,
 } from "./sdk";
@@ -299,24 +302,24 @@ export class TablestoreClient {
         }
         const body = this.encode(ctx, rows, () => this.encoder.batchWriteRow(rows, tables));
         const answer = await this.post("BatchWriteRow", body, ctx);
-        let response: BatchWriteRowResponse;
+        let response: TableOutcomes[];
         try {
-            response = mainProto.BatchWriteRowResponse.decode(answer.body);
+            response = decodeBatchWriteRowResponse(answer.body);
         } catch (err) {
             return this.unexpected(ctx, `an unreadable BatchWriteRow answer (${(err as Error).message})`);
         }
         // Per table, each row's result in request order.
         const results: (RowResult | undefined)[] = new Array(rows.length);
         const next = new Map<string, number>();
-        for (const t of response.tables ?? []) {
+        for (const t of response) {
             const indexes = tables.find((x) => x.table === t.tableName)?.indexes;
             let k = next.get(t.tableName) ?? 0;
-            for (const r of t.rows ?? []) {
+            for (const r of t.rows) {
                 if (!indexes || k >= indexes.length) this.unexpected(ctx, `a result for a row of table "${t.tableName}" that was not sent`);
                 const i = indexes[k++];
-                results[i] = r.isOk ? OK : {
+                results[i] = r === true ? OK : {
                     ok: false,
-                    error: new TablestoreError(r.error?.code ?? "UnknownError", this.clean(r.error?.message ?? ""),
+                    error: new TablestoreError(r.code, this.clean(r.message),
                         { operation: "BatchWriteRow", table: rows[i].table, primaryKey: rows[i].primaryKey }, undefined, answer.requestId),
                 };
             }
@@ -337,18 +340,22 @@ export class TablestoreClient {
         if (rows.length === 0) return [];
         const body = this.encode(ctx, rows, () => this.encoder.bulkImport(table, rows));
         const answer = await this.post("BulkImport", body, ctx);
-        let response: BulkImportResponse;
+        let response: TableOutcomes;
         try {
-            response = bulkProto.response.decode(answer.body);
+            response = decodeBulkImportResponse(answer.body);
         } catch (err) {
             return this.unexpected(ctx, `an unreadable BulkImport answer (${(err as Error).message})`);
         }
         if (response.rows.length !== rows.length) this.unexpected(ctx, `${response.rows.length} results for ${rows.length} rows`);
-        return response.rows.map((r, i): RowResult => (r.isOk ? OK : {
-            ok: false,
-            error: new TablestoreError(r.error?.code ?? "UnknownError", this.clean(r.error?.message ?? ""),
-                { operation: "BulkImport", table, primaryKey: rows[i].primaryKey }, undefined, answer.requestId),
-        }));
+        const results: RowResult[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+            const r = response.rows[i];
+            results[i] = r === true ? OK : {
+                ok: false,
+                error: new TablestoreError(r.code, this.clean(r.message), { operation: "BulkImport", table, primaryKey: rows[i].primaryKey }, undefined, answer.requestId),
+            };
+        }
+        return results;
     }
 
     /** Builds a request body; a row the encoder refuses is a client error naming that row. */
@@ -577,52 +584,10 @@ function fromSdkRow(row: SdkRow): TablestoreRow {
     };
 }
 
-// ---------------------------------------------------------------------------------------
-// BulkImport messages (Java SDK ots_internal_api.proto; not in the Node SDK's protos)
-
-interface BatchWriteRowResponse {
-    tables: { tableName: string; rows: { isOk: boolean; error?: { code: string; message?: string } | null }[] }[];
-}
-
-interface BulkImportResponse {
-    tableName: string;
-    rows: { isOk: boolean; error?: { code: string; message?: string } | null }[];
-}
-
-const bulkRoot = protobuf.Root.fromJSON({
-    nested: {
-        bulk: {
-            nested: {
-                OperationType: { values: { PUT: 1, UPDATE: 2, DELETE: 3 } },
-                CapacityUnit: { fields: { read: { type: "int32", id: 1 }, write: { type: "int32", id: 2 } } },
-                ConsumedCapacity: { fields: { capacityUnit: { rule: "required", type: "CapacityUnit", id: 1 } } },
-                Error: { fields: { code: { rule: "required", type: "string", id: 1 }, message: { type: "string", id: 2 } } },
-                RowInBulkImportRequest: {
-                    fields: { type: { rule: "required", type: "OperationType", id: 1 }, rowChange: { rule: "required", type: "bytes", id: 2 } },
-                },
-                BulkImportRequest: {
-                    fields: { tableName: { rule: "required", type: "string", id: 1 }, rows: { rule: "repeated", type: "RowInBulkImportRequest", id: 2 } },
-                },
-                RowInBulkImportResponse: {
-                    fields: { isOk: { rule: "required", type: "bool", id: 1 }, error: { type: "Error", id: 2 }, consumed: { type: "ConsumedCapacity", id: 3 } },
-                },
-                BulkImportResponse: {
-                    fields: { tableName: { rule: "required", type: "string", id: 1 }, rows: { rule: "repeated", type: "RowInBulkImportResponse", id: 2 } },
-                },
-            },
-        },
-    },
-});
-
 /** The SDK's compiled messages (tablestore_compiled_proto.js) for the writes the client sends itself. */
 const mainProto = {
     PutRowRequest: compiled.PutRowRequest as ProtoType<{ tableName: string; row: Uint8Array; condition: { rowExistence: number } }>,
     UpdateRowRequest: compiled.UpdateRowRequest as ProtoType<{ tableName: string; rowChange: Uint8Array; condition: { rowExistence: number } }>,
     DeleteRowRequest: compiled.DeleteRowRequest as ProtoType<{ tableName: string; primaryKey: Uint8Array; condition: { rowExistence: number } }>,
-    BatchWriteRowResponse: compiled.BatchWriteRowResponse as ProtoType<BatchWriteRowResponse>,
 };
 
-const bulkProto = {
-    request: bulkRoot.lookupType("bulk.BulkImportRequest") as ProtoType<unknown>,
-    response: bulkRoot.lookupType("bulk.BulkImportResponse") as ProtoType<BulkImportResponse>,
-};

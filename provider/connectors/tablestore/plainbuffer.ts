@@ -116,7 +116,7 @@ export function describeValue(v: unknown): string {
     if (typeof v === "boolean") return "a BOOLEAN";
     if (typeof v === "bigint") return v < INT64_MIN || v > INT64_MAX ? `${v}, outside the INTEGER range −2^63 … 2^63−1` : "an INTEGER";
     if (typeof v === "string") return "a STRING";
-    if (Buffer.isBuffer(v) ) return "a BINARY";
+    if (Buffer.isBuffer(v)) return "a BINARY";
     if (isInt64(v)) return "an INTEGER";
     return typeof v === "object" ? "an object" : typeof v;
 }
@@ -196,7 +196,7 @@ export class PlainBufferEncoder {
      */
     bulkImport(table: string, rows: readonly PlainRowChange[]): Buffer {
         this.reset(rows.length);
-        const name = this.names.get(table, "table");
+        const name = this.tableName(table, 0);
         let size = 1 + varintSize(name.bytes.length) + name.bytes.length;
         for (let i = 0; i < rows.length; i++) {
             const pb = this.measureAt(rows, i);
@@ -235,7 +235,7 @@ export class PlainBufferEncoder {
         const tableSizes: number[] = [];
         let size = 0;
         for (const t of tables) {
-            const name = this.names.get(t.table, "table");
+            const name = this.tableName(t.table, t.indexes[0]);
             let inner = 1 + varintSize(name.bytes.length) + name.bytes.length;
             for (const i of t.indexes) {
                 const pb = this.measureAt(rows, i);
@@ -289,6 +289,16 @@ export class PlainBufferEncoder {
     private reset(rows: number): void {
         this.nameCount = this.stringCount = this.nameRead = this.stringRead = 0;
         if (this.rowSizes.length < rows) this.rowSizes = new Int32Array(Math.max(rows, this.rowSizes.length * 2));
+    }
+
+    /** A table's name, checked; a refusal is that of the table's first row. */
+    private tableName(table: string, row: number): PlainName {
+        try {
+            return this.names.get(table, "table");
+        } catch (err) {
+            if (err instanceof PlainBufferInputError) err.row = row;
+            throw err;
+        }
     }
 
     private measureAt(rows: readonly PlainRowChange[], i: number): number {
@@ -543,4 +553,147 @@ function payloadUpperBound(v: TsValue): number {
 export function rowEntryBytes(pb: number): number {
     const entry = 2 + 1 + varintSize(pb) + pb + 4;
     return 1 + varintSize(entry) + entry - pb;
+}
+
+// ---------------------------------------------------------------------------------------
+// Write responses
+
+/** A row's outcome in a write response: true, or the service's error for it. */
+export type RowOutcome = true | { code: string; message: string };
+
+/** One table's part of a write response: its rows' outcomes, in request order. */
+export interface TableOutcomes {
+    tableName: string;
+    rows: RowOutcome[];
+}
+
+/**
+ * BulkImportResponse{table_name = 1, rows = 2} and BatchWriteRowResponse{tables = 1
+ * [{table_name = 1, rows = 2}]}, each row {is_ok = 1, error = 2 {code = 1, message = 2},
+ * consumed = 3, row = 4}, read without an object per successful row. Other fields are
+ * skipped; a required field missing or a truncated message throws.
+ */
+export function decodeBulkImportResponse(body: Uint8Array): TableOutcomes {
+    return new ProtoReader(body).tableOutcomes(0, body.length);
+}
+
+export function decodeBatchWriteRowResponse(body: Uint8Array): TableOutcomes[] {
+    const r = new ProtoReader(body);
+    const tables: TableOutcomes[] = [];
+    while (r.pos < body.length) {
+        const tag = r.varint();
+        if (tag === 0x0a) {
+            const len = r.varint();
+            const start = r.pos;
+            r.need(len);
+            tables.push(r.tableOutcomes(start, start + len));
+            r.pos = start + len;
+        } else {
+            r.skip(tag);
+        }
+    }
+    return tables;
+}
+
+const utf8 = new TextDecoder("utf-8");
+
+class ProtoReader {
+    pos = 0;
+    constructor(private readonly buf: Uint8Array) {}
+
+    need(n: number): void {
+        if (n < 0 || this.pos + n > this.buf.length) throw new Error("truncated message");
+    }
+
+    /** A tag, a length or a bool (below 2^35). */
+    varint(): number {
+        let n = 0;
+        for (let shift = 0; shift < 35; shift += 7) {
+            if (this.pos >= this.buf.length) throw new Error("truncated varint");
+            const b = this.buf[this.pos++];
+            n += (b & 0x7f) * 2 ** shift;
+            if ((b & 0x80) === 0) return n;
+        }
+        throw new Error("varint too long");
+    }
+
+    /** Skips the value of a field whose tag was read. */
+    skip(tag: number): void {
+        switch (tag & 7) {
+            case 0:
+                // Up to 10 bytes (a negative int32 is sign-extended).
+                for (let i = 0; ; i++) {
+                    if (i === 10 || this.pos >= this.buf.length) throw new Error("truncated varint");
+                    if ((this.buf[this.pos++] & 0x80) === 0) return;
+                }
+            case 1: this.need(8); this.pos += 8; return;
+            case 2: {
+                const len = this.varint();
+                this.need(len);
+                this.pos += len;
+                return;
+            }
+            case 5: this.need(4); this.pos += 4; return;
+            default: throw new Error(`unexpected wire type ${tag & 7}`);
+        }
+    }
+
+    string(): string {
+        const len = this.varint();
+        this.need(len);
+        const s = utf8.decode(this.buf.subarray(this.pos, this.pos + len));
+        this.pos += len;
+        return s;
+    }
+
+    tableOutcomes(start: number, end: number): TableOutcomes {
+        this.pos = start;
+        let tableName: string | undefined;
+        const rows: RowOutcome[] = [];
+        while (this.pos < end) {
+            const tag = this.varint();
+            if (tag === 0x0a) tableName = this.string();
+            else if (tag === 0x12) {
+                const len = this.varint();
+                this.need(len);
+                const rowEnd = this.pos + len;
+                rows.push(this.rowOutcome(rowEnd));
+                this.pos = rowEnd;
+            } else {
+                this.skip(tag);
+            }
+        }
+        if (this.pos !== end) throw new Error("truncated message");
+        if (tableName === undefined) throw new Error("missing required 'table_name'");
+        return { tableName, rows };
+    }
+
+    private rowOutcome(end: number): RowOutcome {
+        let ok: boolean | undefined;
+        let error: { code: string; message: string } | undefined;
+        while (this.pos < end) {
+            const tag = this.varint();
+            if (tag === 0x08) ok = this.varint() !== 0;
+            else if (tag === 0x12) {
+                const len = this.varint();
+                this.need(len);
+                const errorEnd = this.pos + len;
+                let code: string | undefined;
+                let message = "";
+                while (this.pos < errorEnd) {
+                    const t = this.varint();
+                    if (t === 0x0a) code = this.string();
+                    else if (t === 0x12) message = this.string();
+                    else this.skip(t);
+                }
+                if (code === undefined) throw new Error("missing required 'code'");
+                error = { code, message };
+            } else {
+                this.skip(tag);
+            }
+        }
+        if (this.pos !== end) throw new Error("truncated message");
+        if (ok === undefined) throw new Error("missing required 'is_ok'");
+        return ok ? true : error ?? { code: "UnknownError", message: "" };
+    }
 }

@@ -1,10 +1,10 @@
-import { dirname } from "node:path";
 import type { Agent } from "node:http";
 
 /**
- * The part of the official `tablestore` SDK (5.6.x, untyped) this connector uses, typed
- * here and nowhere else. Everything that touches the SDK's objects goes through these
- * declarations, so an SDK upgrade is checked against one file.
+ * The part of the official `tablestore` SDK (5.6.x, untyped) this connector uses (table
+ * operations and reads: the client writes rows itself, plainbuffer.ts), typed here and
+ * nowhere else. Everything that touches the SDK's objects goes through these declarations,
+ * so an SDK upgrade is checked against one file.
  *
  * What the SDK does that the declarations below encode (research/tablestore.md §1.5, §2.2):
  * - a JS number is always written as DOUBLE; an INTEGER must be an `Int64LE` object;
@@ -14,7 +14,7 @@ import type { Agent } from "node:http";
  * - `maxRetries` is written into a process-wide retry policy on every request.
  */
 
-/** The SDK's 64-bit integer (`int64-buffer`'s Int64LE), the only way to send an INTEGER. */
+/** The SDK's 64-bit integer (`int64-buffer`'s Int64LE): INTEGER values as it reads them, and the only INTEGER it writes. */
 export interface Int64 {
     /** Exact decimal text (toNumber() is not exact above 2^53). */
     toString(radix?: number): string;
@@ -46,10 +46,6 @@ export type SdkPrimaryKey = Record<string, SdkPrimaryKeyValue>[];
 export type SdkAttributeColumns = Record<string, TsValue>[];
 /** UpdateRow's `[{ PUT: [{ c: v }] }, { DELETE_ALL: ["c"] }]`. */
 export type SdkUpdateColumns = ({ PUT: SdkAttributeColumns } | { DELETE_ALL: string[] })[];
-
-export interface SdkCondition {
-    readonly rowExistenceExpectation: number;
-}
 
 export interface SdkClientConfig {
     endpoint: string;
@@ -108,26 +104,6 @@ export interface SdkCreateTableParams {
     tableOptions: { timeToLive: number; maxVersions: number };
 }
 
-export interface SdkWriteRowParams {
-    tableName: string;
-    primaryKey: SdkPrimaryKey;
-    condition: SdkCondition;
-}
-
-export interface SdkBatchWriteRowItem {
-    isOk: boolean;
-    errorCode: string | null;
-    errorMessage: string | null;
-    tableName: string;
-}
-
-export interface SdkBatchWriteRowParams {
-    tables: {
-        tableName: string;
-        rows: ({ type: "PUT" | "UPDATE" | "DELETE"; primaryKey: SdkPrimaryKey; condition: SdkCondition; attributeColumns?: SdkAttributeColumns | SdkUpdateColumns })[];
-    }[];
-}
-
 export interface SdkGetRangeParams {
     tableName: string;
     direction: "FORWARD" | "BACKWARD";
@@ -145,24 +121,21 @@ export interface SdkClient {
     deleteTable(params: { tableName: string }, cb: SdkCallback<unknown>): unknown;
     getRow(params: { tableName: string; primaryKey: SdkPrimaryKey; maxVersions: number; columnsToGet?: string[] }, cb: SdkCallback<{ row: SdkRow }>): unknown;
     getRange(params: SdkGetRangeParams, cb: SdkCallback<{ rows: SdkRow[]; nextStartPrimaryKey: { name: string; value: TsValue }[] | null }>): unknown;
-    putRow(params: SdkWriteRowParams & { attributeColumns: SdkAttributeColumns }, cb: SdkCallback<unknown>): unknown;
-    updateRow(params: SdkWriteRowParams & { updateOfAttributeColumns: SdkUpdateColumns }, cb: SdkCallback<unknown>): unknown;
-    deleteRow(params: SdkWriteRowParams, cb: SdkCallback<unknown>): unknown;
-    batchWriteRow(params: SdkBatchWriteRowParams, cb: SdkCallback<{ tables: SdkBatchWriteRowItem[] }>): unknown;
 }
 
 interface TableStoreModule {
     Client: new (config: SdkClientConfig) => SdkClient;
-    Condition: new (rowExistence: number, columnCondition: null) => SdkCondition;
     RowExistenceExpectation: { IGNORE: number; EXPECT_EXIST: number; EXPECT_NOT_EXIST: number };
     INF_MIN: SdkInfinity;
     INF_MAX: SdkInfinity;
     Long: { fromNumber(n: number): Int64 };
+    /** The SDK's row serializer: no longer used for writes (plainbuffer.ts), kept as the tests' reference. */
     PlainBufferBuilder: {
         serializeForPutRow(pk: SdkPrimaryKey, attributes: SdkAttributeColumns): Buffer;
         serializeForUpdateRow(pk: SdkPrimaryKey, updates: SdkUpdateColumns): Buffer;
         serializeForDeleteRow(pk: SdkPrimaryKey): Buffer;
     };
+    /** The SDK's request signer: the reference for client.ts signedHeaders. */
     Signer: new (request: { path: string; method: string; headers: Record<string, string> }) => {
         addAuthorization(credentials: { accessKeyId: string; secretAccessKey: string }, date: Date): void;
     };
@@ -172,11 +145,6 @@ interface TableStoreModule {
 export interface ProtoType<T> {
     encode(message: T): { finish(): Uint8Array };
     decode(bytes: Uint8Array): T;
-    fromObject(object: Record<string, unknown>): T;
-}
-
-interface ProtobufModule {
-    Root: { fromJSON(json: object): { lookupType(name: string): ProtoType<unknown> } };
 }
 
 export const sdk: TableStoreModule = require("tablestore");
@@ -186,12 +154,6 @@ export const compiledProtos: Record<string, ProtoType<unknown>> = require("table
 
 /** The SDK's own compiled `main.proto.Error` (code, message), for decoding error bodies. */
 export const ErrorMessage = compiledProtos.Error as ProtoType<{ code: string; message?: string | null }>;
-
-/**
- * protobufjs as the SDK itself loads it (its own dependency, 6.x): the version its
- * compiled protos were built with, and not one this package declares.
- */
-export const protobuf: ProtobufModule = require(require.resolve("protobufjs", { paths: [dirname(require.resolve("tablestore"))] }));
 
 type Int64Class = new (source: number | Buffer) => Int64;
 /** int64-buffer's Int64LE: the SDK tells INTEGER values by `instanceof` this class. */

@@ -87,20 +87,29 @@ export function isRowValueError(err: unknown): err is Error {
 }
 
 function keyOf(p: TablestoreTablePlan, row: SourceRow): RowWrite["primaryKey"] {
-    return p.primaryKey.map((c) => {
+    const cols = p.primaryKey;
+    const key: RowWrite["primaryKey"] = new Array(cols.length);
+    for (let i = 0; i < cols.length; i++) {
+        const c = cols[i];
         const v = c.convert(row[c.index]);
         if (v === undefined) throw new NullKeyValueError(c.name);
-        return [c.name, v];
-    });
+        key[i] = [c.name, v];
+    }
+    return key;
 }
 
 /** PutRow of the whole image: NULL columns are absent (Tablestore has no NULL). */
 export function putRow(p: TablestoreTablePlan, row: SourceRow): RowWrite {
-    const put: [string, NonNullable<ReturnType<ValueConverter>>][] = [];
-    for (const c of p.attributes) {
+    // Sized once (a row's arrays are most of what a write keeps in memory), cut if NULLs are left out.
+    const cols = p.attributes;
+    const put: [string, NonNullable<ReturnType<ValueConverter>>][] = new Array(cols.length);
+    let n = 0;
+    for (let i = 0; i < cols.length; i++) {
+        const c = cols[i];
         const v = c.convert(row[c.index]);
-        if (v !== undefined) put.push([c.name, v]);
+        if (v !== undefined) put[n++] = [c.name, v];
     }
+    if (n < cols.length) put.length = n;
     return { table: p.table, kind: "put", primaryKey: keyOf(p, row), put, condition: "ignore" };
 }
 
