@@ -23,48 +23,58 @@ export class TablestoreBulkSink implements BulkSink {
     async writeChunk(w: ChunkWrite): Promise<number> {
         let plan = this.plans.get(w.mapping);
         if (!plan) this.plans.set(w.mapping, (plan = planTable(w.mapping, this.task())));
+        const p = plan;
         const keep = w.conflict === "keep-existing";
         let written = 0;
-        let pending: { row: SourceRow; write: RowWrite }[] = [];
-        let bytes = 0;
+        // The rows gathered for the next write, as read: they become RowWrites only when written,
+        // so a writer holds RowWrites (and request bodies) for the write in flight alone.
+        let pending: SourceRow[] = [];
         const flush = async () => {
             const settings = this.task().tablestore;
             const mode: BatchMode = keep ? "batch-write-row" : settings?.batchMode ?? "bulk-import";
             const batch = pending;
-            const batchBytes = bytes;
             pending = [];
-            bytes = 0;
-            const refused = await this.writer.write(batch.map((p) => p.write), mode);
-            let kept = 0;
-            for (const r of refused) {
-                if (keep && r.error.code === "OTSConditionCheckFail") kept++;
-                else w.onRejected(batch[r.index].row, r.error.message);
-            }
-            const n = batch.length - refused.length + kept;
-            written += n;
-            w.onProgress(n, batchBytes);
-        };
-        // One write in flight while the next rows are read and converted; writes stay in order,
-        // so of two rows with one key (a tablestorePrimaryKey that is not unique) the later wins.
-        let inflight: Promise<void> | undefined;
-        for await (const rows of w.batches) {
-            for (const row of rows) {
+            let bytes = 0;
+            const rows: SourceRow[] = [];
+            const writes: RowWrite[] = [];
+            for (const row of batch) {
+                let write: RowWrite;
                 try {
-                    const write = putRow(plan, row);
-                    if (keep) write.condition = "expect-not-exist";
-                    pending.push({ row, write });
+                    write = putRow(p, row);
                 } catch (err) {
                     if (!isRowValueError(err)) throw err;
                     w.onRejected(row, err.message);
                     continue;
                 }
+                if (keep) write.condition = "expect-not-exist";
+                rows.push(row);
+                writes.push(write);
                 for (const v of row) bytes += v === null ? 1 : v.length;
             }
-            if (pending.length >= (this.task().tablestore?.queueSize ?? 1024)) {
-                await inflight;
-                inflight = flush();
-                // Handled when awaited; until then a failure must not count as unhandled.
-                inflight.catch(() => undefined);
+            const refused = writes.length > 0 ? await this.writer.write(writes, mode) : [];
+            let kept = 0;
+            for (const r of refused) {
+                if (keep && r.error.code === "OTSConditionCheckFail") kept++;
+                else w.onRejected(rows[r.index], r.error.message);
+            }
+            const n = writes.length - refused.length + kept;
+            written += n;
+            w.onProgress(n, bytes);
+        };
+        // One write in flight while the next rows are read and gathered; writes stay in order,
+        // so of two rows with one key (a tablestorePrimaryKey that is not unique) the later wins.
+        let inflight: Promise<void> | undefined;
+        for await (const rows of w.batches) {
+            // queueSize is live: read once per batch of source rows.
+            const queueSize = this.task().tablestore?.queueSize ?? 1024;
+            for (const row of rows) {
+                pending.push(row);
+                if (pending.length >= queueSize) {
+                    await inflight;
+                    inflight = flush();
+                    // Handled when awaited; until then a failure must not count as unhandled.
+                    inflight.catch(() => undefined);
+                }
             }
         }
         await inflight;
