@@ -115,6 +115,21 @@ describe("splitting into requests", () => {
         checkInvariants(rows, batches, "batch-write-row");
     });
 
+    it("bigint and string keys in increasing order, then out of order: repeats still go to later requests", () => {
+        const big = (k: bigint, v = "v"): RowWrite => ({ table: "t", kind: "put", primaryKey: [["id", k]], put: [["a", v]], condition: "ignore" });
+        const str = (k: string): RowWrite => ({ table: "s", kind: "put", primaryKey: [["k", k]], condition: "ignore" });
+        const rows = [big(1n), big(2n), big(5n), big(2n, "again"), big(3n), big(1n, "again"), str("a"), str("b"), str("a"), big(5n, "third")];
+        const batches = splitBatches(rows, { mode: "batch-write-row" });
+        checkInvariants(rows, batches, "batch-write-row");
+        expect(batches.map((b) => b.indexes)).toEqual([[0, 1, 2, 4, 6, 7], [3, 5, 8, 9]]);
+        // An Int64 and a bigint of one value are one key; a string "1" is another.
+        const mixed = [big(1n), { ...big(1n), primaryKey: [["id", id(1)]] as RowWrite["primaryKey"] }, { ...big(1n), primaryKey: [["id", "1"]] as RowWrite["primaryKey"] }];
+        expect(splitBatches(mixed, { mode: "batch-write-row" }).map((b) => b.indexes)).toEqual([[0, 2], [1]]);
+        // Strictly increasing keys need no lookups, and none repeat.
+        const ascending = Array.from({ length: 1000 }, (_, i) => big(BigInt(i)));
+        expect(splitBatches(ascending, { mode: "bulk-import" }).map((b) => b.rows.length)).toEqual([200, 200, 200, 200, 200]);
+    });
+
     it("keys are per table: the same key in two tables shares a BatchWriteRow request", () => {
         const rows = [put("a", 1), put("b", 1)];
         const batches = splitBatches(rows, { mode: "batch-write-row" });

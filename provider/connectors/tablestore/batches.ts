@@ -96,13 +96,44 @@ function keyPart(v: TsValue): string {
 /**
  * Where each key of one table was last written. A one-column key (most tables) is looked up
  * by its value, a string or a bigint, with no identity built; Buffers by their bytes as text.
+ * While a table's keys arrive in strictly increasing order (a chunk read in key order, the
+ * usual full load), no key can repeat and none is looked up at all: the lookup table is built
+ * from the rows so far when the first key out of order arrives.
  */
 class KeyPositions {
-    private readonly strings = new Map<string, number>();
-    private readonly integers = new Map<bigint, number>();
-    private readonly others = new Map<string, number>();
+    private strings = new Map<string, number>();
+    private integers = new Map<bigint, number>();
+    private others = new Map<string, number>();
+    /** The rows so far (indexes into the split's rows) while the keys increase; null after. */
+    private increasing: number[] | null = [];
+    private last: string | bigint | undefined;
 
-    get(pk: RowWrite["primaryKey"]): number | undefined {
+    constructor(private readonly rows: readonly RowWrite[], private readonly batchOf: Int32Array) {}
+
+    /** The batch of the latest earlier write of row i's key, or -1. */
+    previous(i: number): number {
+        const pk = this.rows[i].primaryKey;
+        if (this.increasing !== null) {
+            const v = pk.length === 1 ? pk[0][1] : undefined;
+            if ((typeof v === "bigint" || typeof v === "string") && (this.last === undefined || (typeof this.last === typeof v && v > this.last))) {
+                this.last = v;
+                this.increasing.push(i);
+                return -1;
+            }
+            // Out of order: from now on every key is looked up.
+            const earlier = this.increasing;
+            this.increasing = null;
+            for (const j of earlier) this.set(this.rows[j].primaryKey, this.batchOf[j]);
+        }
+        return this.get(pk) ?? -1;
+    }
+
+    /** Row i went to batch `at`. */
+    placed(i: number, at: number): void {
+        if (this.increasing === null) this.set(this.rows[i].primaryKey, at);
+    }
+
+    private get(pk: RowWrite["primaryKey"]): number | undefined {
         if (pk.length === 1) {
             const v = pk[0][1];
             if (typeof v === "string") return this.strings.get(v);
@@ -112,7 +143,7 @@ class KeyPositions {
         return this.others.get(otherKey(pk));
     }
 
-    set(pk: RowWrite["primaryKey"], batch: number): void {
+    private set(pk: RowWrite["primaryKey"], batch: number): void {
         if (pk.length === 1) {
             const v = pk[0][1];
             if (typeof v === "string") {
@@ -159,6 +190,8 @@ export function splitBatches(rows: readonly RowWrite[], opts: SplitOptions): Wri
         }
         return exact[i];
     };
+    /** Each row's batch. */
+    const batchOf = new Int32Array(rows.length);
     /** The batch that holds each key's latest write, per table. */
     const keys = new Map<string, KeyPositions>();
     let lastTable: string | undefined;
@@ -182,10 +215,10 @@ export function splitBatches(rows: readonly RowWrite[], opts: SplitOptions): Wri
         if (row.table !== lastTable) {
             lastTable = row.table;
             lastKeys = keys.get(row.table);
-            if (!lastKeys) keys.set(row.table, (lastKeys = new KeyPositions()));
+            if (!lastKeys) keys.set(row.table, (lastKeys = new KeyPositions(rows, batchOf)));
         }
         bound[i] = requestBytesUpperBound(row);
-        const previous = lastKeys!.get(row.primaryKey) ?? -1;
+        const previous = lastKeys!.previous(i);
         let at = Math.max(previous + 1, firstOpen);
         while (at < batches.length && !fits(at, i, row)) at++;
         if (at === batches.length) {
@@ -206,7 +239,8 @@ export function splitBatches(rows: readonly RowWrite[], opts: SplitOptions): Wri
             bounded[at].push(i);
         }
         if (previous >= 0 && !b.after.includes(previous)) b.after.push(previous);
-        lastKeys!.set(row.primaryKey, at);
+        batchOf[i] = at;
+        lastKeys!.placed(i, at);
         while (firstOpen < batches.length && batches[firstOpen].rows.length >= maxRows) firstOpen++;
     }
     for (const b of batches) b.after.sort((x, y) => x - y);

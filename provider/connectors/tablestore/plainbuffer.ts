@@ -148,6 +148,18 @@ function copyBytes(src: Uint8Array, buf: Buffer, pos: number): void {
     else buf.set(src, pos);
 }
 
+/**
+ * Buffer's own UTF-8 writer, which `buf.write(s, offset, length, "utf8")` calls after checking
+ * and normalizing its arguments, at about twice the cost of the write itself for a row's
+ * strings; the arguments here are checked already. Buffer.prototype.write where it is absent
+ * (every Node since 0.x has it; it is not documented).
+ */
+const utf8Write: (this: Buffer, s: string, offset: number, length: number) => number =
+    (Buffer.prototype as unknown as { utf8Write?: (this: Buffer, s: string, offset: number, length: number) => number }).utf8Write
+    ?? function (this: Buffer, s: string, offset: number, length: number) {
+        return this.write(s, offset, length, "utf8");
+    };
+
 /** UTF-8 bytes of a string: short ASCII ones without leaving JS. */
 function utf8Length(s: string): number {
     const n = s.length;
@@ -170,6 +182,14 @@ export class PlainBufferEncoder {
     private strings = new Int32Array(256);
     /** Each row's PlainBuffer size, in order. */
     private rowSizes = new Int32Array(256);
+    /**
+     * The names last seen at each key, attribute and DELETE_ALL position: rows of one table
+     * name their cells alike, so a cell's name is mostly the one before it at its position,
+     * found without a lookup by text.
+     */
+    private readonly recentKeys: (PlainName | undefined)[] = [];
+    private readonly recentPuts: (PlainName | undefined)[] = [];
+    private readonly recentDeletes: (PlainName | undefined)[] = [];
     private nameCount = 0;
     private stringCount = 0;
     private nameRead = 0;
@@ -341,7 +361,7 @@ export class PlainBufferEncoder {
         let size = 4 + 1 + 2;
         for (let i = 0; i < pk.length; i++) {
             const cell = pk[i];
-            const name = this.names.get(cell[0], "primary-key");
+            const name = this.nameAt(this.recentKeys, i, cell[0], "primary-key");
             this.addName(name);
             const v = cell[1];
             let payload: number;
@@ -367,7 +387,7 @@ export class PlainBufferEncoder {
         if (put !== undefined) {
             for (let i = 0; i < put.length; i++) {
                 const cell = put[i];
-                const name = this.names.get(cell[0], "attribute");
+                const name = this.nameAt(this.recentPuts, i, cell[0], "attribute");
                 this.addName(name);
                 const v = cell[1];
                 let payload: number;
@@ -396,7 +416,7 @@ export class PlainBufferEncoder {
         }
         if (deletes !== undefined) {
             for (let i = 0; i < deletes.length; i++) {
-                const name = this.names.get(deletes[i], "attribute");
+                const name = this.nameAt(this.recentDeletes, i, deletes[i], "attribute");
                 this.addName(name);
                 // Cell tag, name tag and length, op tag and byte, checksum tag and byte.
                 size += 10 + name.bytes.length;
@@ -404,6 +424,14 @@ export class PlainBufferEncoder {
             cells += deletes.length;
         }
         return cells > 0 ? size + 1 : size;
+    }
+
+    private nameAt(recent: (PlainName | undefined)[], i: number, text: string, role: NameRole): PlainName {
+        const seen = recent[i];
+        if (seen !== undefined && seen.text === text) return seen;
+        const name = this.names.get(text, role);
+        if (i < 64) recent[i] = name;
+        return name;
     }
 
     private badKey(name: string, v: unknown): PlainBufferInputError {
@@ -480,7 +508,7 @@ export class PlainBufferEncoder {
                 // ASCII (a byte per unit): copied here; the native write costs more for a few bytes.
                 for (let i = 0; i < n; i++) buf[at + i] = v.charCodeAt(i);
             } else if (n > 0) {
-                buf.write(v, at, n, "utf8");
+                utf8Write.call(buf, v, at, n);
             }
             crc = crc8Range(crc8Int32LE(crc8Byte(crc, VT_STRING), n), buf, at, at + n);
             pos = at + n;
