@@ -15,6 +15,9 @@ import {
 } from "../../provider/connectors/tablestore/plainbuffer";
 import { int64FromBigInt, sdk, type TsValue } from "../../provider/connectors/tablestore/sdk";
 import { crc8Bytes, crc8Int32LE as serverCrc8Int32LE } from "../harness/tablestore-server/crc8";
+import { PlannedRowWrite, planTable, putRow, updateRow } from "../../provider/connectors/tablestore/table-plan";
+import { taskArgsSchema } from "../../sdk/schema/task";
+import { col, mapping } from "./pg-fixtures";
 
 const encoder = new PlainBufferEncoder();
 const B = sdk.PlainBufferBuilder;
@@ -164,6 +167,40 @@ describe("byte for byte the SDK's rows (up to the row checksum)", () => {
     it.each(cases)("DeleteRow: %s", (_, pk) => {
         const ours = encoder.encodeRow({ kind: "delete", primaryKey: pk });
         expect(ours).toEqual(sdkRow(B.serializeForDeleteRow(sdkCells(pk)), ours.length));
+    });
+});
+
+describe("rows made from a plan (values by column)", () => {
+    const m = mapping([col("id", "bigint(20)", { nullable: false }), col("s", "varchar(20)"), col("d", "double"), col("n", "int(11)"), col("b", "varbinary(8)")], { primaryKey: ["id"] });
+    m.key = ["id"];
+    const task = taskArgsSchema.parse({
+        source: { connectionId: "s", engine: "mariadb" }, destination: { connectionId: "d", engine: "tablestore" },
+        migrationTypes: ["full"], objects: [{ database: "shop" }],
+    });
+    const plan = planTable(m, task);
+    const images = [["1", "héllo", "1.5", "7", Buffer.from([1, 2])], ["2", null, "-0", null, null], ["3", null, null, null, null], ["4", "", null, "0", Buffer.alloc(0)]];
+    /** The same change as a plain RowWrite of pairs. */
+    const plain = (w: RowWrite): PlainRowChange => ({ kind: w.kind, primaryKey: w.primaryKey, put: w.put, ...(w.deleteAll ? { deleteAll: w.deleteAll } : {}) });
+
+    it("encode byte for byte as their pairs do, PutRow and UpdateRow, NULLs absent or deleted", () => {
+        for (const image of images) {
+            for (const w of [putRow(plan, image), updateRow(plan, image)]) {
+                expect(encoder.encodeRow(w)).toEqual(encoder.encodeRow(plain(w)));
+                expect(requestBytesUpperBound(w)).toBe(requestBytesUpperBound(plain(w)));
+            }
+        }
+        const body = encoder.bulkImport("orders", images.map((image) => putRow(plan, image)));
+        expect(body).toEqual(encoder.bulkImport("orders", images.map((image) => plain(putRow(plan, image)))));
+    });
+
+    it("show their columns as put and deleteAll", () => {
+        const w = updateRow(plan, ["2", null, "-0", null, null]);
+        expect(w).toBeInstanceOf(PlannedRowWrite);
+        expect(w.put).toEqual([["d", -0]]);
+        expect(w.deleteAll).toEqual(["s", "n", "b"]);
+        expect(JSON.parse(JSON.stringify(putRow(plan, ["1", null, "1.5", null, null]), (_, v) => (typeof v === "bigint" ? String(v) : v))))
+            .toEqual({ table: "orders", kind: "put", primaryKey: [["id", "1"]], put: [["d", 1.5]], condition: "ignore" });
+        expect(readRow(encoder.encodeRow(w)).cells.map((c) => [c.name, c.op])).toEqual([["d", "PUT"], ["s", "DELETE_ALL"], ["n", "DELETE_ALL"], ["b", "DELETE_ALL"]]);
     });
 });
 

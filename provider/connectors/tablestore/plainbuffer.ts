@@ -64,12 +64,20 @@ export class PlainBufferInputError extends Error {
     }
 }
 
-/** The change a PlainBuffer row carries: RowWrite's fields, without table and condition. */
+/**
+ * The change a PlainBuffer row carries: RowWrite's fields, without table and condition. A row
+ * may instead give its attributes as `values` aligned with `columns` (table-plan.ts's
+ * PlannedRowWrite): a value is a PUT cell, an `undefined` nothing in a put and a DELETE_ALL
+ * cell in an update, after the PUT cells (the order of `put` and `deleteAll`). The encoder
+ * then reads those, not `put` and `deleteAll`, and resolves the names once per `columns` array.
+ */
 export interface PlainRowChange {
     kind: RowWrite["kind"];
     primaryKey: readonly (readonly [string, TsValue])[];
     put?: readonly (readonly [string, TsValue])[];
     deleteAll?: readonly string[];
+    columns?: readonly string[];
+    values?: readonly (TsValue | undefined)[];
 }
 
 export type NameRole = "table" | "primary-key" | "attribute";
@@ -190,6 +198,9 @@ export class PlainBufferEncoder {
     private readonly recentKeys: (PlainName | undefined)[] = [];
     private readonly recentPuts: (PlainName | undefined)[] = [];
     private readonly recentDeletes: (PlainName | undefined)[] = [];
+    /** The names of the last `columns` array met, resolved (planned rows of one plan share it). */
+    private plannedColumns: readonly string[] | undefined;
+    private plannedNames: PlainName[] = [];
     private nameCount = 0;
     private stringCount = 0;
     private nameRead = 0;
@@ -351,8 +362,10 @@ export class PlainBufferEncoder {
     private measureRow(row: PlainRowChange): number {
         const pk = row.primaryKey;
         if (pk.length === 0) throw new PlainBufferInputError("a primary key needs at least one column");
-        const put = row.put;
-        const deletes = row.deleteAll;
+        const planned = row.values;
+        // A planned row's put and deleteAll are made from its values on demand: not read here.
+        const put = planned === undefined ? row.put : undefined;
+        const deletes = planned === undefined ? row.deleteAll : undefined;
         if (row.kind !== "update" && deletes !== undefined && deletes.length > 0) {
             throw new PlainBufferInputError(`a ${row.kind} row cannot delete columns (deleteAll is for updates)`);
         }
@@ -382,7 +395,11 @@ export class PlainBufferEncoder {
             // Cell tag, name tag and length, value tag, length and type, checksum tag and byte.
             size += 14 + name.bytes.length + payload;
         }
-        if (row.kind === "delete") return size + 1;
+        if (row.kind === "delete") {
+            if (planned?.some((v) => v !== undefined)) throw new PlainBufferInputError("a delete row cannot write columns");
+            return size + 1;
+        }
+        if (planned !== undefined) return size + this.measurePlanned(row, planned);
         let cells = 0;
         if (put !== undefined) {
             for (let i = 0; i < put.length; i++) {
@@ -426,6 +443,58 @@ export class PlainBufferEncoder {
         return cells > 0 ? size + 1 : size;
     }
 
+    /** The attribute cells of a row given as columns and values (and the row-data tag). */
+    private measurePlanned(row: PlainRowChange, values: readonly (TsValue | undefined)[]): number {
+        const columns = row.columns ?? [];
+        if (columns.length !== values.length) throw new PlainBufferInputError(`${values.length} values for ${columns.length} columns`);
+        if (columns !== this.plannedColumns) {
+            const resolved = columns.map((c) => this.names.get(c, "attribute"));
+            this.plannedColumns = columns;
+            this.plannedNames = resolved;
+        }
+        const names = this.plannedNames;
+        let size = 0;
+        let cells = 0;
+        for (let i = 0; i < values.length; i++) {
+            const v = values[i];
+            if (v === undefined) continue;
+            const name = names[i];
+            this.addName(name);
+            let payload: number;
+            if (typeof v === "string") {
+                const n = utf8Length(v);
+                this.addString(n);
+                payload = 4 + n;
+            } else if (typeof v === "bigint") {
+                if (v < INT64_MIN || v > INT64_MAX) throw this.badValue(columns[i], v);
+                payload = 8;
+            } else if (typeof v === "number") {
+                if (!Number.isFinite(v)) throw this.badValue(columns[i], v);
+                payload = 8;
+            } else if (typeof v === "boolean") {
+                payload = 1;
+            } else if (Buffer.isBuffer(v)) {
+                payload = 4 + v.length;
+            } else if (isInt64(v)) {
+                payload = 8;
+            } else {
+                throw this.badValue(columns[i], v);
+            }
+            size += 14 + name.bytes.length + payload;
+            cells++;
+        }
+        if (row.kind === "update") {
+            for (let i = 0; i < values.length; i++) {
+                if (values[i] !== undefined) continue;
+                const name = names[i];
+                this.addName(name);
+                size += 10 + name.bytes.length;
+                cells++;
+            }
+        }
+        return cells > 0 ? size + 1 : size;
+    }
+
     private nameAt(recent: (PlainName | undefined)[], i: number, text: string, role: NameRole): PlainName {
         const seen = recent[i];
         if (seen !== undefined && seen.text === text) return seen;
@@ -461,6 +530,26 @@ export class PlainBufferEncoder {
         if (row.kind === "delete") {
             buf[pos++] = TAG_DELETE_ROW_MARKER;
             rowCrc = crc8Byte(rowCrc, 1);
+        } else if (row.values !== undefined) {
+            const values = row.values;
+            const update = row.kind === "update";
+            let present = 0;
+            for (let i = 0; i < values.length; i++) if (values[i] !== undefined) present++;
+            if (present > 0 || (update && present < values.length)) buf[pos++] = TAG_ROW_DATA;
+            for (let i = 0; i < values.length; i++) {
+                const v = values[i];
+                if (v === undefined) continue;
+                pos = this.writeCell(buf, view, pos, v);
+                rowCrc = crc8Byte(rowCrc, buf[pos - 1]);
+            }
+            if (update) {
+                for (let i = 0; i < values.length; i++) {
+                    if (values[i] !== undefined) continue;
+                    pos = this.writeDeleteAll(buf, pos);
+                    rowCrc = crc8Byte(rowCrc, buf[pos - 1]);
+                }
+            }
+            rowCrc = crc8Byte(rowCrc, 0);
         } else {
             const put = row.put;
             const deletes = row.deleteAll;
@@ -565,6 +654,16 @@ export class PlainBufferEncoder {
 export function requestBytesUpperBound(row: PlainRowChange): number {
     let size = 4 + 1 + 2 + 1 + 1 + 16;
     for (const cell of row.primaryKey) size += 14 + 3 * cell[0].length + payloadUpperBound(cell[1]);
+    const values = row.values;
+    if (values !== undefined) {
+        const columns = row.columns ?? [];
+        for (let i = 0; i < values.length; i++) {
+            const v = values[i];
+            if (v !== undefined) size += 14 + 3 * (columns[i]?.length ?? 0) + payloadUpperBound(v);
+            else if (row.kind === "update") size += 10 + 3 * (columns[i]?.length ?? 0);
+        }
+        return size;
+    }
     if (row.put) for (const cell of row.put) size += 14 + 3 * cell[0].length + payloadUpperBound(cell[1]);
     if (row.deleteAll) for (const name of row.deleteAll) size += 10 + 3 * name.length;
     return size;

@@ -1,6 +1,6 @@
 import type { TableSelection, TaskSpec } from "../../../sdk/schema/task";
 import type { SourceRow, TableMapping } from "../../engine/model";
-import type { RowWrite } from "./client";
+import type { RowCondition, RowWrite, TsValue } from "./client";
 import { type TablestoreColumnMapping, tablestoreColumnMapping, type TablestoreColumnType, type TablestorePrimaryKeyType } from "./type-map";
 import { tablestoreValueConverter, UnrepresentableValueError, type ValueConverter } from "./values";
 
@@ -26,6 +26,8 @@ export interface TablestoreTablePlan {
     table: string;
     primaryKey: PlannedColumn[];
     attributes: PlannedColumn[];
+    /** The attributes' names, in order: one array for every row of the plan (PlannedRowWrite.columns). */
+    attributeNames: readonly string[];
 }
 
 function selectionOf(task: Pick<TaskSpec, "objects">, m: TableMapping): TableSelection | undefined {
@@ -60,11 +62,13 @@ export function planTable(m: TableMapping, task: Pick<TaskSpec, "objects" | "tab
         return { index, name: c.target, type, convert: tablestoreValueConverter(type) };
     };
     const keyIndexes = key.map((k) => m.columns.findIndex((c) => c.source.name === k));
+    const attributes = m.columns.map((_, i) => i).filter((i) => !keyIndexes.includes(i)).map((i) => column(i, false));
     return {
         mapping: m,
         table: m.targetTable,
         primaryKey: keyIndexes.filter((i) => i >= 0).map((i) => column(i, true)),
-        attributes: m.columns.map((_, i) => i).filter((i) => !keyIndexes.includes(i)).map((i) => column(i, false)),
+        attributes,
+        attributeNames: attributes.map((c) => c.name),
     };
 }
 
@@ -98,19 +102,63 @@ function keyOf(p: TablestoreTablePlan, row: SourceRow): RowWrite["primaryKey"] {
     return key;
 }
 
-/** PutRow of the whole image: NULL columns are absent (Tablestore has no NULL). */
-export function putRow(p: TablestoreTablePlan, row: SourceRow): RowWrite {
-    // Sized once (a row's arrays are most of what a write keeps in memory), cut if NULLs are left out.
+/**
+ * A PutRow or UpdateRow made from a plan: its attribute values in the plan's column order,
+ * `undefined` for NULL, with `put` and `deleteAll` derived from them when asked. A row holds
+ * one array of values instead of a [name, value] pair per column, with the names the plan's
+ * (one array for all its rows), which the encoder resolves once per plan rather than per row
+ * (plainbuffer.ts reads `columns` and `values`). A NULL is absent from a PutRow and a DELETE_ALL
+ * of an UpdateRow.
+ */
+export class PlannedRowWrite implements RowWrite {
+    constructor(
+        readonly table: string,
+        readonly kind: "put" | "update",
+        readonly primaryKey: [string, TsValue][],
+        readonly columns: readonly string[],
+        readonly values: readonly (TsValue | undefined)[],
+        public condition: RowCondition,
+    ) {}
+
+    get put(): [string, TsValue][] {
+        const put: [string, TsValue][] = [];
+        for (let i = 0; i < this.values.length; i++) {
+            const v = this.values[i];
+            if (v !== undefined) put.push([this.columns[i], v]);
+        }
+        return put;
+    }
+
+    get deleteAll(): string[] | undefined {
+        if (this.kind !== "update") return undefined;
+        const names = this.columns.filter((_, i) => this.values[i] === undefined);
+        return names.length > 0 ? names : undefined;
+    }
+
+    /** As a plain RowWrite would print. */
+    toJSON(): RowWrite {
+        const deleteAll = this.deleteAll;
+        return { table: this.table, kind: this.kind, primaryKey: this.primaryKey, put: this.put, ...(deleteAll ? { deleteAll } : {}), condition: this.condition };
+    }
+}
+
+function attributeValues(p: TablestoreTablePlan, row: SourceRow): { values: (TsValue | undefined)[]; present: number } {
     const cols = p.attributes;
-    const put: [string, NonNullable<ReturnType<ValueConverter>>][] = new Array(cols.length);
-    let n = 0;
+    const values: (TsValue | undefined)[] = new Array(cols.length);
+    let present = 0;
     for (let i = 0; i < cols.length; i++) {
         const c = cols[i];
         const v = c.convert(row[c.index]);
-        if (v !== undefined) put[n++] = [c.name, v];
+        values[i] = v;
+        if (v !== undefined) present++;
     }
-    if (n < cols.length) put.length = n;
-    return { table: p.table, kind: "put", primaryKey: keyOf(p, row), put, condition: "ignore" };
+    return { values, present };
+}
+
+/** PutRow of the whole image: NULL columns are absent (Tablestore has no NULL). */
+export function putRow(p: TablestoreTablePlan, row: SourceRow): RowWrite {
+    const { values } = attributeValues(p, row);
+    return new PlannedRowWrite(p.table, "put", keyOf(p, row), p.attributeNames, values, "ignore");
 }
 
 /**
@@ -120,16 +168,10 @@ export function putRow(p: TablestoreTablePlan, row: SourceRow): RowWrite {
  * every column of a row that does not exist yet would not create it.
  */
 export function updateRow(p: TablestoreTablePlan, row: SourceRow): RowWrite {
-    const put: [string, NonNullable<ReturnType<ValueConverter>>][] = [];
-    const deleteAll: string[] = [];
-    for (const c of p.attributes) {
-        const v = c.convert(row[c.index]);
-        if (v === undefined) deleteAll.push(c.name);
-        else put.push([c.name, v]);
-    }
+    const { values, present } = attributeValues(p, row);
     const primaryKey = keyOf(p, row);
-    if (put.length === 0) return { table: p.table, kind: "put", primaryKey, put, condition: "ignore" };
-    return { table: p.table, kind: "update", primaryKey, put, ...(deleteAll.length ? { deleteAll } : {}), condition: "ignore" };
+    if (present === 0) return { table: p.table, kind: "put", primaryKey, put: [], condition: "ignore" };
+    return new PlannedRowWrite(p.table, "update", primaryKey, p.attributeNames, values, "ignore");
 }
 
 export function deleteRow(p: TablestoreTablePlan, row: SourceRow): RowWrite {
