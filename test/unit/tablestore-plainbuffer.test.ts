@@ -9,8 +9,9 @@ import { readRow, type PlainRow } from "../harness/tablestore-server/plainbuffer
 import { bulkImportMessages, messages } from "../harness/tablestore-server/protocol";
 import { crc8Byte, crc8Int32LE, crc8Range } from "../../provider/connectors/tablestore/crc8";
 import { signedHeaders, type RowWrite } from "../../provider/connectors/tablestore/client";
+import { decodeBatchWriteRowResponse, decodeBulkImportResponse } from "../../provider/connectors/tablestore/write-responses";
 import {
-    decodeBatchWriteRowResponse, decodeBulkImportResponse, PlainBufferEncoder, PlainBufferInputError, PlainNames, requestBytesUpperBound,
+    PlainBufferEncoder, PlainBufferInputError, PlainNames, requestBytesUpperBound,
     rowEntryBytes, type PlainRowChange,
 } from "../../provider/connectors/tablestore/plainbuffer";
 import { int64FromBigInt, sdk, type TsValue } from "../../provider/connectors/tablestore/sdk";

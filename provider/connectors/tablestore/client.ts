@@ -7,9 +7,9 @@ import {
     decodeErrorBody, decodeSdkErrorMessage, TablestoreClientError, TablestoreConnectionError, TablestoreError,
     type TablestoreErrorContext,
 } from "./errors";
+import { decodeBatchWriteRowResponse, decodeBulkImportResponse, type TableOutcomes } from "./write-responses";
 import {
-    decodeBatchWriteRowResponse, decodeBulkImportResponse, describeValue, type NameRole, PlainBufferEncoder, PlainBufferInputError, PlainNames,
-    type TableOutcomes,
+    describeValue, type NameRole, PlainBufferEncoder, PlainBufferInputError, PlainNames,
 } from "./plainbuffer";
 import {
     compiledProtos as compiled, int64FromBigInt, isInt64, type ProtoType, sdk, type SdkCallback, type SdkClient,

@@ -376,22 +376,7 @@ export class PlainBufferEncoder {
             const cell = pk[i];
             const name = this.nameAt(this.recentKeys, i, cell[0], "primary-key");
             this.addName(name);
-            const v = cell[1];
-            let payload: number;
-            if (typeof v === "string") {
-                const n = utf8Length(v);
-                this.addString(n);
-                payload = 4 + n;
-            } else if (typeof v === "bigint") {
-                if (v < INT64_MIN || v > INT64_MAX) throw this.badKey(cell[0], v);
-                payload = 8;
-            } else if (Buffer.isBuffer(v)) {
-                payload = 4 + v.length;
-            } else if (isInt64(v)) {
-                payload = 8;
-            } else {
-                throw this.badKey(cell[0], v);
-            }
+            const payload = this.payloadSize(cell[0], cell[1], true);
             // Cell tag, name tag and length, value tag, length and type, checksum tag and byte.
             size += 14 + name.bytes.length + payload;
         }
@@ -406,27 +391,7 @@ export class PlainBufferEncoder {
                 const cell = put[i];
                 const name = this.nameAt(this.recentPuts, i, cell[0], "attribute");
                 this.addName(name);
-                const v = cell[1];
-                let payload: number;
-                if (typeof v === "string") {
-                    const n = utf8Length(v);
-                    this.addString(n);
-                    payload = 4 + n;
-                } else if (typeof v === "bigint") {
-                    if (v < INT64_MIN || v > INT64_MAX) throw this.badValue(cell[0], v);
-                    payload = 8;
-                } else if (typeof v === "number") {
-                    if (!Number.isFinite(v)) throw this.badValue(cell[0], v);
-                    payload = 8;
-                } else if (typeof v === "boolean") {
-                    payload = 1;
-                } else if (Buffer.isBuffer(v)) {
-                    payload = 4 + v.length;
-                } else if (isInt64(v)) {
-                    payload = 8;
-                } else {
-                    throw this.badValue(cell[0], v);
-                }
+                const payload = this.payloadSize(cell[0], cell[1], false);
                 size += 14 + name.bytes.length + payload;
             }
             cells += put.length;
@@ -460,26 +425,7 @@ export class PlainBufferEncoder {
             if (v === undefined) continue;
             const name = names[i];
             this.addName(name);
-            let payload: number;
-            if (typeof v === "string") {
-                const n = utf8Length(v);
-                this.addString(n);
-                payload = 4 + n;
-            } else if (typeof v === "bigint") {
-                if (v < INT64_MIN || v > INT64_MAX) throw this.badValue(columns[i], v);
-                payload = 8;
-            } else if (typeof v === "number") {
-                if (!Number.isFinite(v)) throw this.badValue(columns[i], v);
-                payload = 8;
-            } else if (typeof v === "boolean") {
-                payload = 1;
-            } else if (Buffer.isBuffer(v)) {
-                payload = 4 + v.length;
-            } else if (isInt64(v)) {
-                payload = 8;
-            } else {
-                throw this.badValue(columns[i], v);
-            }
+            const payload = this.payloadSize(columns[i], v, false);
             size += 14 + name.bytes.length + payload;
             cells++;
         }
@@ -501,6 +447,30 @@ export class PlainBufferEncoder {
         const name = this.names.get(text, role);
         if (i < 64) recent[i] = name;
         return name;
+    }
+
+    /**
+     * A value's payload bytes (strings measured once, and counted for the write pass); keys
+     * take INTEGER, STRING and BINARY only. Throws for a value the cell cannot hold.
+     */
+    private payloadSize(column: string, v: unknown, key: boolean): number {
+        if (typeof v === "string") {
+            const n = utf8Length(v);
+            this.addString(n);
+            return 4 + n;
+        }
+        if (typeof v === "bigint") {
+            if (v >= INT64_MIN && v <= INT64_MAX) return 8;
+        } else if (Buffer.isBuffer(v)) {
+            return 4 + v.length;
+        } else if (isInt64(v)) {
+            return 8;
+        } else if (!key && typeof v === "number") {
+            if (Number.isFinite(v)) return 8;
+        } else if (!key && typeof v === "boolean") {
+            return 1;
+        }
+        throw key ? this.badKey(column, v) : this.badValue(column, v);
     }
 
     private badKey(name: string, v: unknown): PlainBufferInputError {
@@ -680,147 +650,4 @@ function payloadUpperBound(v: TsValue): number {
 export function rowEntryBytes(pb: number): number {
     const entry = 2 + 1 + varintSize(pb) + pb + 4;
     return 1 + varintSize(entry) + entry - pb;
-}
-
-// ---------------------------------------------------------------------------------------
-// Write responses
-
-/** A row's outcome in a write response: true, or the service's error for it. */
-export type RowOutcome = true | { code: string; message: string };
-
-/** One table's part of a write response: its rows' outcomes, in request order. */
-export interface TableOutcomes {
-    tableName: string;
-    rows: RowOutcome[];
-}
-
-/**
- * BulkImportResponse{table_name = 1, rows = 2} and BatchWriteRowResponse{tables = 1
- * [{table_name = 1, rows = 2}]}, each row {is_ok = 1, error = 2 {code = 1, message = 2},
- * consumed = 3, row = 4}, read without an object per successful row. Other fields are
- * skipped; a required field missing or a truncated message throws.
- */
-export function decodeBulkImportResponse(body: Uint8Array): TableOutcomes {
-    return new ProtoReader(body).tableOutcomes(0, body.length);
-}
-
-export function decodeBatchWriteRowResponse(body: Uint8Array): TableOutcomes[] {
-    const r = new ProtoReader(body);
-    const tables: TableOutcomes[] = [];
-    while (r.pos < body.length) {
-        const tag = r.varint();
-        if (tag === 0x0a) {
-            const len = r.varint();
-            const start = r.pos;
-            r.need(len);
-            tables.push(r.tableOutcomes(start, start + len));
-            r.pos = start + len;
-        } else {
-            r.skip(tag);
-        }
-    }
-    return tables;
-}
-
-const utf8 = new TextDecoder("utf-8");
-
-class ProtoReader {
-    pos = 0;
-    constructor(private readonly buf: Uint8Array) {}
-
-    need(n: number): void {
-        if (n < 0 || this.pos + n > this.buf.length) throw new Error("truncated message");
-    }
-
-    /** A tag, a length or a bool (below 2^35). */
-    varint(): number {
-        let n = 0;
-        for (let shift = 0; shift < 35; shift += 7) {
-            if (this.pos >= this.buf.length) throw new Error("truncated varint");
-            const b = this.buf[this.pos++];
-            n += (b & 0x7f) * 2 ** shift;
-            if ((b & 0x80) === 0) return n;
-        }
-        throw new Error("varint too long");
-    }
-
-    /** Skips the value of a field whose tag was read. */
-    skip(tag: number): void {
-        switch (tag & 7) {
-            case 0:
-                // Up to 10 bytes (a negative int32 is sign-extended).
-                for (let i = 0; ; i++) {
-                    if (i === 10 || this.pos >= this.buf.length) throw new Error("truncated varint");
-                    if ((this.buf[this.pos++] & 0x80) === 0) return;
-                }
-            case 1: this.need(8); this.pos += 8; return;
-            case 2: {
-                const len = this.varint();
-                this.need(len);
-                this.pos += len;
-                return;
-            }
-            case 5: this.need(4); this.pos += 4; return;
-            default: throw new Error(`unexpected wire type ${tag & 7}`);
-        }
-    }
-
-    string(): string {
-        const len = this.varint();
-        this.need(len);
-        const s = utf8.decode(this.buf.subarray(this.pos, this.pos + len));
-        this.pos += len;
-        return s;
-    }
-
-    tableOutcomes(start: number, end: number): TableOutcomes {
-        this.pos = start;
-        let tableName: string | undefined;
-        const rows: RowOutcome[] = [];
-        while (this.pos < end) {
-            const tag = this.varint();
-            if (tag === 0x0a) tableName = this.string();
-            else if (tag === 0x12) {
-                const len = this.varint();
-                this.need(len);
-                const rowEnd = this.pos + len;
-                rows.push(this.rowOutcome(rowEnd));
-                this.pos = rowEnd;
-            } else {
-                this.skip(tag);
-            }
-        }
-        if (this.pos !== end) throw new Error("truncated message");
-        if (tableName === undefined) throw new Error("missing required 'table_name'");
-        return { tableName, rows };
-    }
-
-    private rowOutcome(end: number): RowOutcome {
-        let ok: boolean | undefined;
-        let error: { code: string; message: string } | undefined;
-        while (this.pos < end) {
-            const tag = this.varint();
-            if (tag === 0x08) ok = this.varint() !== 0;
-            else if (tag === 0x12) {
-                const len = this.varint();
-                this.need(len);
-                const errorEnd = this.pos + len;
-                let code: string | undefined;
-                let message = "";
-                while (this.pos < errorEnd) {
-                    const t = this.varint();
-                    if (t === 0x0a) code = this.string();
-                    else if (t === 0x12) message = this.string();
-                    else this.skip(t);
-                }
-                if (code === undefined) throw new Error("missing required 'code'");
-                error = { code, message };
-            } else {
-                this.skip(tag);
-            }
-        }
-        if (this.pos !== end) throw new Error("truncated message");
-        if (ok === undefined) throw new Error("missing required 'is_ok'");
-        return ok ? true : error ?? { code: "UnknownError", message: "" };
-    }
 }
