@@ -7,7 +7,7 @@ import type { DirtyRecord, PrecheckReport, TableProgress } from "../provider/eng
 import type { BinlogPosition } from "../provider/engine/model";
 import type { RetryState } from "../provider/engine/retry";
 
-const outputNames = ["taskId", "status", "retrying", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
+const outputNames = ["taskId", "generation", "status", "retrying", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
 
 /** The incremental stream as the task's outputs show it (refreshed by pulumi refresh). */
 export interface IncrementalOutput {
@@ -28,6 +28,8 @@ export type MigrationTaskArgs = Omit<ArgsOf<TaskArgsInput>, "source" | "destinat
 };
 
 const provider: pulumi.dynamic.ResourceProvider = {
+    // pulumi-dts:endpoint, :token, :caCert: run the tasks on the engine service instead of the local engine.
+    configure: (req) => hooks.configure(req.config),
     check: (olds, news) => hooks.check(olds, news),
     diff: (id, olds, news) => hooks.diff(id, olds, news),
     create: (inputs) => hooks.create(inputs),
@@ -44,6 +46,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
  */
 export class MigrationTask extends pulumi.dynamic.Resource {
     declare public readonly taskId: pulumi.Output<string>;
+    /** The engine service's generation of the task (null with the local engine): updates are made against it. */
+    declare public readonly generation: pulumi.Output<number | null>;
     /** prechecking, precheck-failed, migrating-schema, migrating-full, completed, running (incremental), failed. */
     declare public readonly status: pulumi.Output<string>;
     /** The precheck report: every item passed, alert or failed, with the object and the fix. */
@@ -76,6 +80,8 @@ export class MigrationTask extends pulumi.dynamic.Resource {
             ...rest,
             source: endpoint(source),
             destination: endpoint(destination),
+            // A stable key of this resource: the engine service derives the task id from it (idempotent creates).
+            [hooks.TASK_KEY]: [pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack(), name].join("/"),
             ...Object.fromEntries(outputNames.map((o) => [o, undefined])),
         }, {
             ...opts,

@@ -8,6 +8,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { callEngine, engineEntry, pingEngine } from "../engine/control/client";
 import { runDashboard } from "../dashboard/run";
+import { Client } from "pg";
+import { serveMain } from "../service/serve";
+import { newToken, TokenStore } from "../service/tokens";
 import { systemdUnit } from "../engine/service-unit";
 import { type EngineHome, engineHome } from "../engine/home";
 import type { TaskStatus } from "../engine/status";
@@ -67,6 +70,12 @@ const usage = (home: EngineHome) => `usage: pulumi-dts <command>
   dashboard [--port N]   a read-only web page of the tasks, with charts of the last hours, on
                          127.0.0.1 (a free port unless --port); prints a one-time login link;
                          runs until Ctrl-C
+  engine serve [flags]   run a replica of the engine service (HTTPS API, tasks shared with
+                         the other replicas through leases in PULUMI_DTS_CONTROL_URL); see
+                         docs/engine-service.md
+  service token new      print a new random API token (to register as PULUMI_DTS_BOOTSTRAP_TOKEN)
+  service token issue --scope <scope>
+                         make and register an API token for a scope (PULUMI_DTS_CONTROL_URL)
   help                   this text
 
 The engine's home is ~/.pulumi-dts, or PULUMI_DTS_HOME (now ${home.dir}).
@@ -164,6 +173,11 @@ async function main(argv: string[]): Promise<number> {
             return 0;
         }
         case "engine":
+            if (sub === "serve") {
+                // Runs until SIGTERM, which hands the replica's tasks off and exits the process.
+                await serveMain(argv.slice(2));
+                return new Promise<number>(() => undefined);
+            }
             if (arg !== undefined) break;
             if (sub === "start") {
                 const r = await callEngine({ method: "ping" }, { home });
@@ -210,6 +224,27 @@ async function main(argv: string[]): Promise<number> {
             if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port needs a port number, 1-65535 (got "${arg ?? ""}")`);
             return runDashboard(home, { port });
         }
+        case "service":
+            if (sub === "token" && arg === "new" && rest.length === 0) {
+                console.log(newToken());
+                return 0;
+            }
+            if (sub === "token" && arg === "issue" && rest.length === 2 && rest[0] === "--scope") {
+                const url = process.env.PULUMI_DTS_CONTROL_URL;
+                if (!url) throw new UsageError("service token issue needs PULUMI_DTS_CONTROL_URL (the service's control database)");
+                const db = new Client({ connectionString: url });
+                await db.connect();
+                try {
+                    await TokenStore.ensureSchema(db);
+                    const grant = await new TokenStore(db).issue(rest[1]);
+                    console.error(`token ${grant.id} for scope ${grant.scope} (shown once; the service keeps only its hash; a third token of the scope revokes the oldest):`);
+                    console.log(grant.token);
+                } finally {
+                    await db.end();
+                }
+                return 0;
+            }
+            break;
         case "task":
             if ((sub === "resume" || sub === "release") && rest.length === 0) {
                 const taskId = taskIdArg(arg, `task ${sub}`);

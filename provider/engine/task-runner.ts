@@ -75,7 +75,12 @@ export class TaskRunner {
     /** Tables this run migrates from the start: the stream follows them under their new mapping. */
     private reloaded = new Set<string>();
 
-    constructor(private readonly store: TaskStore, private spec: EngineTaskSpec) {
+    /**
+     * `epoch`: the ownership lease the task runs under (engine service), the fencing token
+     * its stream holds at the destination; absent in local mode, where the stream claims one
+     * past the destination's highest.
+     */
+    constructor(private readonly store: TaskStore, private spec: EngineTaskSpec, private readonly ownership: { epoch?: number } = {}) {
         const now = new Date().toISOString();
         this.status = store.readStatus() ?? {
             taskId: spec.taskId, phase: "prechecking", tables: [], rowsCopied: 0, rowsPerSecond: 0,
@@ -424,6 +429,7 @@ export class TaskRunner {
         const stream = new IncrementalStream({
             taskId: this.spec.taskId,
             task: () => this.spec.task,
+            ...(this.ownership.epoch !== undefined ? { epoch: this.ownership.epoch } : {}),
             changes: source.changes,
             destination: dest,
             mappings,

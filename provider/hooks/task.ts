@@ -3,14 +3,16 @@
  * submits and waits for the readiness the task asks for; update reconfigures; delete
  * releases (destination data is kept); read reports the engine's status.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { connectionArgsSchema, type ConnectionSpec, isMysqlFamily, isPostgresFamily } from "../../sdk/schema/connection";
 import { taskArgsSchema, type TaskSpec } from "../../sdk/schema/task";
 import { type CheckFailure, UNKNOWN, validate } from "../check";
-import { callEngine, EngineError } from "../engine/control/client";
+import { EngineError } from "../engine/control/client";
+import { configureTaskEngine, type ProviderConfig, taskEngine } from "./task-engine";
 import { describeBlocking } from "../engine/precheck/run-precheck";
 import { formatPosition } from "../engine/model";
 import type { TaskStatus } from "../engine/status";
+import { defaultWaitFor, reached } from "../engine/readiness";
 import type { EngineTaskSpec } from "../engine/task-store";
 import { redact } from "../errors/connection-error";
 import { connectionFieldFailures, taskFieldFailures } from "../unimplemented-fields";
@@ -18,7 +20,14 @@ import { classifyChanges, type FieldChange } from "../../sdk/schema/task-fields"
 
 type Props = Record<string, unknown>;
 
-const OUTPUT_KEYS = ["taskId", "status", "retrying", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
+/**
+ * The SDK's stable key of the resource (organization, project, stack, name): with the
+ * engine service, the task id is derived from it, so a create retried after an interrupted
+ * run finds the task it made instead of making a second one.
+ */
+export const TASK_KEY = "__taskKey";
+
+const OUTPUT_KEYS = ["taskId", "generation", "status", "retrying", "precheck", "tables", "snapshotPosition", "snapshotBinlogPosition", "rowsCopied", "dirtyRows", "dirtySample", "notes", "error", "incremental", "latencySeconds"];
 
 /** Engine capabilities that arrive with later issues; refused at preview, not at the end of a load. */
 function capabilityFailures(news: Props): CheckFailure[] {
@@ -109,13 +118,22 @@ function secretsOf(inputs: Props): string[] {
     return out;
 }
 
+/** Inputs the SDK adds that are not the program's arguments: never validated nor diffed. */
+const HIDDEN_INPUTS = ["__provider", TASK_KEY];
+
 function inputsOf(props: Props): Props {
-    return Object.fromEntries(Object.entries(props).filter(([k]) => k !== "__provider" && !OUTPUT_KEYS.includes(k)));
+    return Object.fromEntries(Object.entries(props).filter(([k]) => !HIDDEN_INPUTS.includes(k) && !OUTPUT_KEYS.includes(k)));
 }
 
-function outputsOf(s: TaskStatus): Props {
+/** The stack's config reaches the hooks through the dynamic provider's configure. */
+export async function configure(config: ProviderConfig): Promise<void> {
+    configureTaskEngine(config);
+}
+
+function outputsOf(s: TaskStatus, generation?: number): Props {
     return {
         taskId: s.taskId,
+        generation: generation ?? null,
         status: s.phase,
         precheck: s.precheck ?? null,
         tables: s.tables,
@@ -141,25 +159,6 @@ function outputsOf(s: TaskStatus): Props {
     };
 }
 
-type WaitFor = NonNullable<TaskSpec["waitFor"]>;
-
-function defaultWaitFor(task: TaskSpec): WaitFor {
-    return task.migrationTypes.includes("incremental") ? "caught-up" : task.migrationTypes.includes("full") ? "full-completed" : "full-completed";
-}
-
-function reached(s: TaskStatus, waitFor: WaitFor, task: TaskSpec): boolean {
-    if (s.phase === "completed") return true;
-    if (waitFor === "started") return !["prechecking"].includes(s.phase);
-    if (s.phase !== "running") return false;
-    // The full load is over once the stream runs; caught-up also wants the latency low.
-    if (waitFor === "full-completed") return true;
-    // Latency reads 0 before the stream has applied anything (no source time yet), so below the
-    // threshold counts only once a transaction has been applied; caughtUp is exact either way.
-    const inc = s.incremental;
-    return inc !== undefined && inc.position !== undefined &&
-        (inc.caughtUp || (inc.lastSourceTime !== undefined && inc.latencySeconds <= task.caughtUpLatencySeconds));
-}
-
 function progressLine(name: string, s: TaskStatus): string {
     const done = s.tables.filter((t) => t.state === "done").length;
     // No table count before there are tables ("prechecking: 0/0 tables" says nothing).
@@ -180,13 +179,14 @@ async function waitForTask(taskId: string, task: TaskSpec, secrets: string[], on
     const waitFor = task.waitFor ?? defaultWaitFor(task);
     const deadline = Date.now() + task.waitTimeoutMinutes * 60_000;
     let lastPrint = 0;
+    const engine = taskEngine();
+    let s = (await engine.get(taskId)).status;
     for (;;) {
-        const s = await callEngine<TaskStatus>({ method: "get", taskId });
         if (reached(s, waitFor, task)) return s;
         if (s.phase === "precheck-failed" || s.phase === "failed") {
             // A new task that cannot start is released (Pulumi will not record it); an existing one
             // keeps its progress, so fixing the cause and running `pulumi up` again continues it.
-            if (onFailure === "release") await callEngine({ method: "release", taskId }).catch(() => undefined);
+            if (onFailure === "release") await engine.release(taskId).catch(() => undefined);
             const why = s.phase === "precheck-failed" && s.precheck
                 ? `the precheck failed:\n${describeBlocking(s.precheck)}`
                 : `the migration failed: ${s.error ?? "unknown error"}`;
@@ -196,7 +196,7 @@ async function waitForTask(taskId: string, task: TaskSpec, secrets: string[], on
             throw new Error(redact(`MigrationTask ${taskId}: ${why}\n(${after})`, secrets));
         }
         if (Date.now() > deadline) {
-            if (onFailure === "release") await callEngine({ method: "release", taskId }).catch(() => undefined);
+            if (onFailure === "release") await engine.release(taskId).catch(() => undefined);
             throw new Error(`MigrationTask ${taskId} did not reach "${waitFor}" within waitTimeoutMinutes (${task.waitTimeoutMinutes}); ` +
                 (onFailure === "release" ? "it was stopped and released. " : "it keeps running in the engine. ") +
                 `Raise waitTimeoutMinutes, or use waitFor: "started" and follow progress with npx pulumi-dts status.`);
@@ -205,16 +205,20 @@ async function waitForTask(taskId: string, task: TaskSpec, secrets: string[], on
             console.error(progressLine(taskId, s));
             lastPrint = Date.now();
         }
-        await new Promise((r) => setTimeout(r, 500));
+        s = await engine.poll(taskId, waitFor, Math.max(500, Math.min(deadline - Date.now(), 5000)));
     }
 }
 
 export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
-    const taskId = `dts-${randomBytes(6).toString("hex")}`;
+    const engine = taskEngine();
+    const key = typeof inputs[TASK_KEY] === "string" ? inputs[TASK_KEY] as string : undefined;
+    // Local tasks keep random ids (one engine home can hold stacks of the same names from
+    // different directories); the service's come from the resource, for idempotent retries.
+    const taskId = engine.remote && key ? `dts-${createHash("sha256").update(key).digest("hex").slice(0, 12)}` : `dts-${randomBytes(6).toString("hex")}`;
     const spec = engineSpec(taskId, inputs);
-    await callEngine({ method: "submit", taskId, spec });
+    const generation = await engine.submit(spec);
     const status = await waitForTask(taskId, spec.task, secretsOf(inputs), "release");
-    return { id: taskId, outs: { ...inputsOf(inputs), ...outputsOf(status) } };
+    return { id: taskId, outs: { ...inputsOf(inputs), ...outputsOf(status, generation) } };
 }
 
 /**
@@ -229,7 +233,7 @@ export async function diff(id: string, olds: Props, news: Props): Promise<{ chan
     // Unchanged arguments, but the task may have failed in the engine since the last up: then
     // up must not say "unchanged" and leave it dead. An update resumes it, and fails with the
     // task's error when the cause has not passed.
-    const status = await callEngine<TaskStatus>({ method: "get", taskId: id }).catch(() => undefined);
+    const status = await taskEngine().get(id).then((t) => t.status, () => undefined);
     if (status && (status.phase === "failed" || status.phase === "precheck-failed")) {
         console.error(`[pulumi-dts] ${id} has ${status.phase === "failed" ? "failed" : "failed its precheck"} in the engine` +
             `${status.error ? ` (${status.error.slice(0, 300)})` : ""}: pulumi up resumes it, and fails if the cause has not passed`);
@@ -264,29 +268,25 @@ export function describeChanges(changes: readonly FieldChange[]): string[] {
     return out;
 }
 
-export async function update(id: string, _olds: Props, news: Props): Promise<{ outs: Props }> {
+export async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
     const spec = engineSpec(id, news);
-    try {
-        await callEngine({ method: "update", taskId: id, spec });
-    } catch (err) {
-        if (!(err instanceof EngineError && err.code === "not-found")) throw err;
-        // The engine lost the task (its home was wiped): start it again under the same id.
-        await callEngine({ method: "submit", taskId: id, spec });
-    }
+    // The generation this stack last saw: the service refuses the update when another pulumi up moved it meanwhile.
+    const seen = typeof olds.generation === "number" ? olds.generation : undefined;
+    const generation = await taskEngine().update(spec, seen);
     const status = await waitForTask(id, spec.task, secretsOf(news), "keep");
-    return { outs: { ...inputsOf(news), ...outputsOf(status) } };
+    return { outs: { ...inputsOf(news), ...outputsOf(status, generation) } };
 }
 
 export async function read(id: string, props: Props): Promise<{ id?: string; props: Props }> {
     try {
-        const status = await callEngine<TaskStatus>({ method: "get", taskId: id });
+        const { status, generation } = await taskEngine().get(id);
         // refresh rewrites the resource's outputs, not the stack's: say it where the user looks.
         if (status.phase === "failed" || status.phase === "precheck-failed") {
             console.error(`[pulumi-dts] ${id} is ${status.phase}${status.error ? `: ${status.error.slice(0, 500)}` : ""} (pulumi up resumes it; npx pulumi-dts status ${id} shows it)`);
         } else if (status.retrying) {
             console.error(retryingLine(id, status));
         }
-        return { id, props: { ...props, ...outputsOf(status) } };
+        return { id, props: { ...props, ...outputsOf(status, generation) } };
     } catch (err) {
         if (err instanceof EngineError && err.code === "not-found") {
             // The task no longer exists in the engine: tell Pulumi the resource is gone.
@@ -297,5 +297,5 @@ export async function read(id: string, props: Props): Promise<{ id?: string; pro
 }
 
 export async function remove(id: string, _props: Props): Promise<void> {
-    await callEngine({ method: "release", taskId: id });
+    await taskEngine().release(id);
 }

@@ -1,4 +1,7 @@
-import type { Client } from "pg";
+import type { Queryable } from "./db";
+import { checkpointSchema, taskStatusSchema } from "../engine/task-store-format";
+import type { Checkpoint } from "../engine/task-store";
+import type { DirtyRecord, TaskStatus } from "../engine/status";
 import { type EngineTaskSpec, engineTaskSpecSchema } from "../engine/task-store-format";
 import type { PermanentFailure } from "../engine/retry";
 import { openSpec, sealSpec } from "./sealed-secrets";
@@ -12,6 +15,9 @@ import { openSpec, sealSpec } from "./sealed-secrets";
  * Row format version 1; a row of another version is refused on read.
  */
 export const TASK_TABLE = "dts_task";
+/** A task's log lines and refused rows, as its owners wrote them (any replica can serve them). */
+export const LOG_TABLE = "dts_task_log";
+export const DIRTY_TABLE = "dts_task_dirty";
 const FORMAT = 1;
 
 export type DesiredState = "run" | "released";
@@ -21,7 +27,21 @@ export interface StoredTask {
     spec: EngineTaskSpec;
     generation: number;
     desired: DesiredState;
-    status: unknown;
+    /** The token scope that created the task: only that scope (or "*") sees it. */
+    scope: string;
+    /** As the owner last wrote it; undefined before any owner ran the task. */
+    status: TaskStatus | undefined;
+    /** The owner's full-load progress, which a new owner resumes from. */
+    checkpoint: Checkpoint | undefined;
+}
+
+/** A task as the service lists it: no spec (it holds the secrets, sealed or not). */
+export interface TaskSummary {
+    taskId: string;
+    generation: number;
+    desired: DesiredState;
+    scope: string;
+    status: TaskStatus | undefined;
 }
 
 /** A write that was made against a generation that is no longer the current one. */
@@ -36,12 +56,19 @@ export class GenerationConflictError extends Error implements PermanentFailure {
 }
 
 export class ControlStore {
-    constructor(private readonly db: Client, private readonly masterKey: Buffer) {}
+    constructor(private readonly db: Queryable, private readonly masterKey: Buffer) {}
 
-    static async ensureSchema(db: Client): Promise<void> {
+    static async ensureSchema(db: Queryable): Promise<void> {
         await db.query(`CREATE TABLE IF NOT EXISTS ${TASK_TABLE} (
             task_id text PRIMARY KEY, format int NOT NULL, spec jsonb NOT NULL, generation bigint NOT NULL,
-            desired text NOT NULL CHECK (desired IN ('run', 'released')), status jsonb, updated_at timestamptz NOT NULL DEFAULT now())`);
+            desired text NOT NULL CHECK (desired IN ('run', 'released')), scope text NOT NULL DEFAULT '*',
+            status jsonb, checkpoint jsonb, updated_at timestamptz NOT NULL DEFAULT now())`);
+        await db.query(`CREATE TABLE IF NOT EXISTS ${LOG_TABLE} (
+            seq bigserial PRIMARY KEY, task_id text NOT NULL, at timestamptz NOT NULL, line text NOT NULL)`);
+        await db.query(`CREATE INDEX IF NOT EXISTS ${LOG_TABLE}_task ON ${LOG_TABLE} (task_id, seq)`);
+        await db.query(`CREATE TABLE IF NOT EXISTS ${DIRTY_TABLE} (
+            seq bigserial PRIMARY KEY, task_id text NOT NULL, at timestamptz NOT NULL, record jsonb NOT NULL)`);
+        await db.query(`CREATE INDEX IF NOT EXISTS ${DIRTY_TABLE}_task ON ${DIRTY_TABLE} (task_id, seq)`);
     }
 
     /**
@@ -49,36 +76,69 @@ export class ControlStore {
      * Creating a task that exists with the same spec is idempotent (a retried CI run), and
      * returns the generation it has.
      */
-    async put(spec: EngineTaskSpec, ifGeneration?: number): Promise<number> {
+    async put(spec: EngineTaskSpec, ifGeneration?: number, scope = "*"): Promise<number> {
         const sealed = JSON.stringify(sealSpec(this.masterKey, spec));
         if (ifGeneration === undefined) {
             const created = await this.db.query<{ generation: string }>(
-                `INSERT INTO ${TASK_TABLE} (task_id, format, spec, generation, desired) VALUES ($1, $2, $3::jsonb, 1, 'run')
-                 ON CONFLICT (task_id) DO NOTHING RETURNING generation::text`, [spec.taskId, FORMAT, sealed]);
+                `INSERT INTO ${TASK_TABLE} (task_id, format, spec, generation, desired, scope) VALUES ($1, $2, $3::jsonb, 1, 'run', $4)
+                 ON CONFLICT (task_id) DO NOTHING RETURNING generation::text`, [spec.taskId, FORMAT, sealed, scope]);
             if (created.rows.length) return 1;
             const existing = await this.get(spec.taskId);
-            if (existing && JSON.stringify(existing.spec) === JSON.stringify(spec)) return existing.generation;
+            if (existing && existing.desired === "run" && JSON.stringify(existing.spec) === JSON.stringify(spec)) return existing.generation;
             throw new GenerationConflictError(spec.taskId, 0, existing?.generation ?? null);
         }
         const r = await this.db.query<{ generation: string }>(
-            `UPDATE ${TASK_TABLE} SET spec = $2::jsonb, generation = generation + 1, updated_at = now() WHERE task_id = $1 AND generation = $3 RETURNING generation::text`,
+            `UPDATE ${TASK_TABLE} SET spec = $2::jsonb, generation = generation + 1, updated_at = now() WHERE task_id = $1 AND generation = $3 AND desired = 'run' RETURNING generation::text`,
             [spec.taskId, sealed, ifGeneration]);
         if (r.rows.length) return Number(r.rows[0].generation);
         throw new GenerationConflictError(spec.taskId, ifGeneration, (await this.get(spec.taskId))?.generation ?? null);
     }
 
     async get(taskId: string): Promise<StoredTask | null> {
-        const r = await this.db.query<{ format: number; spec: unknown; generation: string; desired: DesiredState; status: unknown }>(
-            `SELECT format, spec, generation::text, desired, status FROM ${TASK_TABLE} WHERE task_id = $1`, [taskId]);
+        const r = await this.db.query<{ format: number; spec: unknown; generation: string; desired: DesiredState; scope: string; status: unknown; checkpoint: unknown }>(
+            `SELECT format, spec, generation::text, desired, scope, status, checkpoint FROM ${TASK_TABLE} WHERE task_id = $1`, [taskId]);
         if (!r.rows.length) return null;
         const row = r.rows[0];
         if (row.format !== FORMAT) throw new Error(`task ${taskId} in ${TASK_TABLE} has row format ${row.format}, this service reads ${FORMAT}: run the version that wrote it`);
-        return { taskId, spec: engineTaskSpecSchema.parse(openSpec(this.masterKey, row.spec as EngineTaskSpec)), generation: Number(row.generation), desired: row.desired, status: row.status };
+        return {
+            taskId, spec: engineTaskSpecSchema.parse(openSpec(this.masterKey, row.spec as EngineTaskSpec)), generation: Number(row.generation),
+            desired: row.desired, scope: row.scope, status: parsedStatus(taskId, row.status),
+            checkpoint: row.checkpoint === null ? undefined : checkpointSchema.parse(row.checkpoint),
+        };
     }
 
-    /** The owner's latest status (no generation check: the owner writes only status). */
-    async writeStatus(taskId: string, status: unknown): Promise<void> {
-        await this.db.query(`UPDATE ${TASK_TABLE} SET status = $2::jsonb WHERE task_id = $1`, [taskId, JSON.stringify(status)]);
+    /** Every task (or those of a scope), without specs. */
+    async list(scope?: string): Promise<TaskSummary[]> {
+        const r = await this.db.query<{ task_id: string; generation: string; desired: DesiredState; scope: string; status: unknown }>(
+            `SELECT task_id, generation::text, desired, scope, status FROM ${TASK_TABLE}` + (scope ? " WHERE scope = $1" : "") + " ORDER BY task_id",
+            scope ? [scope] : []);
+        return r.rows.map((x) => ({ taskId: x.task_id, generation: Number(x.generation), desired: x.desired, scope: x.scope, status: parsedStatus(x.task_id, x.status) }));
+    }
+
+    /** Generations and desired states of every task: what a replica polls each second (small rows, one statement). */
+    async versions(): Promise<Map<string, { generation: number; desired: DesiredState }>> {
+        const r = await this.db.query<{ task_id: string; generation: string; desired: DesiredState }>(`SELECT task_id, generation::text, desired FROM ${TASK_TABLE}`);
+        return new Map(r.rows.map((x) => [x.task_id, { generation: Number(x.generation), desired: x.desired }]));
+    }
+
+    /** The task's last log lines, oldest first. */
+    async logs(taskId: string, lines: number): Promise<string[]> {
+        const r = await this.db.query<{ at: Date; line: string }>(
+            `SELECT at, line FROM (SELECT seq, at, line FROM ${LOG_TABLE} WHERE task_id = $1 ORDER BY seq DESC LIMIT $2) x ORDER BY seq`, [taskId, lines]);
+        return r.rows.map((x) => `${x.at.toISOString()} ${x.line}`);
+    }
+
+    /** A released task's rows go, once its owner has stopped it and released its stream. */
+    async remove(taskId: string): Promise<void> {
+        await this.db.query(`DELETE FROM ${TASK_TABLE} WHERE task_id = $1 AND desired = 'released'`, [taskId]);
+        await this.db.query(`DELETE FROM ${LOG_TABLE} WHERE task_id = $1`, [taskId]);
+        await this.db.query(`DELETE FROM ${DIRTY_TABLE} WHERE task_id = $1`, [taskId]);
+    }
+
+    /** Refused rows as the owner logged them; oldest first. */
+    async dirty(taskId: string, limit: number): Promise<DirtyRecord[]> {
+        const r = await this.db.query<{ record: DirtyRecord }>(`SELECT record FROM ${DIRTY_TABLE} WHERE task_id = $1 ORDER BY seq LIMIT $2`, [taskId, limit]);
+        return r.rows.map((x) => x.record);
     }
 
     /** Marks the task released (idempotent); its owner stops it and the row goes once it has. */
@@ -86,4 +146,15 @@ export class ControlStore {
         const r = await this.db.query(`UPDATE ${TASK_TABLE} SET desired = 'released', generation = generation + 1, updated_at = now() WHERE task_id = $1 AND desired <> 'released'`, [taskId]);
         return (r.rowCount ?? 0) > 0 || (await this.get(taskId)) !== null;
     }
+}
+
+/** A status row that does not parse is shown as missing, not trusted (another version wrote it). */
+function parsedStatus(taskId: string, raw: unknown): TaskStatus | undefined {
+    if (raw === null || raw === undefined) return undefined;
+    const p = taskStatusSchema.safeParse(raw);
+    if (!p.success) {
+        console.error(`${new Date().toISOString()} task ${taskId}: its status row does not parse (${p.error.issues[0]?.message}); shown as none`);
+        return undefined;
+    }
+    return p.data;
 }

@@ -99,7 +99,7 @@ const taskReaders: Record<string, string[]> = {
     "ignorePrecheckAlerts": ["provider/engine/precheck/run-precheck.ts"],
     "waitFor": ["provider/hooks/task.ts"],
     "waitTimeoutMinutes": ["provider/hooks/task.ts"],
-    "caughtUpLatencySeconds": ["provider/hooks/task.ts"],
+    "caughtUpLatencySeconds": ["provider/engine/readiness.ts"],
 };
 
 const connectionReaders: Record<string, string[]> = {

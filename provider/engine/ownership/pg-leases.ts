@@ -1,4 +1,4 @@
-import type { Client } from "pg";
+import type { Queryable } from "../../service/db";
 import type { Ownership, TaskLease } from "./ownership";
 
 /**
@@ -14,6 +14,14 @@ import type { Ownership, TaskLease } from "./ownership";
  * worker's job after hours, not seconds.
  */
 export const LEASE_TABLE = "dts_task_lease";
+/** The live engines: each says every renewal that it is there, and with what capacity. */
+export const ENGINE_TABLE = "dts_engine";
+
+export interface LeaseHolder {
+    /** The live holder, or null when the lease is free or expired. */
+    holder: string | null;
+    epoch: number;
+}
 
 export interface LeaseOptions {
     /** This engine's identity, fresh at every start. */
@@ -26,11 +34,52 @@ export class PgLeaseOwnership implements Ownership {
     /** When the last renewal that succeeded was sent (monotonic ms): leases are sure until it plus the TTL. */
     private renewedAt: number | undefined;
 
-    constructor(private readonly db: Client, private readonly o: LeaseOptions) {}
+    constructor(private readonly db: Queryable, private readonly o: LeaseOptions) {}
 
-    static async ensureSchema(db: Client): Promise<void> {
+    static async ensureSchema(db: Queryable): Promise<void> {
         await db.query(`CREATE TABLE IF NOT EXISTS ${LEASE_TABLE} (
             task_id text PRIMARY KEY, holder text, epoch bigint NOT NULL DEFAULT 0, expires_at timestamptz)`);
+        await db.query(`CREATE TABLE IF NOT EXISTS ${ENGINE_TABLE} (
+            holder text PRIMARY KEY, capacity int NOT NULL, last_seen timestamptz NOT NULL)`);
+    }
+
+    /**
+     * Says this engine is alive and how many tasks it may hold, and answers how many engines
+     * are (this one included): the replicas share the tasks by that count. One statement.
+     */
+    async heartbeat(capacity: number): Promise<number> {
+        const r = await this.db.query<{ live: string }>(
+            `WITH me AS (INSERT INTO ${ENGINE_TABLE} (holder, capacity, last_seen) VALUES ($1, $2, now())
+                 ON CONFLICT (holder) DO UPDATE SET capacity = EXCLUDED.capacity, last_seen = now() RETURNING holder)
+             SELECT (1 + count(*))::text AS live FROM ${ENGINE_TABLE} WHERE holder <> $1 AND last_seen >= now() - make_interval(secs => $3)`,
+            [this.o.holder, capacity, this.o.ttlSeconds]);
+        return Number(r.rows[0].live);
+    }
+
+    /** This engine is going: the others stop counting it at once (a clean stop, SIGTERM). */
+    async leave(): Promise<void> {
+        await this.db.query(`DELETE FROM ${ENGINE_TABLE} WHERE holder = $1`, [this.o.holder]);
+    }
+
+    /** Up to `limit` tasks no live holder has, in random order (claimers racing spread over different rows). */
+    async claimable(limit: number): Promise<string[]> {
+        if (limit <= 0) return [];
+        const r = await this.db.query<{ task_id: string }>(
+            `SELECT task_id FROM ${LEASE_TABLE} WHERE holder IS NULL OR expires_at IS NULL OR expires_at < now() ORDER BY random() LIMIT $1`, [limit]);
+        return r.rows.map((x) => x.task_id);
+    }
+
+    /** The task's lease row goes with the task. */
+    async forget(taskId: string): Promise<void> {
+        await this.db.query(`DELETE FROM ${LEASE_TABLE} WHERE task_id = $1`, [taskId]);
+    }
+
+    /** Who holds what: the API shows a task's owner. */
+    async holders(taskIds?: string[]): Promise<Map<string, LeaseHolder>> {
+        const r = await this.db.query<{ task_id: string; holder: string | null; epoch: string; live: boolean }>(
+            `SELECT task_id, holder, epoch::text, (holder IS NOT NULL AND expires_at >= now()) AS live FROM ${LEASE_TABLE}` +
+            (taskIds ? " WHERE task_id = ANY($1)" : ""), taskIds ? [taskIds] : []);
+        return new Map(r.rows.map((x) => [x.task_id, { holder: x.live ? x.holder : null, epoch: Number(x.epoch) }]));
     }
 
     /** Makes a task known to the leases (a task created through the API). */
