@@ -233,7 +233,13 @@ export async function diff(id: string, olds: Props, news: Props): Promise<{ chan
     // Unchanged arguments, but the task may have failed in the engine since the last up: then
     // up must not say "unchanged" and leave it dead. An update resumes it, and fails with the
     // task's error when the cause has not passed.
-    const status = await taskEngine().get(id).then((t) => t.status, () => undefined);
+    const engine = taskEngine();
+    const status = await engine.get(id).then((t) => t.status, (err) => {
+        // The service refusing this stack (its token, its CA, its address) is the user's to fix
+        // now, not a silent "no changes"; a local engine that is down just has nothing to add.
+        if (engine.remote && err instanceof EngineError && err.code !== "not-found") throw err;
+        return undefined;
+    });
     if (status && (status.phase === "failed" || status.phase === "precheck-failed")) {
         console.error(`[pulumi-dts] ${id} has ${status.phase === "failed" ? "failed" : "failed its precheck"} in the engine` +
             `${status.error ? ` (${status.error.slice(0, 300)})` : ""}: pulumi up resumes it, and fails if the cause has not passed`);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
 import { z } from "zod";
 import { renderMetrics } from "../engine/metrics";
 import type { LeaseHolder, PgLeaseOwnership } from "../engine/ownership/pg-leases";
@@ -32,6 +33,8 @@ export interface ApiContext {
     tokens: TokenStore;
     ready(): boolean;
     log(line: string): void;
+    /** mTLS: every call but the probes needs a client certificate the service's client CA signed. */
+    clientCertificates?: boolean;
 }
 
 export const API_VERSION = 1;
@@ -94,6 +97,9 @@ export function apiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerR
         const method = req.method ?? "GET";
         if (path === "/healthz") return sendJson(res, 200, { ok: true });
         if (path === "/readyz") return ctx.ready() ? sendJson(res, 200, { ready: true }) : sendJson(res, 503, { ready: false, why: "leases not renewed within the TTL (control database unreachable?)" });
+        if (ctx.clientCertificates && !(req.socket as TLSSocket).authorized) {
+            return sendJson(res, 401, { error: `a client certificate signed by the service's client CA is needed (mTLS): ${(req.socket as TLSSocket).authorizationError ?? "none was sent"}`, code: "unauthorized" });
+        }
         const caller = await ctx.tokens.authenticate(req.headers.authorization);
         if (!caller) return sendJson(res, 401, { error: "a valid bearer token is needed (Authorization: Bearer dts_…)", code: "unauthorized" }, { "WWW-Authenticate": "Bearer" });
         if (path === "/metrics" && method === "GET") {

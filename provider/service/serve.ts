@@ -97,9 +97,11 @@ export async function serve(o: ServeOptions): Promise<RunningService> {
     ensureHome(home);
     const mirror = new StateMirror(pool, holder);
     const replica = new Replica(store, leases, mirror, { holder, capacity: o.capacity, home, log });
-    const handler = apiHandler({ store, leases: new PgLeaseOwnership(pool, { holder, ttlSeconds: o.ttlSeconds }), tokens, ready: () => replica.ready(), log });
+    const handler = apiHandler({ store, leases: new PgLeaseOwnership(pool, { holder, ttlSeconds: o.ttlSeconds }), tokens, ready: () => replica.ready(), log, clientCertificates: o.tls?.clientCa !== undefined });
     const server = o.tls
-        ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key, ...(o.tls.clientCa ? { ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, handler)
+        // mTLS asks every client for a certificate but checks it per request (api.ts): the
+        // kubelet's probes have none, and /healthz and /readyz must still answer them.
+        ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key, ...(o.tls.clientCa ? { ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}) }, handler)
         : createHttpServer(handler);
     await new Promise<void>((resolve, reject) => {
         server.once("error", reject);

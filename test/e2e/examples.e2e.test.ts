@@ -22,7 +22,15 @@ const maria = inject("mariadb");
 const pg = inject("postgres");
 
 const examplesDir = join(repoRoot, "examples");
-const examples = readdirSync(examplesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const allExamples = readdirSync(examplesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+/**
+ * Examples that need what this machine has not: engine-on-kubernetes deploys to a cluster
+ * with the kubernetes plugin. Only their layout is checked here; the component is tested
+ * under Pulumi's mocks (test/unit/engine-service.test.ts) and a program using the service
+ * in test/e2e/engine-service.e2e.test.ts.
+ */
+const notRunHere = new Set(["engine-on-kubernetes"]);
+const examples = allExamples.filter((e) => !notRunHere.has(e));
 
 /** Config keys an example's program reads. */
 function configKeys(name: string): string[] {
@@ -55,14 +63,14 @@ const configs: Record<string, { plain: Record<string, string>; secret: Record<st
 
 describe("each example from its own directory", () => {
     it("declares a project, installs pulumi-dts as a copy, and documents every config key it reads", () => {
-        for (const name of examples) {
+        for (const name of allExamples) {
             const dir = join(examplesDir, name);
             expect(existsSync(join(dir, "Pulumi.yaml")), `${name}/Pulumi.yaml`).toBe(true);
             expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).dependencies["pulumi-dts"], name).toBe("file:../..");
             expect(readFileSync(join(dir, ".npmrc"), "utf8"), `${name}/.npmrc`).toMatch(/^install-links=true$/m);
             const readme = readFileSync(join(dir, "README.md"), "utf8");
             for (const key of configKeys(name)) expect(readme, `${name}/README.md does not list config key ${key}`).toContain(`| \`${key}\` |`);
-            expect(configs[name], `add ${name}'s test configuration to configs`).toBeDefined();
+            if (!notRunHere.has(name)) expect(configs[name], `add ${name}'s test configuration to configs`).toBeDefined();
         }
     });
 

@@ -16,7 +16,9 @@ import { type ControlDatabase, createControlDatabase, type ReplicaProcess, start
 import { compareDatabase } from "../harness/compare";
 import { dropSchemas } from "../harness/postgres";
 import { makeTlsFiles } from "../harness/tls";
-import { mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -141,6 +143,31 @@ describe("the engine service API", () => {
             expect(Array.isArray(await good.list())).toBe(true);
             const wrongCa = new RemoteEngineClient({ endpoint: secure.url, token: control.token, caCert: tls.otherCaPem });
             await expect(wrongCa.list()).rejects.toThrow(/TLS connection .* failed .*pulumi-dts:caCert/);
+        } finally {
+            await stopReplica(secure);
+        }
+    }, 60_000);
+
+    it("mTLS: calls need a client certificate from the client CA; the probes do not", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "dts-svc-mtls-"));
+        const tls = makeTlsFiles(dir, { name: "the test process" });
+        // A client certificate signed by the harness CA; the service trusts that CA for clients.
+        const ossl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+        ossl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=ci-runner"]);
+        writeFileSync(join(dir, "client.ext"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
+        ossl(["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2", "-extfile", "client.ext"]);
+        const secure = await startReplica(control, { tls: { certFile: tls.certFile, keyFile: tls.keyFile, clientCaFile: tls.caFile } });
+        try {
+            const cert = readFileSync(join(dir, "client.pem"), "utf8");
+            const key = readFileSync(join(dir, "client.key"), "utf8");
+            const withCert = new RemoteEngineClient({ endpoint: secure.url, token: control.token, caCert: tls.caPem, clientCert: cert, clientKey: key });
+            expect(Array.isArray(await withCert.list())).toBe(true);
+            const without = new RemoteEngineClient({ endpoint: secure.url, token: control.token, caCert: tls.caPem });
+            await expect(without.list()).rejects.toThrow(/client certificate/);
+            const probe = await new Promise<number>((resolve, reject) => {
+                httpsGet(`${secure.url}/healthz`, { ca: tls.caPem }, (res) => resolve(res.statusCode ?? 0)).on("error", reject);
+            });
+            expect(probe).toBe(200);
         } finally {
             await stopReplica(secure);
         }
