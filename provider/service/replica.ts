@@ -40,6 +40,8 @@ export class Replica {
     /** Tasks that could not be taken (their spec does not open, say): not tried again before then. */
     private readonly refusedUntil = new Map<string, number>();
     private live = 1;
+    /** The fewest tasks a live replica holds, as of the last renewal; undefined once acted on. */
+    private fewestHeld: number | undefined;
     private lastRenew = -Infinity;
     private timer: NodeJS.Timeout | undefined;
     private ticking: Promise<void> | undefined;
@@ -76,7 +78,7 @@ export class Replica {
 
     private async renew(): Promise<void> {
         const held = new Set((await this.leases.renew()).map((l) => l.taskId));
-        this.live = await this.leases.heartbeat(this.o.capacity);
+        ({ live: this.live, fewestHeld: this.fewestHeld } = await this.leases.heartbeat(this.o.capacity));
         this.lastRenew = performance.now();
         for (const taskId of [...this.held.keys()]) if (!held.has(taskId)) this.lose(taskId, "its lease was lost (another replica holds it now)");
     }
@@ -113,9 +115,11 @@ export class Replica {
                 const lease = await this.leases.claim(taskId);
                 if (lease?.epoch !== undefined) await this.adopt(taskId, lease.epoch);
             }
-        } else if (this.held.size > share) {
+        } else if (this.held.size > share || (this.fewestHeld !== undefined && this.held.size >= this.fewestHeld + 2)) {
             // Hand the excess to replicas with room: the newest replica finds them free on its next tick.
-            const excess = [...this.held.keys()].slice(0, this.held.size - share);
+            // Within the share, one task at a time (per renewal) goes to a replica that holds two fewer.
+            const excess = [...this.held.keys()].slice(0, Math.max(1, this.held.size - share));
+            this.fewestHeld = undefined;
             this.log(`holds ${this.held.size} tasks, its share is ${share} of ${runnable} on ${this.live} replicas: handing ${excess.length} off`);
             await Promise.all(excess.map((taskId) => this.handOff(taskId)));
         }

@@ -22,6 +22,7 @@ import { type ControlDatabase, createControlDatabase, type ReplicaProcess, start
 import { compareDatabase } from "../harness/compare";
 import { dropSchemas } from "../harness/postgres";
 import { createSource, writeLoad } from "../harness/write-load";
+import { startProxy } from "../harness/tcp-proxy";
 
 const maria = inject("mariadb");
 const pg = inject("postgres");
@@ -45,12 +46,12 @@ function spec(i: number): EngineTaskSpec {
     };
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 90_000, context?: () => string): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         const v = await f();
         if (v) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ""}`);
         await sleep(100);
     }
 }
@@ -155,7 +156,8 @@ describe("engine service replicas", () => {
                 return stoppedTasks.every((id) => { const h = now.get(id)!.owner.holder; return h !== null && h !== stoppedHolder; });
             }, 60_000);
             paused.proc.kill("SIGCONT");
-            await until("the resumed replica stopping its tasks", async () => stoppedTasks.every((id) => paused.output().includes(`stops ${id}`)), 30_000);
+            await until("the resumed replica stopping its tasks", async () => stoppedTasks.every((id) => paused.output().includes(`stops ${id}`)), 30_000,
+                () => `its output:\n${paused.output().slice(-4000)}`);
             console.log(`SIGSTOP: the resumed replica stopped ${stoppedTasks.join(", ")}; ${/fenced|another session took/.test(paused.output()) ? "its destination fence refused a write" : "it wrote nothing"}`);
         }
 
@@ -207,4 +209,34 @@ describe("engine service replicas", () => {
             expect(diffs.flatMap((x) => x.mismatches).slice(0, 5), d).toEqual([]);
         }
     }, 600_000);
+
+    it("a replica cut off from the control database (a paused proxy) stops its tasks within the TTL; the others take them", async () => {
+        const proxy = await startProxy({ host: pg.host, port: pg.port });
+        try {
+            const url = new URL(control.url);
+            url.port = String(proxy.port);
+            const cut = await startReplica(control, { ttlSeconds: TTL, env: { PULUMI_DTS_CONTROL_URL: url.toString() } });
+            replicas.push(cut);
+            client = new RemoteEngineClient({ endpoint: live().find((r) => r !== cut)!.url, token: control.token });
+            const mine = await until("the new replica holding tasks", async () => {
+                const ids = byHolder(await list()).get(holderOf(cut)!);
+                return ids && ids.length > 0 && ids.every((id) => cut.output().includes(`took ${id}`)) ? ids : undefined;
+            }, 60_000, () => `its output:\n${cut.output().slice(-3000)}`);
+            const cutAt = Date.now();
+            proxy.pause();
+            await until("the cut-off replica stopping its tasks", async () => /could not renew its leases within the TTL: stopping/.test(cut.output()), (TTL + 10) * 1000);
+            const stoppedAfter = Date.now() - cutAt;
+            expect((await fetch(`${cut.url}/readyz`)).status).toBe(503);
+            await until("its tasks taken by the others", async () => {
+                const now = await list();
+                return mine.every((id) => { const h = now.get(id)!.owner.holder; return h !== null && h !== holderOf(cut); });
+            }, 60_000);
+            console.log(`control database cut off: the replica stopped ${mine.length} task(s) ${(stoppedAfter / 1000).toFixed(1)} s after the cut (lease TTL ${TTL} s)`);
+            proxy.resume();
+            await until("the replica ready again once it reaches the database", async () => (await fetch(`${cut.url}/readyz`)).status === 200, 30_000);
+            await stopReplica(cut);
+        } finally {
+            await proxy.close();
+        }
+    }, 180_000);
 });

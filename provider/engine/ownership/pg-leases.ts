@@ -45,15 +45,19 @@ export class PgLeaseOwnership implements Ownership {
 
     /**
      * Says this engine is alive and how many tasks it may hold, and answers how many engines
-     * are (this one included): the replicas share the tasks by that count. One statement.
+     * are live (this one included) and the fewest tasks any of them holds: the replicas
+     * share the tasks by those. One statement.
      */
-    async heartbeat(capacity: number): Promise<number> {
-        const r = await this.db.query<{ live: string }>(
+    async heartbeat(capacity: number): Promise<{ live: number; fewestHeld: number }> {
+        const r = await this.db.query<{ live: string; fewest: string }>(
             `WITH me AS (INSERT INTO ${ENGINE_TABLE} (holder, capacity, last_seen) VALUES ($1, $2, now())
-                 ON CONFLICT (holder) DO UPDATE SET capacity = EXCLUDED.capacity, last_seen = now() RETURNING holder)
-             SELECT (1 + count(*))::text AS live FROM ${ENGINE_TABLE} WHERE holder <> $1 AND last_seen >= now() - make_interval(secs => $3)`,
+                 ON CONFLICT (holder) DO UPDATE SET capacity = EXCLUDED.capacity, last_seen = now() RETURNING holder),
+             engines AS (SELECT holder FROM ${ENGINE_TABLE} WHERE holder <> $1 AND last_seen >= now() - make_interval(secs => $3) UNION ALL SELECT holder FROM me),
+             held AS (SELECT e.holder, count(l.task_id) AS n FROM engines e
+                 LEFT JOIN ${LEASE_TABLE} l ON l.holder = e.holder AND l.expires_at >= now() GROUP BY e.holder)
+             SELECT count(*)::text AS live, coalesce(min(n), 0)::text AS fewest FROM held`,
             [this.o.holder, capacity, this.o.ttlSeconds]);
-        return Number(r.rows[0].live);
+        return { live: Number(r.rows[0].live), fewestHeld: Number(r.rows[0].fewest) };
     }
 
     /** This engine is going: the others stop counting it at once (a clean stop, SIGTERM). */
