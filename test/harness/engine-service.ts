@@ -6,12 +6,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Client } from "pg";
 import { freePort } from "./ports";
 import type { PostgresInfo } from "./postgres";
 
-const CLI = join(__dirname, "..", "..", "dist", "provider", "cli", "main.js");
+// From the sources (vitest) or from the compiled tree (npm run bench runs dist/test/harness).
+const repoRoot = resolve(__dirname, "..", "..", __dirname.includes(join("dist", "test")) ? ".." : "");
+const CLI = join(repoRoot, "dist", "provider", "cli", "main.js");
 
 export interface ControlDatabase {
     url: string;
