@@ -24,6 +24,8 @@ export interface TaskView {
 
 export type EngineSnapshot =
     | { state: "running"; at: number; home: string; engine: PingResult; tasks: TaskView[]; unreadable: string[] }
+    /** The engine service: its tasks as its control database has them, read over its API. */
+    | { state: "service"; at: number; endpoint: string; tasks: (TaskView & { owner: string | null })[]; unreadable: string[] }
     /** No engine listens on the home's socket: the dashboard never starts one (that would resume tasks). */
     | { state: "down"; at: number; home: string }
     /** An engine answers but cannot be read: another protocol version, a timeout. */

@@ -148,13 +148,17 @@ export function renderContent(snap: EngineSnapshot): string {
     if (snap.state === "error") {
         return `<div class="engine engine-error" data-engine="error"><strong>The engine cannot be read:</strong> ${esc(snap.error)} ${stamp}</div>`;
     }
-    const e = snap.engine;
-    const head = `<div class="engine" data-engine="running" data-engine-pid="${e.pid}"><strong>Engine ${esc(e.version)}</strong> pid ${e.pid}` +
-        `${e.supervisor !== undefined ? ` (supervisor ${e.supervisor})` : ""} · home ${esc(snap.home)} · ${snap.tasks.length} task${snap.tasks.length === 1 ? "" : "s"} ${stamp}</div>`;
+    const count = `${snap.tasks.length} task${snap.tasks.length === 1 ? "" : "s"}`;
+    const head = snap.state === "service"
+        ? `<div class="engine" data-engine="service"><strong>Engine service</strong> ${esc(snap.endpoint)} · ${count} ${stamp}</div>`
+        : `<div class="engine" data-engine="running" data-engine-pid="${snap.engine.pid}"><strong>Engine ${esc(snap.engine.version)}</strong> pid ${snap.engine.pid}` +
+            `${snap.engine.supervisor !== undefined ? ` (supervisor ${snap.engine.supervisor})` : ""} · home ${esc(snap.home)} · ${count} ${stamp}</div>`;
     const nav = snap.tasks.length > 1
         ? `<nav class="tasks-nav">${snap.tasks.map((t) => `<a href="#task-${esc(t.status.taskId)}">${esc(t.status.taskId)} <span class="phase phase-${esc(t.status.phase)}">${esc(t.status.phase)}</span></a>`).join("")}</nav>`
         : "";
     const unreadable = snap.unreadable.map((u) => `<div class="error">Status not shown: ${esc(u)}</div>`).join("");
-    const tasks = snap.tasks.length ? snap.tasks.map((t) => renderTask(t, snap.at)).join("") : `<p class="muted">The engine has no tasks.</p>`;
+    const tasks = snap.tasks.length
+        ? snap.tasks.map((t) => ("owner" in t ? `<p class="muted small" data-owner="${esc(t.owner ?? "")}">run by ${t.owner ? `replica ${esc(t.owner)}` : "no replica at the moment"}</p>` : "") + renderTask(t, snap.at)).join("")
+        : `<p class="muted">The engine has no tasks.</p>`;
     return head + nav + unreadable + tasks;
 }

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { controlToken, type EngineHome } from "../engine/home";
+import type { EngineHome } from "../engine/home";
 import { taskIdSchema } from "../engine/task-store-format";
 import { DashboardAccess, LOGIN_LINK_TTL_MS } from "./access";
-import { pingEngine } from "../engine/control/client";
-import { type EngineSnapshot, readHistory, readSnapshot, readStatuses } from "./engine-snapshot";
+import type { EngineSnapshot } from "./engine-snapshot";
+import { type DashboardSource, localSource } from "./sources";
 import { PAGE_SCRIPT, PAGE_STYLE, renderPage, renderRefusal } from "./page";
 import { renderContent } from "./render";
 
@@ -56,30 +56,10 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
     send(res, status, JSON_TYPE, JSON.stringify(value, null, 1) + "\n");
 }
 
-/** The tasks' statuses for scripts; an engine that is down or unreadable is a 503 saying so. */
-async function tasksAnswer(home: EngineHome, res: ServerResponse): Promise<void> {
-    const engine = await pingEngine(home);
-    if (!engine) {
-        sendJson(res, 503, { error: `engine not running (home ${home.dir})` });
-        return;
-    }
-    try {
-        const { tasks, unreadable } = await readStatuses(home);
-        sendJson(res, 200, { engine, home: home.dir, tasks, unreadable });
-    } catch (err) {
-        sendJson(res, 503, { error: (err as Error).message });
-    }
-}
-
-async function historyAnswer(home: EngineHome, taskId: string, res: ServerResponse): Promise<void> {
-    const h = await readHistory(home, taskId);
-    if (h.ok) sendJson(res, 200, h.history);
-    else sendJson(res, h.code === "not-found" ? 404 : 503, { error: h.why });
-}
-
-export async function startDashboard(home: EngineHome, opts: { port?: number; snapshot?: (home: EngineHome) => Promise<EngineSnapshot> } = {}): Promise<Dashboard> {
-    const token = controlToken(home);
-    const snapshot = opts.snapshot ?? readSnapshot;
+/** Serves the dashboard of a home's engine (an EngineHome) or of any other source (the engine service). */
+export async function startDashboard(from: EngineHome | DashboardSource, opts: { port?: number; snapshot?: (home: EngineHome) => Promise<EngineSnapshot> } = {}): Promise<Dashboard> {
+    const source = "token" in from ? from : localSource(from, opts.snapshot);
+    const token = source.token;
     let access: DashboardAccess | undefined;
     let host = "";
 
@@ -125,15 +105,19 @@ export async function startDashboard(home: EngineHome, opts: { port?: number; sn
         if (history) {
             const id = taskIdSchema.safeParse(decodeURIComponent(history[1]));
             if (!id.success) sendJson(res, 400, { error: `not a task id: ${id.error.issues[0]?.message}` });
-            else await historyAnswer(home, id.data, res);
+            else {
+                const h = await source.history(id.data);
+                if (h.ok) sendJson(res, 200, h.history);
+                else sendJson(res, h.code === "not-found" ? 404 : 503, { error: h.why });
+            }
             return;
         }
         switch (url.pathname) {
             case "/":
-                send(res, 200, HTML, renderPage(renderContent(await snapshot(home))));
+                send(res, 200, HTML, renderPage(renderContent(await source.snapshot())));
                 return;
             case "/fragment":
-                send(res, 200, HTML, renderContent(await snapshot(home)));
+                send(res, 200, HTML, renderContent(await source.snapshot()));
                 return;
             case "/app.js":
                 send(res, 200, "text/javascript; charset=utf-8", PAGE_SCRIPT);
@@ -141,9 +125,11 @@ export async function startDashboard(home: EngineHome, opts: { port?: number; sn
             case "/app.css":
                 send(res, 200, "text/css; charset=utf-8", PAGE_STYLE);
                 return;
-            case "/api/tasks":
-                await tasksAnswer(home, res);
+            case "/api/tasks": {
+                const a = await source.tasksAnswer();
+                sendJson(res, a.status, a.body);
                 return;
+            }
             default:
                 send(res, 404, "text/plain; charset=utf-8", "not found\n");
         }

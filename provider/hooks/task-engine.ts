@@ -1,5 +1,5 @@
 import { callEngine, EngineError } from "../engine/control/client";
-import { RemoteEngineClient, type RemoteEngineSettings } from "../engine/control/remote-client";
+import { RemoteEngineClient, remoteSettings } from "../engine/control/remote-client";
 import type { WaitFor } from "../engine/readiness";
 import type { TaskStatus } from "../engine/status";
 import type { EngineTaskSpec } from "../engine/task-store";
@@ -115,17 +115,8 @@ export interface ProviderConfig {
  * environment (PULUMI_DTS_ENDPOINT, …) for programs run without stack config.
  */
 export function configureTaskEngine(config: ProviderConfig | undefined, env: NodeJS.ProcessEnv = process.env): void {
-    const get = (key: string, envName: string) => config?.get(`pulumi-dts:${key}`) ?? env[envName] ?? undefined;
-    const endpoint = get("endpoint", "PULUMI_DTS_ENDPOINT");
-    if (!endpoint) {
-        configured = local;
-        return;
-    }
-    const settings: RemoteEngineSettings = {
-        endpoint, token: get("token", "PULUMI_DTS_TOKEN") ?? "",
-        caCert: get("caCert", "PULUMI_DTS_CA_CERT"), clientCert: get("clientCert", "PULUMI_DTS_CLIENT_CERT"), clientKey: get("clientKey", "PULUMI_DTS_CLIENT_KEY"),
-    };
-    configured = remote(new RemoteEngineClient(settings));
+    const settings = remoteSettings(config, env);
+    configured = settings ? remote(new RemoteEngineClient(settings)) : local;
 }
 
 /** The configured engine; without a configure call (no stack config), the environment decides. */

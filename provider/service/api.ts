@@ -22,6 +22,7 @@ import type { Caller, TokenStore } from "./tokens";
  *   POST   /v1/tasks/<id>/resume   a new generation with the same spec: the owner runs a failed task again
  *   DELETE /v1/tasks/<id>          release (idempotent); the owner stops the task and forgets its stream
  *   GET    /v1/tasks/<id>/logs     the task's last log lines
+ *   GET    /v1/tasks/<id>/history  the charts' samples of the last hours (metrics-history.ts)
  *   GET    /metrics                Prometheus text, per task
  *   GET    /healthz, /readyz       liveness (the process serves), readiness (its leases are renewed)
  *
@@ -113,7 +114,7 @@ export function apiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerR
             const owners = await ctx.leases.holders(tasks.map((t) => t.taskId));
             return sendJson(res, 200, { tasks: tasks.map((t) => view(t, owners.get(t.taskId))) });
         }
-        const m = /^\/v1\/tasks\/([^/]+)(?:\/(wait|resume|logs))?$/.exec(path);
+        const m = /^\/v1\/tasks\/([^/]+)(?:\/(wait|resume|logs|history))?$/.exec(path);
         if (!m) throw new HttpError(404, `no route ${method} ${path}`, "not-found");
         const taskId = parse(taskIdSchema, decodeURIComponent(m[1]), "task id");
         const action = m[2];
@@ -159,6 +160,10 @@ export function apiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerR
             await find();
             const lines = Math.min(10_000, Math.max(1, Number(url.searchParams.get("lines") ?? 200) || 200));
             return sendJson(res, 200, { lines: await ctx.store.logs(taskId, lines) });
+        }
+        if (action === "history" && method === "GET") {
+            await find();
+            return sendJson(res, 200, await ctx.store.history(taskId));
         }
         if (action === "resume" && method === "POST") {
             const t = await find();

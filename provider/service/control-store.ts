@@ -2,6 +2,7 @@ import type { Queryable } from "./db";
 import { checkpointSchema, taskStatusSchema } from "../engine/task-store-format";
 import type { Checkpoint } from "../engine/task-store";
 import type { DirtyRecord, TaskStatus } from "../engine/status";
+import { HISTORY_INTERVAL_MS, HISTORY_KEPT_MS, type HistoryResult, type HistorySample } from "../engine/metrics-history";
 import { type EngineTaskSpec, engineTaskSpecSchema } from "../engine/task-store-format";
 import type { PermanentFailure } from "../engine/retry";
 import { openSpec, sealSpec } from "./sealed-secrets";
@@ -18,6 +19,8 @@ export const TASK_TABLE = "dts_task";
 /** A task's log lines and refused rows, as its owners wrote them (any replica can serve them). */
 export const LOG_TABLE = "dts_task_log";
 export const DIRTY_TABLE = "dts_task_dirty";
+/** The charts' history (metrics-history.ts samples), written by the owner of the moment. */
+export const SAMPLE_TABLE = "dts_task_sample";
 const FORMAT = 1;
 
 export type DesiredState = "run" | "released";
@@ -69,6 +72,25 @@ export class ControlStore {
         await db.query(`CREATE TABLE IF NOT EXISTS ${DIRTY_TABLE} (
             seq bigserial PRIMARY KEY, task_id text NOT NULL, at timestamptz NOT NULL, record jsonb NOT NULL)`);
         await db.query(`CREATE INDEX IF NOT EXISTS ${DIRTY_TABLE}_task ON ${DIRTY_TABLE} (task_id, seq)`);
+        await db.query(`CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (
+            task_id text NOT NULL, t bigint NOT NULL, latency_seconds double precision, changes_per_second double precision NOT NULL,
+            rows_per_second double precision NOT NULL, PRIMARY KEY (task_id, t))`);
+    }
+
+    /** The task's samples of the last HISTORY_KEPT_MS, oldest first, as the local engine's history method answers. */
+    async history(taskId: string, now = Date.now()): Promise<HistoryResult> {
+        const r = await this.db.query<{ t: string; latency_seconds: number | null; changes_per_second: number; rows_per_second: number }>(
+            `SELECT t::text, latency_seconds, changes_per_second, rows_per_second FROM ${SAMPLE_TABLE} WHERE task_id = $1 AND t >= $2 ORDER BY t`,
+            [taskId, now - HISTORY_KEPT_MS]);
+        return {
+            taskId, intervalSeconds: HISTORY_INTERVAL_MS / 1000, keptSeconds: HISTORY_KEPT_MS / 1000,
+            samples: r.rows.map((x) => ({ t: Number(x.t), latencySeconds: x.latency_seconds, changesPerSecond: x.changes_per_second, rowsPerSecond: x.rows_per_second })),
+        };
+    }
+
+    /** Samples older than the charts show go (any replica may run it; it is idempotent). */
+    async pruneHistory(now = Date.now()): Promise<void> {
+        await this.db.query(`DELETE FROM ${SAMPLE_TABLE} WHERE t < $1`, [now - HISTORY_KEPT_MS]);
     }
 
     /**
@@ -133,6 +155,7 @@ export class ControlStore {
         await this.db.query(`DELETE FROM ${TASK_TABLE} WHERE task_id = $1 AND desired = 'released'`, [taskId]);
         await this.db.query(`DELETE FROM ${LOG_TABLE} WHERE task_id = $1`, [taskId]);
         await this.db.query(`DELETE FROM ${DIRTY_TABLE} WHERE task_id = $1`, [taskId]);
+        await this.db.query(`DELETE FROM ${SAMPLE_TABLE} WHERE task_id = $1`, [taskId]);
     }
 
     /** Refused rows as the owner logged them; oldest first. */

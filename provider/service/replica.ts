@@ -1,6 +1,7 @@
 import type { EngineHome } from "../engine/home";
 import type { PgLeaseOwnership } from "../engine/ownership/pg-leases";
 import { TaskRunner } from "../engine/task-runner";
+import { HISTORY_INTERVAL_MS, HISTORY_KEPT_MS, TaskHistory } from "../engine/metrics-history";
 import type { ControlStore } from "./control-store";
 import { MirroredTaskStore, type StateMirror } from "./task-mirror";
 
@@ -29,6 +30,8 @@ export interface ReplicaOptions {
 
 interface HeldTask {
     runner: TaskRunner;
+    /** The charts' samples this replica takes while it holds the task. */
+    history: TaskHistory;
     epoch: number;
     generation: number;
 }
@@ -40,6 +43,7 @@ export class Replica {
     /** Tasks that could not be taken (their spec does not open, say): not tried again before then. */
     private readonly refusedUntil = new Map<string, number>();
     private live = 1;
+    private ticks = 0;
     /** The fewest tasks a live replica holds, as of the last renewal; undefined once acted on. */
     private fewestHeld: number | undefined;
     private lastRenew = -Infinity;
@@ -98,7 +102,13 @@ export class Replica {
             }
             return;
         }
+        const now = Date.now();
+        for (const [taskId, h] of this.held) {
+            const sample = h.runner.isRunning() ? h.history.observe(h.runner.status, now) : undefined;
+            if (sample) this.mirror.sample(taskId, sample);
+        }
         for (const taskId of await this.mirror.flush()) this.lose(taskId, "its state could not be written under its lease");
+        if (++this.ticks % 600 === 0) await this.store.pruneHistory();
         const versions = await this.store.versions();
         for (const [taskId, h] of [...this.held.entries()]) {
             const v = versions.get(taskId);
@@ -108,7 +118,6 @@ export class Replica {
         const runnable = [...versions.values()].filter((v) => v.desired === "run").length;
         const share = Math.min(this.o.capacity, Math.ceil(runnable / Math.max(1, this.live)));
         if (this.held.size < share) {
-            const now = Date.now();
             for (const taskId of await this.leases.claimable(share - this.held.size + 2)) {
                 if (this.held.size >= share || this.stopping) break;
                 if ((this.refusedUntil.get(taskId) ?? 0) > now) continue;
@@ -137,7 +146,7 @@ export class Replica {
                 await this.cleanUp(taskId, runner);
                 return;
             }
-            this.held.set(taskId, { runner, epoch, generation: t.generation });
+            this.held.set(taskId, { runner, epoch, generation: t.generation, history: new TaskHistory([], HISTORY_INTERVAL_MS, HISTORY_KEPT_MS) });
             this.mirror.log(taskId, `replica ${this.o.holder} runs the task (lease epoch ${epoch})`);
             this.log(`took ${taskId} at epoch ${epoch}`);
             if (!FINISHED.includes(t.status?.phase ?? "prechecking")) runner.start();

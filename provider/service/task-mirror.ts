@@ -1,7 +1,8 @@
 import type { EngineHome } from "../engine/home";
 import type { DirtyRecord, TaskStatus } from "../engine/status";
 import { type Checkpoint, TaskStore } from "../engine/task-store";
-import { DIRTY_TABLE, LOG_TABLE, TASK_TABLE } from "./control-store";
+import { DIRTY_TABLE, LOG_TABLE, SAMPLE_TABLE, TASK_TABLE } from "./control-store";
+import type { HistorySample } from "../engine/metrics-history";
 import type { Queryable } from "./db";
 import { LEASE_TABLE } from "../engine/ownership/pg-leases";
 
@@ -36,6 +37,7 @@ export class StateMirror {
     private readonly sent = new Map<string, { substance: string; checkpoint: string; at: number }>();
     private logs: { task_id: string; at: string; line: string }[] = [];
     private dirty: { task_id: string; at: string; record: DirtyRecord }[] = [];
+    private samples: { task_id: string; s: HistorySample }[] = [];
     private flushing: Promise<string[]> | undefined;
 
     constructor(private readonly db: Queryable, private readonly holder: string) {}
@@ -64,6 +66,11 @@ export class StateMirror {
 
     refused(taskId: string, record: DirtyRecord): void {
         this.dirty.push({ task_id: taskId, at: new Date().toISOString(), record });
+    }
+
+    /** One sample of the task's charts (metrics-history.ts). */
+    sample(taskId: string, s: HistorySample): void {
+        this.samples.push({ task_id: taskId, s });
     }
 
     /** The task left this replica: what it wrote last is sent with the next flush, then forgotten. */
@@ -99,9 +106,11 @@ export class StateMirror {
         const states = [...this.pending.entries()].filter(([, p]) => p.status !== undefined || p.checkpoint !== undefined);
         const logs = this.logs;
         const dirty = this.dirty;
+        const samples = this.samples;
         this.pending.clear();
         this.logs = [];
         this.dirty = [];
+        this.samples = [];
         const lost: string[] = [];
         try {
             if (logs.length) {
@@ -111,6 +120,12 @@ export class StateMirror {
             if (dirty.length) {
                 await this.db.query(`INSERT INTO ${DIRTY_TABLE} (task_id, at, record) SELECT task_id, at, record FROM jsonb_to_recordset($1::jsonb) AS x(task_id text, at timestamptz, record jsonb)`,
                     [JSON.stringify(dirty)]);
+            }
+            if (samples.length) {
+                await this.db.query(`INSERT INTO ${SAMPLE_TABLE} (task_id, t, latency_seconds, changes_per_second, rows_per_second)
+                    SELECT task_id, t, latency, changes, rows FROM jsonb_to_recordset($1::jsonb) AS x(task_id text, t bigint, latency double precision, changes double precision, rows double precision)
+                    ON CONFLICT DO NOTHING`,
+                    [JSON.stringify(samples.map(({ task_id, s }) => ({ task_id, t: s.t, latency: s.latencySeconds, changes: s.changesPerSecond, rows: s.rowsPerSecond })))]);
             }
             if (states.length) {
                 const rows = states.map(([taskId, p]) => ({ task_id: taskId, epoch: p.epoch, status: p.status ?? null, checkpoint: p.checkpoint ?? null }));
@@ -145,6 +160,7 @@ export class StateMirror {
                 }
             }
             this.logs = [...logs, ...this.logs];
+            this.samples = [...samples, ...this.samples];
             this.dirty = [...dirty, ...this.dirty];
             throw err;
         }

@@ -16,6 +16,8 @@ import { type ControlDatabase, createControlDatabase, type ReplicaProcess, start
 import { compareDatabase } from "../harness/compare";
 import { dropSchemas } from "../harness/postgres";
 import { makeTlsFiles } from "../harness/tls";
+import { startDashboard } from "../../provider/dashboard/server";
+import { serviceSource } from "../../provider/dashboard/sources";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
@@ -92,6 +94,27 @@ describe("the engine service API", () => {
         const diffs = await compareDatabase({ host: maria.host, port: maria.port, user: maria.user, password: maria.password },
             db, { kind: "postgres", conn: { host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database }, schema: db });
         expect(diffs.flatMap((d) => d.mismatches)).toEqual([]);
+
+        // The dashboard of the service: the same page, read over the API with the caller's token.
+        const dash = await startDashboard(serviceSource(client, replica.url, control.token));
+        try {
+            const auth = { headers: { Authorization: `Bearer ${control.token}`, Host: `127.0.0.1:${dash.port}` } };
+            const base = `http://127.0.0.1:${dash.port}`;
+            expect((await fetch(`${base}/`)).status).toBe(401);
+            const page = await (await fetch(`${base}/`, auth)).text();
+            expect(page).toContain("Engine service");
+            expect(page).toContain("svc-api-1");
+            expect(page).toMatch(/run by replica \S+/);
+            const api = await (await fetch(`${base}/api/tasks`, auth)).json() as { tasks: { taskId: string; phase: string }[] };
+            expect(api.tasks.map((t) => [t.taskId, t.phase])).toEqual([["svc-api-1", "running"]]);
+            const history = await until("a history sample", async () => {
+                const h = await (await fetch(`${base}/api/tasks/svc-api-1/history`, auth)).json() as { samples: unknown[] };
+                return h.samples.length > 0 ? h : undefined;
+            });
+            expect(history.samples[0]).toMatchObject({ latencySeconds: expect.any(Number), changesPerSecond: expect.any(Number) });
+        } finally {
+            await dash.close();
+        }
 
         // An update made against a generation that moved meanwhile (another pulumi up) is refused.
         expect(await client.put(spec("svc-api-1", { dirtyData: "skip" }), 1)).toBe(2);

@@ -1,9 +1,11 @@
+import { existsSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { TaskStatus } from "../status";
 import { taskStatusSchema } from "../task-store-format";
 import type { EngineTaskSpec } from "../task-store";
 import type { WaitFor } from "../readiness";
+import { type HistoryResult, historyResultSchema } from "../metrics-history";
 import { EngineError } from "./client";
 
 /**
@@ -29,6 +31,23 @@ export interface RemoteTask {
     /** Null until a replica has run the task. */
     status: TaskStatus | null;
     owner: { holder: string | null; epoch: number };
+}
+
+/**
+ * The settings from stack config keys (pulumi-dts:endpoint, …) or, where a key is not set,
+ * the environment (PULUMI_DTS_ENDPOINT, PULUMI_DTS_TOKEN, PULUMI_DTS_CA_CERT, …); a PEM
+ * value may also be given as the path of a file holding it. Undefined: no endpoint, the
+ * local engine.
+ */
+export function remoteSettings(config: { get(key: string): string | undefined } | undefined, env: NodeJS.ProcessEnv): RemoteEngineSettings | undefined {
+    const get = (key: string, envName: string) => config?.get(`pulumi-dts:${key}`) ?? (env[envName] || undefined);
+    const pem = (v: string | undefined) => (v !== undefined && !v.includes("-----BEGIN") && existsSync(v) ? readFileSync(v, "utf8") : v);
+    const endpoint = get("endpoint", "PULUMI_DTS_ENDPOINT");
+    if (!endpoint) return undefined;
+    return {
+        endpoint, token: get("token", "PULUMI_DTS_TOKEN") ?? "",
+        caCert: pem(get("caCert", "PULUMI_DTS_CA_CERT")), clientCert: pem(get("clientCert", "PULUMI_DTS_CLIENT_CERT")), clientKey: pem(get("clientKey", "PULUMI_DTS_CLIENT_KEY")),
+    };
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
@@ -136,6 +155,10 @@ export class RemoteEngineClient {
 
     async logs(taskId: string, lines: number): Promise<string[]> {
         return (await this.call<{ lines: string[] }>("GET", `/v1/tasks/${encodeURIComponent(taskId)}/logs?lines=${lines}`)).body.lines;
+    }
+
+    async history(taskId: string): Promise<HistoryResult> {
+        return historyResultSchema.parse((await this.call<unknown>("GET", `/v1/tasks/${encodeURIComponent(taskId)}/history`)).body);
     }
 
     async list(): Promise<RemoteTask[]> {
