@@ -15,7 +15,7 @@ export async function runDashboard(home: EngineHome, opts: { port?: number } = {
     // PULUMI_DTS_ENDPOINT (with PULUMI_DTS_TOKEN, PULUMI_DTS_CA_CERT): the engine service's tasks instead of the home's.
     const remote = remoteSettings(undefined, process.env);
     try {
-        dashboard = await startDashboard(remote ? serviceSource(new RemoteEngineClient(remote), remote.endpoint, remote.token) : home, { port: opts.port });
+        dashboard = await startDashboard(remote ? { source: serviceSource(new RemoteEngineClient(remote), remote.endpoint), token: remote.token } : home, { port: opts.port });
     } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`port ${opts.port} on ${DASHBOARD_HOST} is in use: choose another with --port, or leave it out for a free one`);
         throw err;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { EngineHome } from "../engine/home";
+import { controlToken, type EngineHome } from "../engine/home";
 import { taskIdSchema } from "../engine/task-store-format";
 import { DashboardAccess, LOGIN_LINK_TTL_MS } from "./access";
 import type { EngineSnapshot } from "./engine-snapshot";
@@ -9,9 +9,10 @@ import { PAGE_SCRIPT, PAGE_STYLE, renderPage, renderRefusal } from "./page";
 import { renderContent } from "./render";
 
 /**
- * The dashboard's HTTP server: read-only, on 127.0.0.1 only. It runs inside the CLI
- * process (`npx pulumi-dts dashboard`) for as long as that runs, and reads the engine
- * through the control socket like every other CLI command.
+ * The dashboard's HTTP server: read-only. The local one runs on 127.0.0.1 only, inside the
+ * CLI process (`npx pulumi-dts dashboard`) for as long as that runs, and reads the engine
+ * through the control socket like every other CLI command (or the engine service through
+ * its API). The engine service also serves it itself, beside its API (service/dashboard.ts).
  *
  *   GET  /login?code=…      one-time login: sets the session cookie, then to /
  *   GET  /                  the page (server-rendered; its script refreshes <main>)
@@ -21,7 +22,7 @@ import { renderContent } from "./render";
  *   GET  /api/tasks/<id>/history   a task's samples (JSON)
  *   POST /api/login-links   a new one-time login link; only for a bearer of the control token
  *
- * Everything but /login needs a session or the control token: 401 otherwise.
+ * Everything but /login needs a session or a token: 401 otherwise.
  */
 
 export const DASHBOARD_HOST = "127.0.0.1";
@@ -56,28 +57,44 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
     send(res, status, JSON_TYPE, JSON.stringify(value, null, 1) + "\n");
 }
 
-/** Serves the dashboard of a home's engine (an EngineHome) or of any other source (the engine service). */
-export async function startDashboard(from: EngineHome | DashboardSource, opts: { port?: number; snapshot?: (home: EngineHome) => Promise<EngineSnapshot> } = {}): Promise<Dashboard> {
-    const source = "token" in from ? from : localSource(from, opts.snapshot);
-    const token = source.token;
-    let access: DashboardAccess | undefined;
-    let host = "";
+/**
+ * Who may read the dashboard and how a browser signs in: the local dashboard's gate is
+ * DashboardAccess (the home's control token, sessions in this process); the engine
+ * service's is its API tokens, with sessions any replica can check (service/dashboard.ts).
+ */
+export interface DashboardGate {
+    /** Uses up a one-time login code; the session's Set-Cookie value, or undefined. */
+    redeem(code: string | null): Promise<string | undefined>;
+    /** A bearer of a token that may read (scripts, and asking for login links). */
+    holdsToken(req: IncomingMessage): Promise<boolean>;
+    authorized(req: IncomingMessage): Promise<boolean>;
+    /** A new one-time login link, for a request that holds a token. */
+    loginUrl(req: IncomingMessage): Promise<string>;
+    /** What a refused browser is told to do. */
+    readonly signInHint: string;
+}
 
-    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+/**
+ * The dashboard's requests, whoever serves them: the local dashboard's server, or the
+ * engine service next to its API. `host`: the only Host header answered (the local
+ * dashboard's defence against DNS rebinding); undefined answers any.
+ */
+export function dashboardHandler(source: DashboardSource, gate: DashboardGate, host?: () => string): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+    return async (req, res) => {
         // A web page elsewhere can point a name of its own at 127.0.0.1 (DNS rebinding); its
         // requests carry that name, and no cookie of ours, but are refused before anything else.
-        if (!access || req.headers.host !== host) {
-            send(res, 421, "text/plain; charset=utf-8", `this dashboard answers at http://${host}/ only\n`);
+        if (host && req.headers.host !== host()) {
+            send(res, 421, "text/plain; charset=utf-8", `this dashboard answers at http://${host()}/ only\n`);
             return;
         }
-        const url = new URL(req.url ?? "/", `http://${host}`);
+        const url = new URL(req.url ?? "/", "http://dashboard");
         const method = req.method ?? "GET";
         const reading = method === "GET" || method === "HEAD";
         if (url.pathname === "/login" && reading) {
-            const cookie = access.redeem(url.searchParams.get("code"));
+            const cookie = await gate.redeem(url.searchParams.get("code"));
             if (!cookie) {
                 send(res, 401, HTML, renderRefusal("Login link used or expired",
-                    `A login link works once, within ${LOGIN_LINK_TTL_MS / 60_000} minutes. Press Enter where npx pulumi-dts dashboard runs for a new one, or start it again.`));
+                    `A login link works once, within ${LOGIN_LINK_TTL_MS / 60_000} minutes. ${gate.signInHint}`));
                 return;
             }
             // 303 to /: the code leaves the address bar, and a reload does not try it again.
@@ -85,16 +102,15 @@ export async function startDashboard(from: EngineHome | DashboardSource, opts: {
             return;
         }
         if (url.pathname === "/api/login-links" && method === "POST") {
-            if (!access.holdsToken(req.headers)) {
-                send(res, 401, JSON_TYPE, JSON.stringify({ error: "a login link needs the engine's control token (Authorization: Bearer)" }) + "\n", { "WWW-Authenticate": "Bearer" });
+            if (!(await gate.holdsToken(req))) {
+                send(res, 401, JSON_TYPE, JSON.stringify({ error: "a login link needs a token (Authorization: Bearer)" }) + "\n", { "WWW-Authenticate": "Bearer" });
                 return;
             }
-            sendJson(res, 201, { url: loginUrl() });
+            sendJson(res, 201, { url: await gate.loginUrl(req) });
             return;
         }
-        if (!access.authorized(req.headers)) {
-            send(res, 401, HTML, renderRefusal("Not signed in", "Open the login link that npx pulumi-dts dashboard printed (scripts: Authorization: Bearer with the engine's control token)."),
-                { "WWW-Authenticate": "Bearer" });
+        if (!(await gate.authorized(req))) {
+            send(res, 401, HTML, renderRefusal("Not signed in", gate.signInHint), { "WWW-Authenticate": "Bearer" });
             return;
         }
         if (!reading) {
@@ -106,7 +122,7 @@ export async function startDashboard(from: EngineHome | DashboardSource, opts: {
             const id = taskIdSchema.safeParse(decodeURIComponent(history[1]));
             if (!id.success) sendJson(res, 400, { error: `not a task id: ${id.error.issues[0]?.message}` });
             else {
-                const h = await source.history(id.data);
+                const h = await source.history(id.data, req);
                 if (h.ok) sendJson(res, 200, h.history);
                 else sendJson(res, h.code === "not-found" ? 404 : 503, { error: h.why });
             }
@@ -114,10 +130,10 @@ export async function startDashboard(from: EngineHome | DashboardSource, opts: {
         }
         switch (url.pathname) {
             case "/":
-                send(res, 200, HTML, renderPage(renderContent(await source.snapshot())));
+                send(res, 200, HTML, renderPage(renderContent(await source.snapshot(req))));
                 return;
             case "/fragment":
-                send(res, 200, HTML, renderContent(await source.snapshot()));
+                send(res, 200, HTML, renderContent(await source.snapshot(req)));
                 return;
             case "/app.js":
                 send(res, 200, "text/javascript; charset=utf-8", PAGE_SCRIPT);
@@ -126,7 +142,7 @@ export async function startDashboard(from: EngineHome | DashboardSource, opts: {
                 send(res, 200, "text/css; charset=utf-8", PAGE_STYLE);
                 return;
             case "/api/tasks": {
-                const a = await source.tasksAnswer();
+                const a = await source.tasksAnswer(req);
                 sendJson(res, a.status, a.body);
                 return;
             }
@@ -134,6 +150,26 @@ export async function startDashboard(from: EngineHome | DashboardSource, opts: {
                 send(res, 404, "text/plain; charset=utf-8", "not found\n");
         }
     };
+}
+
+/**
+ * Serves the dashboard on 127.0.0.1 from this process: of a home's engine (an EngineHome),
+ * or of another source with the token its scripts hold (the engine service, read over its API).
+ */
+export async function startDashboard(from: EngineHome | { source: DashboardSource; token: string },
+    opts: { port?: number; snapshot?: (home: EngineHome) => Promise<EngineSnapshot> } = {}): Promise<Dashboard> {
+    const source = "source" in from ? from.source : localSource(from, opts.snapshot);
+    const token = "source" in from ? from.token : controlToken(from);
+    let access: DashboardAccess | undefined;
+    let host = "";
+    const gate: DashboardGate = {
+        redeem: async (code) => access!.redeem(code),
+        holdsToken: async (req) => access!.holdsToken(req.headers),
+        authorized: async (req) => access!.authorized(req.headers),
+        loginUrl: async () => loginUrl(),
+        signInHint: "Open the login link that npx pulumi-dts dashboard printed (press Enter where it runs for a new one); scripts: Authorization: Bearer with the token.",
+    };
+    const handle = dashboardHandler(source, gate, () => host);
 
     const server = createServer((req, res) => {
         handle(req, res).catch((err) => {

@@ -1,4 +1,5 @@
-import { controlToken, type EngineHome } from "../engine/home";
+import type { IncomingMessage } from "node:http";
+import type { EngineHome } from "../engine/home";
 import { pingEngine } from "../engine/control/client";
 import { EngineError } from "../engine/control/client";
 import type { RemoteEngineClient } from "../engine/control/remote-client";
@@ -12,18 +13,16 @@ import { type EngineSnapshot, readHistory, readSnapshot, readStatuses, type Task
 export interface DashboardSource {
     /** What the page and the CLI name as the engine (a home, an endpoint). */
     readonly where: string;
-    /** The secret a script sends as `Authorization: Bearer` (the home's control token, the service's API token). */
-    readonly token: string;
-    snapshot(now?: number): Promise<EngineSnapshot>;
+    /** The request decides what it may see where tokens have scopes (the service); the local engine shows all. */
+    snapshot(req?: IncomingMessage): Promise<EngineSnapshot>;
     /** /api/tasks: the statuses for scripts, with the HTTP status to answer. */
-    tasksAnswer(): Promise<{ status: number; body: unknown }>;
-    history(taskId: string): Promise<TaskHistoryView>;
+    tasksAnswer(req?: IncomingMessage): Promise<{ status: number; body: unknown }>;
+    history(taskId: string, req?: IncomingMessage): Promise<TaskHistoryView>;
 }
 
 export function localSource(home: EngineHome, snapshot: (home: EngineHome) => Promise<EngineSnapshot> = readSnapshot): DashboardSource {
     return {
         where: `the engine of ${home.dir}`,
-        token: controlToken(home),
         snapshot: () => snapshot(home),
         async tasksAnswer() {
             const engine = await pingEngine(home);
@@ -39,7 +38,8 @@ export function localSource(home: EngineHome, snapshot: (home: EngineHome) => Pr
     };
 }
 
-export function serviceSource(client: RemoteEngineClient, endpoint: string, token: string): DashboardSource {
+/** The engine service read over its API with one token (the CLI's dashboard, for a service elsewhere). */
+export function serviceSource(client: RemoteEngineClient, endpoint: string): DashboardSource {
     const history = async (taskId: string): Promise<TaskHistoryView> => {
         try {
             return { ok: true, history: await client.history(taskId) };
@@ -49,8 +49,8 @@ export function serviceSource(client: RemoteEngineClient, endpoint: string, toke
     };
     return {
         where: `the engine service at ${endpoint}`,
-        token,
-        async snapshot(now = Date.now()) {
+        async snapshot() {
+            const now = Date.now();
             try {
                 const tasks = (await client.list()).filter((t) => t.status !== null);
                 const views = await Promise.all(tasks.map(async (t) => ({ status: t.status!, owner: t.owner.holder, history: await history(t.taskId) })));

@@ -25,6 +25,7 @@ import type { Caller, TokenStore } from "./tokens";
  *   GET    /v1/tasks/<id>/history  the charts' samples of the last hours (metrics-history.ts)
  *   GET    /metrics                Prometheus text, per task
  *   GET    /healthz, /readyz       liveness (the process serves), readiness (its leases are renewed)
+ *   GET    /, /login, /api/…       the read-only dashboard (service/dashboard.ts)
  *
  * A token sees the tasks its scope created; scope "*" (the bootstrap token) sees all.
  */
@@ -36,6 +37,8 @@ export interface ApiContext {
     log(line: string): void;
     /** mTLS: every call but the probes needs a client certificate the service's client CA signed. */
     clientCertificates?: boolean;
+    /** The read-only dashboard served beside the API (paths outside /v1, /metrics and the probes). */
+    dashboard?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export const API_VERSION = 1;
@@ -101,6 +104,7 @@ export function apiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerR
         if (ctx.clientCertificates && !(req.socket as TLSSocket).authorized) {
             return sendJson(res, 401, { error: `a client certificate signed by the service's client CA is needed (mTLS): ${(req.socket as TLSSocket).authorizationError ?? "none was sent"}`, code: "unauthorized" });
         }
+        if (ctx.dashboard && !path.startsWith("/v1/") && path !== "/metrics") return ctx.dashboard(req, res);
         const caller = await ctx.tokens.authenticate(req.headers.authorization);
         if (!caller) return sendJson(res, 401, { error: "a valid bearer token is needed (Authorization: Bearer dts_…)", code: "unauthorized" }, { "WWW-Authenticate": "Bearer" });
         if (path === "/metrics" && method === "GET") {

@@ -14,6 +14,8 @@ import { Pool } from "pg";
 import { engineHome, ensureHome } from "../engine/home";
 import { PgLeaseOwnership } from "../engine/ownership/pg-leases";
 import { apiHandler } from "./api";
+import { controlStoreSource, ServiceDashboardGate } from "./dashboard";
+import { dashboardHandler } from "../dashboard/server";
 import { ControlStore } from "./control-store";
 import { Replica } from "./replica";
 import { parseMasterKey } from "./sealed-secrets";
@@ -97,7 +99,12 @@ export async function serve(o: ServeOptions): Promise<RunningService> {
     ensureHome(home);
     const mirror = new StateMirror(pool, holder);
     const replica = new Replica(store, leases, mirror, { holder, capacity: o.capacity, home, log });
-    const handler = apiHandler({ store, leases: new PgLeaseOwnership(pool, { holder, ttlSeconds: o.ttlSeconds }), tokens, ready: () => replica.ready(), log, clientCertificates: o.tls?.clientCa !== undefined });
+    const apiLeases = new PgLeaseOwnership(pool, { holder, ttlSeconds: o.ttlSeconds });
+    await ServiceDashboardGate.ensureSchema(pool);
+    const gate = new ServiceDashboardGate(pool, tokens, o.masterKey);
+    const endpoint = `${o.tls ? "https" : "http"}://${o.listen.host}:${o.listen.port}`;
+    const dashboard = dashboardHandler(controlStoreSource(store, apiLeases, gate, endpoint), gate);
+    const handler = apiHandler({ store, leases: apiLeases, tokens, ready: () => replica.ready(), log, clientCertificates: o.tls?.clientCa !== undefined, dashboard });
     const server = o.tls
         // mTLS asks every client for a certificate but checks it per request (api.ts): the
         // kubelet's probes have none, and /healthz and /readyz must still answer them.

@@ -24,6 +24,7 @@ import type { TaskStatus } from "../../provider/engine/status";
 import type { EngineTaskSpec } from "../../provider/engine/task-store";
 import { mariaConnection, postgresConnection } from "../harness/engine-run";
 import { dropSchemas } from "../harness/postgres";
+import { browseWith, findChromium } from "../harness/browser";
 
 const maria = inject("mariadb");
 const pg = inject("postgres");
@@ -34,15 +35,8 @@ const artifacts = join(repo, "test-artifacts");
 const screenshot = join(artifacts, "dashboard.png");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function findChromium(): string | undefined {
-    for (const name of ["chromium", "chromium-browser"]) {
-        const r = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
-        if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
-    }
-    return undefined;
-}
-
 const chromium = findChromium();
+const browse = (url: string, action: string[]) => browseWith(chromium!, url, action);
 
 // A missing browser is a failed test, not six skipped ones a summary line would hide.
 describe.skipIf(!chromium && process.env.CI_NO_BROWSER !== undefined)("the dashboard test's browser", () => {
@@ -53,20 +47,6 @@ describe.skipIf(!chromium && process.env.CI_NO_BROWSER !== undefined)("the dashb
         }
     });
 });
-
-/** One chromium run with a profile of its own (its cookie jar starts empty: each run logs in with its own link). */
-function browse(url: string, action: string[]): Promise<string> {
-    const profile = mkdtempSync(join(tmpdir(), "dts-chromium-"));
-    const args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
-        `--user-data-dir=${profile}`, "--virtual-time-budget=5000", ...action, url];
-    return new Promise((ok, fail) => {
-        execFile(chromium!, args, { timeout: 30_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-            rmSync(profile, { recursive: true, force: true });
-            if (err) fail(new Error(`chromium failed: ${err.message}\n${stderr.slice(-2000)}`));
-            else ok(stdout);
-        });
-    });
-}
 
 /** The start tag of the first element matching `re`, with the markup up to its closing tag `close`. */
 function element(dom: string, re: RegExp, close: string): string {

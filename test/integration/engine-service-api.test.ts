@@ -18,6 +18,7 @@ import { dropSchemas } from "../harness/postgres";
 import { makeTlsFiles } from "../harness/tls";
 import { startDashboard } from "../../provider/dashboard/server";
 import { serviceSource } from "../../provider/dashboard/sources";
+import { browseWith, findChromium } from "../harness/browser";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
@@ -96,7 +97,7 @@ describe("the engine service API", () => {
         expect(diffs.flatMap((d) => d.mismatches)).toEqual([]);
 
         // The dashboard of the service: the same page, read over the API with the caller's token.
-        const dash = await startDashboard(serviceSource(client, replica.url, control.token));
+        const dash = await startDashboard({ source: serviceSource(client, replica.url), token: control.token });
         try {
             const auth = { headers: { Authorization: `Bearer ${control.token}`, Host: `127.0.0.1:${dash.port}` } };
             const base = `http://127.0.0.1:${dash.port}`;
@@ -114,6 +115,35 @@ describe("the engine service API", () => {
             expect(history.samples[0]).toMatchObject({ latencySeconds: expect.any(Number), changesPerSecond: expect.any(Number) });
         } finally {
             await dash.close();
+        }
+
+        // The service serves the page itself: a token's bearer asks for a one-time login link,
+        // redeemed once; its session works on every replica (signed, not kept in one process).
+        const bearer = { headers: { Authorization: `Bearer ${control.token}` } };
+        expect((await fetch(`${replica.url}/`)).status).toBe(401);
+        const link = async () => ((await (await fetch(`${replica.url}/api/login-links`, { method: "POST", ...bearer })).json()) as { url: string }).url;
+        const first = await link();
+        const signedIn = await fetch(first, { redirect: "manual" });
+        expect(signedIn.status).toBe(303);
+        const cookie = signedIn.headers.get("set-cookie")!.split(";")[0];
+        expect((await fetch(first, { redirect: "manual" })).status).toBe(401);
+        const other = await startReplica(control);
+        try {
+            const page = await (await fetch(`${other.url}/`, { headers: { Cookie: cookie } })).text();
+            expect(page).toContain("Engine service");
+            expect(page).toContain("svc-api-1");
+            expect((await fetch(`${other.url}/`, { headers: { Cookie: cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A")) } })).status).toBe(401);
+        } finally {
+            await stopReplica(other);
+        }
+        const chromium = findChromium();
+        if (chromium) {
+            // In a real browser: the login link, then the page after its script ran.
+            const dom = await browseWith(chromium, await link(), ["--dump-dom"]);
+            expect(dom).toContain("Engine service");
+            expect(dom).toMatch(/data-owner="[^"]+"/);
+            expect(dom).toContain("svc-api-1");
+            for (const p of [maria.password, pg.password, control.token]) expect(dom).not.toContain(p);
         }
 
         // An update made against a generation that moved meanwhile (another pulumi up) is refused.
