@@ -46,7 +46,9 @@ export class TablestoreChangeSink implements StateChangeSink {
         return this.task().tablestore?.batchMode ?? "bulk-import";
     }
 
-    async apply(_taskId: string, batch: ChangeBatch<StateChange>): Promise<void> {
+    async apply(taskId: string, batch: ChangeBatch<StateChange>): Promise<void> {
+        // The fence before the batch's writes (TablestoreCheckpointStore.check says what is left open).
+        await this.checkpoints.check(taskId);
         const settings = this.task().tablestore;
         const overwrite = settings?.writeMode === "overwrite-row";
         const buckets: { change: StateChange; write: RowWrite }[][] = Array.from({ length: settings?.bucketCount ?? 8 }, () => []);
@@ -75,7 +77,8 @@ export class TablestoreChangeSink implements StateChangeSink {
     }
 
     /** Tablestore has no TRUNCATE: every row of the table is deleted, by key, page by page. */
-    async truncate(_taskId: string, mapping: TableMapping, _checkpoint: StreamCheckpoint): Promise<void> {
+    async truncate(taskId: string, mapping: TableMapping, _checkpoint: StreamCheckpoint): Promise<void> {
+        await this.checkpoints.check(taskId);
         await this.deleteAllRows(this.plan(mapping).table);
     }
 
@@ -87,7 +90,8 @@ export class TablestoreChangeSink implements StateChangeSink {
     }
 
     /** Operations the Tablestore translator rendered (ddl-translator.ts), in order. */
-    async applyDdl(_taskId: string, statements: string[], _checkpoint: StreamCheckpoint): Promise<void> {
+    async applyDdl(taskId: string, statements: string[], _checkpoint: StreamCheckpoint): Promise<void> {
+        await this.checkpoints.check(taskId);
         for (const text of statements) {
             const op = parseTablestoreOperation(text);
             if (op.op === "delete-table") {

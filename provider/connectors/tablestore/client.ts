@@ -16,9 +16,11 @@ import {
     type SdkDescribeTableData, type SdkError, type SdkPrimaryKey, type SdkPrimaryKeyValue, type SdkResponse,
     type SdkRow, type TsValue,
 } from "./sdk";
+import { conditionMessage, type ColumnCondition, type ConditionMessage } from "./filter";
 import { tablestoreNameProblem, type TablestoreColumnType, type TablestorePrimaryKeyType } from "./type-map";
 
 export type { TsValue } from "./sdk";
+export type { ColumnCondition, Comparator, SingleColumnCondition } from "./filter";
 
 /**
  * A typed client for the Tablestore operations the connector uses: table operations and
@@ -62,6 +64,12 @@ export interface RowWrite {
     put?: [string, TsValue][];
     deleteAll?: string[];
     condition: RowCondition;
+    /**
+     * A condition on the row's current values, checked with `condition` (filter.ts): a write
+     * whose condition fails is refused with OTSConditionCheckFail. Single-row writes only
+     * (putRow, updateRow, deleteRow).
+     */
+    columnCondition?: ColumnCondition;
 }
 
 /** A row's outcome in a batch, in the order of the rows given. */
@@ -276,7 +284,8 @@ export class TablestoreClient {
         if (row.kind !== kind) throw new TablestoreClientError(`${operation} takes a "${kind}" row, got "${row.kind}"`, ctx);
         this.checkName(ctx, row.table, "table");
         const pb = this.encode(ctx, [row], () => this.encoder.encodeRow(row));
-        const condition = { rowExistence: conditions[row.condition] };
+        if (row.columnCondition) this.checkName(ctx, row.columnCondition.column, "attribute");
+        const condition = this.encode(ctx, [row], () => conditionMessage(conditions[row.condition], row.columnCondition));
         // PutRowRequest{table_name, row}, UpdateRowRequest{table_name, row_change}, DeleteRowRequest{table_name, primary_key}; condition = 3.
         const message = kind === "put" ? mainProto.PutRowRequest.encode({ tableName: row.table, row: pb, condition })
             : kind === "update" ? mainProto.UpdateRowRequest.encode({ tableName: row.table, rowChange: pb, condition })
@@ -292,6 +301,7 @@ export class TablestoreClient {
     async batchWriteRow(rows: RowWrite[]): Promise<RowResult[]> {
         const ctx: TablestoreErrorContext = requestContext("BatchWriteRow", rows);
         if (rows.length === 0) return [];
+        singleRowConditionsOnly(ctx, rows);
         // The rows by table, each table once, in order of appearance (the service takes a table once).
         const tables: { table: string; indexes: number[] }[] = [];
         let last: { table: string; indexes: number[] } | undefined;
@@ -337,6 +347,7 @@ export class TablestoreClient {
         const ctx: TablestoreErrorContext = requestContext("BulkImport", rows, table);
         const other = rows.find((r) => r.table !== table);
         if (other) throw new TablestoreClientError(`BulkImport writes one table; a row is for "${other.table}"`, ctx);
+        singleRowConditionsOnly(ctx, rows);
         if (rows.length === 0) return [];
         const body = this.encode(ctx, rows, () => this.encoder.bulkImport(table, rows));
         const answer = await this.post("BulkImport", body, ctx);
@@ -359,7 +370,7 @@ export class TablestoreClient {
     }
 
     /** Builds a request body; a row the encoder refuses is a client error naming that row. */
-    private encode(ctx: TablestoreErrorContext, rows: readonly RowWrite[], build: () => Buffer): Buffer {
+    private encode<T = Buffer>(ctx: TablestoreErrorContext, rows: readonly RowWrite[], build: () => T): T {
         try {
             return build();
         } catch (err) {
@@ -521,6 +532,15 @@ export class TablestoreClient {
     }
 }
 
+/** The batch encoders write row existence only: a column condition goes with a single-row write. */
+function singleRowConditionsOnly(ctx: TablestoreErrorContext, rows: readonly RowWrite[]): void {
+    const conditioned = rows.find((r) => r.columnCondition !== undefined);
+    if (conditioned) {
+        throw new TablestoreClientError(`${ctx.operation} sends no column conditions; write a row with one by putRow, updateRow or deleteRow`,
+            { operation: ctx.operation, table: conditioned.table, primaryKey: conditioned.primaryKey });
+    }
+}
+
 function requestContext(operation: string, rows: readonly RowWrite[], table?: string): TablestoreErrorContext {
     let only = table;
     if (only === undefined && rows.length > 0) {
@@ -586,8 +606,8 @@ function fromSdkRow(row: SdkRow): TablestoreRow {
 
 /** The SDK's compiled messages (tablestore_compiled_proto.js) for the writes the client sends itself. */
 const mainProto = {
-    PutRowRequest: compiled.PutRowRequest as ProtoType<{ tableName: string; row: Uint8Array; condition: { rowExistence: number } }>,
-    UpdateRowRequest: compiled.UpdateRowRequest as ProtoType<{ tableName: string; rowChange: Uint8Array; condition: { rowExistence: number } }>,
-    DeleteRowRequest: compiled.DeleteRowRequest as ProtoType<{ tableName: string; primaryKey: Uint8Array; condition: { rowExistence: number } }>,
+    PutRowRequest: compiled.PutRowRequest as ProtoType<{ tableName: string; row: Uint8Array; condition: ConditionMessage }>,
+    UpdateRowRequest: compiled.UpdateRowRequest as ProtoType<{ tableName: string; rowChange: Uint8Array; condition: ConditionMessage }>,
+    DeleteRowRequest: compiled.DeleteRowRequest as ProtoType<{ tableName: string; primaryKey: Uint8Array; condition: ConditionMessage }>,
 };
 

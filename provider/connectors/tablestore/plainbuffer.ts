@@ -651,3 +651,41 @@ export function rowEntryBytes(pb: number): number {
     const entry = 2 + 1 + varintSize(pb) + pb + 4;
     return 1 + varintSize(entry) + entry - pb;
 }
+
+/**
+ * One value on its own, as a column condition carries it (SingleColumnValueFilter.column_value):
+ * the type byte and the payload of a cell value, without the cell's length prefix, tags or
+ * checksum. STRING and BINARY payloads keep their int32LE length. The SDKs write the same bytes
+ * (Node: PlainBufferBuilder.serializeColumnValue; Java: buildColumnValueWithoutLengthPrefix).
+ */
+export function encodeColumnValue(column: string, v: unknown): Buffer {
+    if (typeof v === "string") {
+        const n = Buffer.byteLength(v, "utf8");
+        const buf = Buffer.allocUnsafe(5 + n);
+        buf[0] = VT_STRING;
+        writeInt32LE(buf, 1, n);
+        buf.write(v, 5, n, "utf8");
+        return buf;
+    }
+    if (Buffer.isBuffer(v)) {
+        const buf = Buffer.allocUnsafe(5 + v.length);
+        buf[0] = VT_BLOB;
+        writeInt32LE(buf, 1, v.length);
+        v.copy(buf, 5);
+        return buf;
+    }
+    if ((typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX) || isInt64(v)) {
+        const buf = Buffer.allocUnsafe(9);
+        buf[0] = VT_INTEGER;
+        buf.writeBigInt64LE(typeof v === "bigint" ? v : int64ToBigInt(v), 1);
+        return buf;
+    }
+    if (typeof v === "number" && Number.isFinite(v)) {
+        const buf = Buffer.allocUnsafe(9);
+        buf[0] = VT_DOUBLE;
+        buf.writeDoubleLE(v, 1);
+        return buf;
+    }
+    if (typeof v === "boolean") return Buffer.from([VT_BOOLEAN, v ? 1 : 0]);
+    throw new PlainBufferInputError(`the condition on column "${column}" has no Tablestore value (${describeValue(v)})`);
+}

@@ -11,9 +11,9 @@
 import { NotSupportedByFixture, OtsError, conditionCheckFail, invalidPk, parameterInvalid, tableAlreadyExists, tableNotExist, tableQuotaExceeded } from "./errors";
 import type { FaultInjector } from "./faults";
 import { MAX_TIMESTAMP_EXCLUSIVE, isValidName, rowDataSize, type Limits } from "./limits";
-import { readRow, writeRow, writeRows, type AttributeCell, type KeyCell, type KeyCellValue, type KeyValue, type PlainRow } from "./plainbuffer";
+import { readColumnValue, readRow, writeRow, writeRows, type AttributeCell, type AttributeValue, type KeyCell, type KeyCellValue, type KeyValue, type PlainRow } from "./plainbuffer";
 import {
-    Direction, OperationType, PrimaryKeyType, ReturnType, RowExistence, TableStatus, bulkImportMessages, has, int64ToBigInt, messages,
+    ComparatorType, Direction, FilterType, OperationType, PrimaryKeyType, ReturnType, RowExistence, TableStatus, bulkImportMessages, filterMessages, has, int64ToBigInt, messages,
     type ConsumedCapacity, type Condition, type DescribeTableResponse, type MessageCodec, type ReadOptions, type ReturnContent,
     type RowInBatchWriteRowResponse, type RowInBulkImportResponse, type TableMetaMessage, type TableOptionsMessage,
 } from "./protocol";
@@ -283,23 +283,110 @@ interface PreparedWrite {
     key: KeyCellValue[];
     cells: AttributeCell[];
     expectation: number;
+    columnCondition?: ColumnCondition;
     returnContent?: ReturnContent | null;
     dataSize: number;
 }
 
 const EXPECTATION_NAMES: Record<number, string> = { 0: "IGNORE", 1: "EXPECT_EXIST", 2: "EXPECT_NOT_EXIST" };
 
-function checkCondition(kind: WriteKind, condition: Condition | undefined, autoIncrement: boolean): number {
+/** A decoded single-column condition (the only kind this fixture evaluates). */
+interface ColumnCondition {
+    comparator: number;
+    column: string;
+    value: AttributeValue;
+    /** The wire's filter_if_missing: true = a row without the column fails the condition. */
+    filterIfMissing: boolean;
+}
+
+function checkCondition(kind: WriteKind, condition: Condition | undefined, autoIncrement: boolean, limits: Limits): { expectation: number; columnCondition?: ColumnCondition } {
     const expectation = condition?.rowExistence ?? RowExistence.IGNORE;
     const name = EXPECTATION_NAMES[expectation];
     if (name === undefined) throw parameterInvalid(`Invalid row-existence expectation: ${expectation}.`);
-    if (condition && has(condition, "columnCondition") && (condition.columnCondition?.length ?? 0) > 0) {
-        throw new NotSupportedByFixture("column conditions");
-    }
+    const columnCondition = condition && has(condition, "columnCondition") && (condition.columnCondition?.length ?? 0) > 0
+        ? decodeColumnCondition(condition.columnCondition as Uint8Array, limits)
+        : undefined;
     // UpdateRow and DeleteRow accept IGNORE and EXPECT_EXIST only (UpdateRow.md, DeleteRow.md).
     if (kind !== "PUT" && expectation === RowExistence.EXPECT_NOT_EXIST) throw parameterInvalid(`Invalid condition:${name}.`);
     if (autoIncrement && expectation !== RowExistence.IGNORE) throw parameterInvalid(`Invalid expect:${name} when modify row with pk auto increment`);
-    return expectation;
+    return columnCondition ? { expectation, columnCondition } : { expectation };
+}
+
+/**
+ * Condition.column_condition: a Filter whose `filter` is a SingleColumnValueFilter. Composite
+ * conditions (AND/OR/NOT) are the service's too, but not this fixture's. The service publishes
+ * no message for a malformed condition: the fixture's own words.
+ */
+function decodeColumnCondition(bytes: Uint8Array, limits: Limits): ColumnCondition {
+    let filter;
+    try {
+        filter = filterMessages.Filter.decode(bytes);
+    } catch {
+        throw parameterInvalid("Invalid column condition: cannot parse the Filter message.");
+    }
+    if (filter.type === FilterType.FT_COMPOSITE_COLUMN_VALUE) throw new NotSupportedByFixture("composite column conditions");
+    if (filter.type !== FilterType.FT_SINGLE_COLUMN_VALUE) throw parameterInvalid(`Invalid column condition: filter type ${filter.type} is not a condition.`);
+    let single;
+    try {
+        single = filterMessages.SingleColumnValueFilter.decode(filter.filter);
+    } catch {
+        throw parameterInvalid("Invalid column condition: cannot parse the SingleColumnValueFilter message.");
+    }
+    if (!Object.values(ComparatorType).includes(single.comparator as never)) throw parameterInvalid(`Invalid column condition: comparator ${single.comparator}.`);
+    if (!isValidName(single.columnName, limits)) throw parameterInvalid(`Invalid column name: ${single.columnName}.`);
+    return {
+        comparator: single.comparator,
+        column: single.columnName,
+        value: readColumnValue(single.columnValue, single.columnName),
+        filterIfMissing: single.filterIfMissing,
+    };
+}
+
+/** Bytewise for STRING (as UTF-8) and BINARY, numeric for INTEGER and DOUBLE, false < true. */
+function compareValues(a: AttributeValue, b: AttributeValue): number {
+    switch (a.type) {
+        case "INTEGER":
+        case "DOUBLE":
+        case "BOOLEAN": {
+            // Same type (passesCondition checks): bigint with bigint, number with number, boolean with boolean.
+            const x = a.value, y = b.value as typeof x;
+            return x < y ? -1 : x > y ? 1 : 0;
+        }
+        case "STRING":
+            return Buffer.compare(Buffer.from(a.value, "utf8"), Buffer.from(b.value as string, "utf8"));
+        case "BINARY":
+            return Buffer.compare(a.value, b.value as Buffer);
+    }
+}
+
+/**
+ * Whether the row as stored passes a column condition. The column is an attribute or a key
+ * column of the row; a row that does not exist has no columns. A missing column passes when
+ * filter_if_missing is false and fails when it is true: the SDKs send filter_if_missing =
+ * !passIfMissing (Node lib/protocol/encoder.js, Java OTSProtocolBuilder), and passIfMissing
+ * true means "若列在该行中不存在，则检查条件通过" (Node lib/filter.js). The fixture keeps one version
+ * per column, so latest_version_only changes nothing. A value of another type than the
+ * condition's fails it, whatever the comparator: the service documents no cross-type order
+ * (the fixture's choice).
+ */
+function passesCondition(table: Table, existing: StoredRow | undefined, c: ColumnCondition): boolean {
+    let value: AttributeValue | undefined;
+    if (existing) {
+        value = existing.cells.get(c.column)?.value;
+        const k = table.info.primaryKey.findIndex((col) => col.name === c.column);
+        if (value === undefined && k >= 0) value = existing.key[k];
+    }
+    if (value === undefined) return !c.filterIfMissing;
+    if (value.type !== c.value.type) return false;
+    const order = compareValues(value, c.value);
+    switch (c.comparator) {
+        case ComparatorType.CT_EQUAL: return order === 0;
+        case ComparatorType.CT_NOT_EQUAL: return order !== 0;
+        case ComparatorType.CT_GREATER_THAN: return order > 0;
+        case ComparatorType.CT_GREATER_EQUAL: return order >= 0;
+        case ComparatorType.CT_LESS_THAN: return order < 0;
+        default: return order <= 0;
+    }
 }
 
 function checkCells(kind: WriteKind, table: Table, row: PlainRow, ctx: OperationContext): void {
@@ -371,13 +458,13 @@ function prepareWrite(
     const key = checkKey(table, row.primaryKey, "write", ctx.limits);
     const autoIncrement = key.some((v) => v.type === "AUTO_INCREMENT");
     if (kind === "DELETE" && autoIncrement) throw parameterInvalid("Invalid row to delete which with pk auto increment");
-    const expectation = checkCondition(kind, condition, autoIncrement);
+    const { expectation, columnCondition } = checkCondition(kind, condition, autoIncrement, ctx.limits);
     checkCells(kind, table, row, ctx);
     const returnTypes: number[] = Object.values(ReturnType);
     if (returnContent && has(returnContent, "returnType") && !returnTypes.includes(returnContent.returnType ?? 0)) {
         throw parameterInvalid(`Invalid return type: ${returnContent.returnType}.`);
     }
-    return { kind, table, key, cells: row.cells, expectation, returnContent, dataSize: rowDataSize(row.primaryKey, row.cells) };
+    return { kind, table, key, cells: row.cells, expectation, ...(columnCondition ? { columnCondition } : {}), returnContent, dataSize: rowDataSize(row.primaryKey, row.cells) };
 }
 
 function checkRowSize(w: PreparedWrite, operation: "PutRow" | "UpdateRow", limits: Limits): void {
@@ -404,6 +491,8 @@ function applyWrite(w: PreparedWrite, now: number): WriteResult {
     const existing = table.get(concrete);
     if (w.expectation === RowExistence.EXPECT_EXIST && !existing) throw conditionCheckFail();
     if (w.expectation === RowExistence.EXPECT_NOT_EXIST && existing) throw conditionCheckFail();
+    // The row-existence expectation first, then the column condition (conditional-update docs).
+    if (w.columnCondition && !passesCondition(table, existing, w.columnCondition)) throw conditionCheckFail();
     let after: StoredRow | undefined;
     switch (w.kind) {
         case "PUT": {
@@ -450,7 +539,7 @@ function applyWrite(w: PreparedWrite, now: number): WriteResult {
             table.delete(concrete);
             break;
     }
-    const result: WriteResult = { consumed: cu(w.expectation === RowExistence.IGNORE ? 0 : 1, units(w.dataSize)) };
+    const result: WriteResult = { consumed: cu(w.expectation === RowExistence.IGNORE && !w.columnCondition ? 0 : 1, units(w.dataSize)) };
     const rt = w.returnContent?.returnType ?? ReturnType.RT_NONE;
     if (rt === ReturnType.RT_PK) {
         result.row = writeRow({ primaryKey: keyCells(table, concrete), cells: [], deleteMarker: false });

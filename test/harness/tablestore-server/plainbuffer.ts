@@ -317,6 +317,39 @@ export function readRow(buf: Uint8Array): PlainRow {
     return row;
 }
 
+/**
+ * A value on its own, as a column condition carries it (SingleColumnValueFilter.column_value):
+ * the type byte and the payload, without a length prefix, tags or checksum (the Node SDK's
+ * PlainBufferBuilder.serializeColumnValue, the Java SDK's buildColumnValueWithoutLengthPrefix).
+ * The whole buffer is the value: a byte more or less is refused.
+ */
+export function readColumnValue(buf: Uint8Array, column: string): AttributeValue {
+    const c = new Cursor(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+    const type = c.byte();
+    let value: AttributeValue;
+    switch (type) {
+        case VT.INTEGER:
+            value = { type: "INTEGER", value: c.int64() };
+            break;
+        case VT.DOUBLE:
+            value = { type: "DOUBLE", value: c.bytes(8).readDoubleLE(0) };
+            break;
+        case VT.BOOLEAN:
+            value = { type: "BOOLEAN", value: c.byte() !== 0 };
+            break;
+        case VT.STRING:
+            value = { type: "STRING", value: decodeUtf8(c.bytes(c.int32()), column) };
+            break;
+        case VT.BLOB:
+            value = { type: "BINARY", value: Buffer.from(c.bytes(c.int32())) };
+            break;
+        default:
+            throw parameterInvalid("data format is invalid, unknown variant type occured.");
+    }
+    if (!c.atEnd) throw parameterInvalid(`Cell data broken, has more data in cell, but they can't be parsed.`);
+    return value;
+}
+
 /** Every row of a multi-row buffer (a GetRange response): one header, rows back to back. */
 export function readRows(buf: Uint8Array): PlainRow[] {
     if (buf.byteLength === 0) return [];

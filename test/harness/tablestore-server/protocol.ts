@@ -141,6 +141,7 @@ export const TableStatus = { ACTIVE: 1 } as const;
 
 interface CompiledProtos {
     main: { proto: Record<string, MessageCodec<unknown>> };
+    filter: { proto: Record<string, MessageCodec<unknown>> };
 }
 
 const compiled = requireFromSdk("./lib/protocol/tablestore_compiled_proto.js") as CompiledProtos;
@@ -220,6 +221,31 @@ function reflected<T>(name: string): MessageCodec<T> {
 export const bulkImportMessages = {
     BulkImportRequest: reflected<BulkImportRequest>("BulkImportRequest"),
     BulkImportResponse: reflected<BulkImportResponse>("BulkImportResponse"),
+};
+
+// Column conditions (tablestore_filter.proto, package filter.proto): Condition.column_condition
+// is a serialized Filter, whose `filter` is the serialized message of its type.
+export interface FilterMessage { type: number; filter: Uint8Array }
+export interface SingleColumnValueFilterMessage {
+    comparator: number;
+    columnName: string;
+    /** One PlainBuffer value: type byte and payload (plainbuffer.readColumnValue). */
+    columnValue: Uint8Array;
+    filterIfMissing: boolean;
+    latestVersionOnly: boolean;
+}
+export const FilterType = { FT_SINGLE_COLUMN_VALUE: 1, FT_COMPOSITE_COLUMN_VALUE: 2, FT_COLUMN_PAGINATION: 3 } as const;
+export const ComparatorType = { CT_EQUAL: 1, CT_NOT_EQUAL: 2, CT_GREATER_THAN: 3, CT_GREATER_EQUAL: 4, CT_LESS_THAN: 5, CT_LESS_EQUAL: 6 } as const;
+
+function filterCodec<T>(name: string): MessageCodec<T> {
+    const c = compiled.filter.proto[name];
+    if (!c) throw new Error(`the SDK's compiled protos have no filter.proto.${name}`);
+    return c as MessageCodec<T>;
+}
+
+export const filterMessages = {
+    Filter: filterCodec<FilterMessage>("Filter"),
+    SingleColumnValueFilter: filterCodec<SingleColumnValueFilterMessage>("SingleColumnValueFilter"),
 };
 
 export function encodeErrorMessage(e: ErrorMessage): Buffer {

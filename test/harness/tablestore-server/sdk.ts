@@ -41,6 +41,11 @@ export interface SdkError extends Error {
     code: number | string;
 }
 
+/** The SDK's TableStore.ColumnCondition (opaque here). */
+export interface SdkColumnCondition {
+    getType(): number;
+}
+
 export type SdkMethod = (params: object, callback: SdkCallback) => unknown;
 
 export interface SdkClient {
@@ -53,14 +58,21 @@ export interface TableStoreSdk {
     INF_MIN: object;
     INF_MAX: object;
     PK_AUTO_INCR: object;
-    Condition: new (rowExistence: number, columnCondition: null) => object;
+    Condition: new (rowExistence: number, columnCondition: SdkColumnCondition | null) => object;
     RowExistenceExpectation: { IGNORE: number; EXPECT_EXIST: number; EXPECT_NOT_EXIST: number };
+    /** A column condition: (column, value, comparator, passIfMissing = true, latestVersionOnly = true). */
+    SingleColumnCondition: new (column: string, value: SdkValue, comparator: number, passIfMissing?: boolean, latestVersionOnly?: boolean) => SdkColumnCondition;
+    ComparatorType: { EQUAL: number; NOT_EQUAL: number; GREATER_THAN: number; GREATER_EQUAL: number; LESS_THAN: number; LESS_EQUAL: number };
+    /** The SDK's request encoder; `_makeCondition` fills a Condition message's fields (the tests' reference for condition bytes). */
+    encoder: { _makeCondition(proto: { rowExistence?: number; columnCondition?: Uint8Array }, condition: object): void };
     ReturnType: { NONE: number; Primarykey: number; AfterModify: number };
     PlainBufferBuilder: {
         serializeForPutRow(pk: SdkColumns, attrs: Record<string, unknown>[]): Buffer;
         serializeForUpdateRow(pk: SdkColumns, updates: Record<string, unknown>[]): Buffer;
         serializeForDeleteRow(pk: SdkColumns): Buffer;
         serializePrimaryKey(pk: SdkColumns): Buffer;
+        /** One value as a column condition carries it: type byte and payload. */
+        serializeColumnValue(value: SdkValue): Buffer;
     };
     Signer: new (req: { path: string; method: string; headers: Record<string, string> }) => {
         addAuthorization(credentials: { accessKeyId: string; secretAccessKey: string }, date: Date): void;
