@@ -10,6 +10,7 @@ import { callEngine, engineEntry, pingEngine } from "../engine/control/client";
 import { runDashboard } from "../dashboard/run";
 import { Client } from "pg";
 import { serveMain } from "../service/serve";
+import { RemoteEngineClient, remoteSettings } from "../engine/control/remote-client";
 import { newToken, TokenStore } from "../service/tokens";
 import { systemdUnit } from "../engine/service-unit";
 import { type EngineHome, engineHome } from "../engine/home";
@@ -79,6 +80,8 @@ const usage = (home: EngineHome) => `usage: pulumi-dts <command>
   help                   this text
 
 The engine's home is ~/.pulumi-dts, or PULUMI_DTS_HOME (now ${home.dir}).
+With PULUMI_DTS_ENDPOINT (and PULUMI_DTS_TOKEN, PULUMI_DTS_CA_CERT: PEM or a file), status,
+logs, task and dashboard read the engine service instead.
 Exit codes: 0 done, 1 failed, 2 not a command this usage describes.`;
 
 /** A command line this usage does not describe. */
@@ -134,9 +137,49 @@ function alive(pid: number): boolean {
     }
 }
 
+/**
+ * status, logs and task resume|release against the engine service, when PULUMI_DTS_ENDPOINT
+ * (with PULUMI_DTS_TOKEN and PULUMI_DTS_CA_CERT) names one; undefined: not such a command.
+ */
+async function remoteCommand(client: RemoteEngineClient, endpoint: string, argv: string[]): Promise<number | undefined> {
+    const [cmd, sub, arg, ...rest] = argv;
+    if (cmd === "status" && arg === undefined) {
+        const only = sub === undefined ? undefined : taskIdArg(sub, "status");
+        const tasks = only ? [await client.get(only)] : await client.list();
+        console.log(`engine service ${endpoint}, ${tasks.length} task(s)`);
+        for (const t of tasks) {
+            console.log(`  (generation ${t.generation}, ${t.desired === "released" ? "being released" : t.owner.holder ? `run by ${t.owner.holder}, lease epoch ${t.owner.epoch}` : "waiting for a replica"})`);
+            if (t.status) printStatus(t.status);
+            else console.log(`${t.taskId}  not started yet`);
+        }
+        return 0;
+    }
+    if (cmd === "logs" && rest.length === 0) {
+        const lines = arg === undefined ? 200 : Number(arg);
+        if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`lines must be a positive whole number (got "${arg}")`);
+        console.log((await client.logs(taskIdArg(sub, "logs"), lines)).join("\n"));
+        return 0;
+    }
+    if (cmd === "task" && (sub === "resume" || sub === "release") && rest.length === 0) {
+        const taskId = taskIdArg(arg, `task ${sub}`);
+        if (sub === "resume") console.log(`task ${taskId}: generation ${await client.resume(taskId)}; its replica runs it again`);
+        else {
+            await client.release(taskId);
+            console.log(`task ${taskId}: release requested; its replica stops it and forgets its stream (data at the destination is kept)`);
+        }
+        return 0;
+    }
+    return undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
     const [cmd, sub, arg, ...rest] = argv;
     const home = engineHome();
+    const remote = remoteSettings(undefined, process.env);
+    if (remote && cmd !== "engine" && cmd !== "service" && cmd !== "dashboard") {
+        const done = await remoteCommand(new RemoteEngineClient(remote), remote.endpoint, argv);
+        if (done !== undefined) return done;
+    }
     switch (cmd) {
         case "help":
         case "--help":

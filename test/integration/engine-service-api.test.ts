@@ -96,6 +96,12 @@ describe("the engine service API", () => {
             db, { kind: "postgres", conn: { host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database }, schema: db });
         expect(diffs.flatMap((d) => d.mismatches)).toEqual([]);
 
+        // The CLI against the service: status and logs with PULUMI_DTS_ENDPOINT and PULUMI_DTS_TOKEN.
+        const cliEnv = { ...process.env, PULUMI_DTS_ENDPOINT: replica.url, PULUMI_DTS_TOKEN: control.token };
+        const dtsCli = (...args: string[]) => execFileSync(process.execPath, [join(__dirname, "..", "..", "dist", "provider", "cli", "main.js"), ...args], { env: cliEnv }).toString();
+        expect(dtsCli("status")).toMatch(/engine service http:\/\/127\.0\.0\.1:\d+, 1 task\(s\)\n {2}\(generation 1, run by \S+, lease epoch 1\)\nsvc-api-1 {2}running/);
+        expect(dtsCli("logs", "svc-api-1")).toMatch(/runs the task \(lease epoch 1\)/);
+
         // The dashboard of the service: the same page, read over the API with the caller's token.
         const dash = await startDashboard({ source: serviceSource(client, replica.url), token: control.token });
         try {
