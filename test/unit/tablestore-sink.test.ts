@@ -146,7 +146,7 @@ describe("the checkpoint row", () => {
     });
 
     it("a row of another format is refused on read, naming what to do", async () => {
-        await client.putRow({ table: CHECKPOINT_TABLE, kind: "put", primaryKey: [["task_id", "t2"]], put: [["format", int64FromBigInt(2n)], ["binlog_file", "b"]], condition: "ignore" });
+        await client.putRow({ table: CHECKPOINT_TABLE, kind: "put", primaryKey: [["task_id", "t2"]], put: [["format", int64FromBigInt(3n)], ["binlog_file", "b"]], condition: "ignore" });
         await expect(new TablestoreCheckpointStore(client).read("t2")).rejects.toThrow(CheckpointFormatError);
     });
 });
