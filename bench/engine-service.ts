@@ -22,6 +22,10 @@ import type { MariaDbInfo } from "../test/harness/mariadb";
 import type { PostgresInfo } from "../test/harness/postgres";
 import { createSource } from "../test/harness/write-load";
 import { mysqlAdmin, pgAdmin } from "./dataset";
+import { until as untilOrThrow } from "../test/harness/until";
+
+/** The bench polls through restarts: a probe that throws (a replica just killed) is "not yet". */
+const until = <T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs: number) => untilOrThrow(what, f, { timeoutMs, intervalMs: 100, tolerateErrors: true });
 
 export interface ServiceBenchResult {
     ttlSeconds: number;
@@ -38,15 +42,6 @@ export interface ServiceBenchResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await f().catch(() => undefined);
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(100);
-    }
-}
 
 function percentile(xs: number[], p: number): number {
     const s = [...xs].sort((a, b) => a - b);

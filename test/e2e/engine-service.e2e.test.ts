@@ -17,20 +17,12 @@ import { RemoteEngineClient } from "../../provider/engine/control/remote-client"
 import { type ControlDatabase, createControlDatabase, type ReplicaProcess, startReplica, stopReplica } from "../harness/engine-service";
 import { pulumi, pulumiBin, pulumiEnv, repoRoot, writeProject } from "../harness/pulumi-cli";
 import { makeTlsFiles } from "../harness/tls";
+import { until } from "../harness/until";
 
 const maria = inject("mariadb");
 const pg = inject("postgres");
 const db = `svc_e2e_${process.pid}`;
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await f();
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 250));
-    }
-}
 
 describe("a Pulumi program on the engine service (examples/engine-on-kubernetes/use-the-service)", () => {
     let control: ControlDatabase;

@@ -24,6 +24,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { until } from "../harness/until";
 
 const maria = inject("mariadb");
 const pg = inject("postgres");
@@ -42,15 +43,6 @@ function spec(taskId: string, overrides: Record<string, unknown> = {}): EngineTa
     };
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await f();
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 200));
-    }
-}
 
 describe("the engine service API", () => {
     let control: ControlDatabase;

@@ -23,6 +23,7 @@ import { compareDatabase } from "../harness/compare";
 import { dropSchemas } from "../harness/postgres";
 import { createSource, writeLoad } from "../harness/write-load";
 import { startProxy } from "../harness/tcp-proxy";
+import { until } from "../harness/until";
 
 const maria = inject("mariadb");
 const pg = inject("postgres");
@@ -46,15 +47,6 @@ function spec(i: number): EngineTaskSpec {
     };
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 90_000, context?: () => string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await f();
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ""}`);
-        await sleep(100);
-    }
-}
 
 describe("engine service replicas", () => {
     let control: ControlDatabase;
@@ -100,7 +92,7 @@ describe("engine service replicas", () => {
         await until("every task streaming on the one replica", async () => {
             const tasks = await list();
             return [...tasks.values()].every((t) => t.status?.phase === "running" && t.owner.holder === holderOf(first));
-        }, 180_000);
+        }, { timeoutMs: 180_000 });
 
         // Scale 1 → 3: each replica's share is ceil(6 / 3) = 2.
         const t0 = Date.now();
@@ -138,7 +130,7 @@ describe("engine service replicas", () => {
                     if (moved && committed) taken.set(id, Date.now() - killedAt);
                 }
                 return taken.size === victimTasks.length;
-            }, 60_000);
+            }, { timeoutMs: 60_000 });
             console.log(`kill -9 → first commit by the new owner: ${[...taken.values()].map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")} (lease TTL ${TTL} s)`);
             await start();
         }
@@ -154,10 +146,10 @@ describe("engine service replicas", () => {
             await until("the paused replica's tasks taken over", async () => {
                 const now = await list();
                 return stoppedTasks.every((id) => { const h = now.get(id)!.owner.holder; return h !== null && h !== stoppedHolder; });
-            }, 60_000);
+            }, { timeoutMs: 60_000 });
             paused.proc.kill("SIGCONT");
-            await until("the resumed replica stopping its tasks", async () => stoppedTasks.every((id) => paused.output().includes(`stops ${id}`)), 30_000,
-                () => `its output:\n${paused.output().slice(-4000)}`);
+            await until("the resumed replica stopping its tasks", async () => stoppedTasks.every((id) => paused.output().includes(`stops ${id}`)),
+                { timeoutMs: 30_000, context: () => `its output:\n${paused.output().slice(-4000)}` });
             console.log(`SIGSTOP: the resumed replica stopped ${stoppedTasks.join(", ")}; ${/fenced|another session took/.test(paused.output()) ? "its destination fence refused a write" : "it wrote nothing"}`);
         }
 
@@ -201,7 +193,7 @@ describe("engine service replicas", () => {
         await until("every task caught up with the source", async () => {
             const now = await list();
             return [...now.values()].every((t) => t.status?.phase === "running" && t.status.incremental?.position && comparePositions(t.status.incremental.position, end) >= 0);
-        }, 120_000);
+        }, { timeoutMs: 120_000 });
         await sleep(1500);
         for (const d of dbs) {
             const diffs = await compareDatabase({ host: maria.host, port: maria.port, user: maria.user, password: maria.password },
@@ -221,19 +213,19 @@ describe("engine service replicas", () => {
             const mine = await until("the new replica holding tasks", async () => {
                 const ids = byHolder(await list()).get(holderOf(cut)!);
                 return ids && ids.length > 0 && ids.every((id) => cut.output().includes(`took ${id}`)) ? ids : undefined;
-            }, 60_000, () => `its output:\n${cut.output().slice(-3000)}`);
+            }, { timeoutMs: 60_000, context: () => `its output:\n${cut.output().slice(-3000)}` });
             const cutAt = Date.now();
             proxy.pause();
-            await until("the cut-off replica stopping its tasks", async () => /could not renew its leases within the TTL: stopping/.test(cut.output()), (TTL + 10) * 1000);
+            await until("the cut-off replica stopping its tasks", async () => /could not renew its leases within the TTL: stopping/.test(cut.output()), { timeoutMs: (TTL + 10) * 1000 });
             const stoppedAfter = Date.now() - cutAt;
             expect((await fetch(`${cut.url}/readyz`)).status).toBe(503);
             await until("its tasks taken by the others", async () => {
                 const now = await list();
                 return mine.every((id) => { const h = now.get(id)!.owner.holder; return h !== null && h !== holderOf(cut); });
-            }, 60_000);
+            }, { timeoutMs: 60_000 });
             console.log(`control database cut off: the replica stopped ${mine.length} task(s) ${(stoppedAfter / 1000).toFixed(1)} s after the cut (lease TTL ${TTL} s)`);
             proxy.resume();
-            await until("the replica ready again once it reaches the database", async () => (await fetch(`${cut.url}/readyz`)).status === 200, 30_000);
+            await until("the replica ready again once it reaches the database", async () => (await fetch(`${cut.url}/readyz`)).status === 200, { timeoutMs: 30_000 });
             await stopReplica(cut);
         } finally {
             await proxy.close();
