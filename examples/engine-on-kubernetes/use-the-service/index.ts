@@ -7,7 +7,7 @@ import * as dts from "pulumi-dts";
 //
 //   pulumi config set pulumi-dts:endpoint https://engine.pulumi-dts.svc:7443
 //   pulumi config set --secret pulumi-dts:token dts_...
-//   pulumi config set pulumi-dts:caCert "$(cat ca.crt)"
+//   pulumi config set pulumi-dts:caCert -- "$(cat ca.crt)"
 //
 // Connection passwords reach the service sealed under its master key; they are secrets in
 // this stack's state as with the local engine.
