@@ -2,7 +2,7 @@ import type { Queryable } from "./db";
 import { checkpointSchema, taskStatusSchema } from "../engine/task-store-format";
 import type { Checkpoint } from "../engine/task-store";
 import type { DirtyRecord, TaskStatus } from "../engine/status";
-import { HISTORY_INTERVAL_MS, HISTORY_KEPT_MS, type HistoryResult, type HistorySample } from "../engine/metrics-history";
+import { HISTORY_INTERVAL_MS, HISTORY_KEPT_MS, type HistoryResult } from "../engine/metrics-history";
 import { type EngineTaskSpec, engineTaskSpecSchema } from "../engine/task-store-format";
 import type { PermanentFailure } from "../engine/retry";
 import { openSpec, sealSpec } from "./sealed-secrets";
