@@ -95,7 +95,7 @@ export class MaxComputeRest {
 
     /** The project, which also proves the endpoint, the AccessKey and the permission to read it. */
     async getProject(project: string): Promise<MaxComputeProject> {
-        const res = await this.request({ method: "GET", segments: ["projects", name(project, "project")], project });
+        const res = await this.request({ method: "GET", segments: ["projects", pathSegment(project, "project")], project });
         const xml = res.body.toString("utf8");
         const root = xmlElement(xml, "Project");
         const projectName = root && xmlText(root.inner, "Name");
@@ -114,7 +114,7 @@ export class MaxComputeRest {
      * A missing table is a MaxComputeError whose `notFound` is true.
      */
     async getTable(project: string, table: string): Promise<MaxComputeTable> {
-        const segments = ["projects", name(project, "project"), "tables", name(table, "table")];
+        const segments = ["projects", pathSegment(project, "project"), "tables", pathSegment(table, "table")];
         const res = await this.request({ method: "GET", segments, project });
         const root = xmlElement(res.body.toString("utf8"), "Table");
         const schemaText = root && xmlText(root.inner, "Schema");
@@ -235,7 +235,7 @@ export class MaxComputeRest {
  * "_", research §4) are the DDL layer's to enforce; this only refuses what would change
  * which resource the path names.
  */
-function name(value: string, what: string): string {
+export function pathSegment(value: string, what: string): string {
     if (value === "" || /[/?#%\\\s]/.test(value) || value === "." || value === "..") {
         throw new MaxComputeClientError(`invalid ${what} name ${JSON.stringify(value)}`);
     }

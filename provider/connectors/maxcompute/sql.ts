@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { MaxComputeClientError, MaxComputeSqlError, MaxComputeSqlTimeoutError } from "./errors";
-import type { MaxComputeRest, RestResponse } from "./rest";
+import { type MaxComputeRest, pathSegment, type RestResponse } from "./rest";
 import { cdata, decodeText, escapeXml, xmlElement, xmlElements, xmlText } from "./xml";
 
 /**
@@ -71,7 +71,7 @@ export function sqlJobXml(sql: string, opts: Pick<SqlRunOptions, "settings" | "p
 export async function submitSql(
     rest: MaxComputeRest, project: string, sql: string, opts: Pick<SqlRunOptions, "settings" | "priority"> = {},
 ): Promise<{ instanceId: string; response: RestResponse }> {
-    const segments = ["projects", project, "instances"];
+    const segments = ["projects", pathSegment(project, "project"), "instances"];
     const response = await rest.request({
         method: "POST", segments, project, headers: { "content-type": "application/xml" }, body: sqlJobXml(sql, opts),
     });
@@ -87,7 +87,7 @@ export async function waitForSql(rest: MaxComputeRest, project: string, instance
     const maxMs = opts.pollMaxMs ?? 5_000;
     let waitMs = opts.pollInitialMs ?? 500;
     const deadline = Date.now() + timeoutMs;
-    const segments = ["projects", project, "instances", instanceId];
+    const segments = ["projects", pathSegment(project, "project"), "instances", pathSegment(instanceId, "instance")];
     for (;;) {
         const res = await rest.request({ method: "GET", segments, params: { taskstatus: "" }, project });
         const xml = res.body.toString("utf8");
