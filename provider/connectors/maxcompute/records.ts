@@ -442,9 +442,12 @@ export class BlockWriter {
         return crc32cRange(crc, this.buf, at, at + len);
     }
 
-    /** Room for n more bytes. Each value's fixed part is at most 10 bytes past its tag; strings ask for their own. */
+    /**
+     * Room for n more bytes and 16 to spare: a tag asks for 10, and the value after it may then
+     * take the spare without asking, since the longest fixed-size one, a TIMESTAMP, is 15 bytes.
+     * Strings and bytes ask for their own length.
+     */
     private ensure(n: number): void {
-        // A TIMESTAMP (10 + 5 bytes) is the longest fixed value; asking for 16 past the tag's 10 covers every kind.
         const need = this.pos + n + 16;
         if (need <= this.buf.length) return;
         const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
