@@ -63,7 +63,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServeOptio
     const capacity = Number(values.capacity ?? env.PULUMI_DTS_CAPACITY ?? 50);
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`--capacity (PULUMI_DTS_CAPACITY) must be a whole number of tasks ≥ 1, not ${values.capacity ?? env.PULUMI_DTS_CAPACITY}`);
     const ttlSeconds = Number(values["lease-ttl"] ?? env.PULUMI_DTS_LEASE_TTL ?? 10);
-    if (!(ttlSeconds >= 4 && ttlSeconds <= 300)) throw new Error(`--lease-ttl must be 4 to 300 seconds, not ${values["lease-ttl"] ?? env.PULUMI_DTS_LEASE_TTL}`);
+    // The self-fence stops at TTL - 2 s after a renewal, renewals go every 2 s: below 6 s they would overlap.
+    if (!(ttlSeconds >= 6 && ttlSeconds <= 300)) throw new Error(`--lease-ttl must be 6 to 300 seconds, not ${values["lease-ttl"] ?? env.PULUMI_DTS_LEASE_TTL}`);
     return {
         listen: { host, port: Number(lm[2]) },
         tls: cert && key ? { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8"), ...(clientCa ? { clientCa: readFileSync(clientCa, "utf8") } : {}) } : undefined,
