@@ -38,9 +38,9 @@ export class DatabaseConnection extends pulumi.dynamic.Resource {
     declare public readonly engine: pulumi.Output<string>;
     /** `host:port`, or the endpoint of Tablestore/MaxCompute. */
     declare public readonly endpoint: pulumi.Output<string>;
-    /** "verified", or "not-tested" for engines whose connector has not arrived yet (MaxCompute). */
+    /** "verified": the connection was tested (every engine is, today; "not-tested" is kept for engines whose connector has not arrived). */
     declare public readonly connectivity: pulumi.Output<string>;
-    /** MySQL, MariaDB, PolarDB, PostgreSQL, AnalyticDB for PostgreSQL or Tablestore. */
+    /** MySQL, MariaDB, PolarDB, PostgreSQL, AnalyticDB for PostgreSQL, Tablestore or MaxCompute. */
     declare public readonly flavour: pulumi.Output<string>;
     declare public readonly serverVersion: pulumi.Output<string>;
     /** What Test Connectivity learned: binlog settings, GTID mode, read-only, privileges. */

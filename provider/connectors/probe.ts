@@ -9,10 +9,11 @@ import { connectPostgres } from "./postgres/connect";
 import { introspectPostgresServer } from "./postgres/introspect-server";
 import { tablestoreClient } from "./tablestore/connect";
 import { classifyTablestoreError, tablestoreFacts } from "./tablestore/facts";
+import { maxcomputeFacts } from "./maxcompute/facts";
 
 /** The outcome of DTS's "Test Connectivity" for one connection. */
 export interface ConnectivityResult {
-    /** "verified": we connected and read the facts; "not-tested": the engine has no connector yet (MaxCompute). */
+    /** "verified": we connected and read the facts; "not-tested": the engine has no connector yet (none today). */
     connectivity: "verified" | "not-tested";
     facts: ConnectionFacts;
     note?: string;
@@ -32,14 +33,7 @@ export function connectionId(spec: ConnectionSpec): string {
 
 export async function testConnectivity(spec: ConnectionSpec): Promise<ConnectivityResult> {
     if (spec.engine === "tablestore") return { connectivity: "verified", facts: await testTablestore(spec) };
-    if (spec.engine === "maxcompute") {
-        const flavour = "MaxCompute";
-        return {
-            connectivity: "not-tested",
-            facts: { flavour, serverVersion: "" },
-            note: `${flavour} connections are validated only: Test Connectivity and migrations to ${flavour} arrive with the ${flavour} connector`,
-        };
-    }
+    if (spec.engine === "maxcompute") return { connectivity: "verified", facts: await maxcomputeFacts(spec) };
     if (isMysqlFamily(spec.engine)) {
         const s = spec as Extract<ConnectionSpec, { engine: "mysql" | "mariadb" | "polardb-mysql" }>;
         const conn = await connectMysql(s);

@@ -26,7 +26,7 @@ export interface Endpoint {
 }
 
 export function describeEndpoint(e: Endpoint): string {
-    const what = e.engine === "tablestore" ? "instance" : "database";
+    const what = e.engine === "tablestore" ? "instance" : e.engine === "maxcompute" ? "project" : "database";
     return `${e.engine} at ${e.host}:${e.port} as "${e.user}"${e.database ? ` (${what} "${e.database}")` : ""}`;
 }
 
@@ -51,6 +51,12 @@ const engineHints: Record<string, Partial<Record<ConnectionFailureKind, string>>
         "auth-failed": "check accessKeyId and accessKeySecret: the AccessKey must exist, be enabled, and be allowed to use the instance",
         "unknown-host": "check the endpoint's host name; it does not resolve from this machine",
         "refused": "nothing accepts connections at the endpoint: check its host and port (80 for http://, 443 for https:// unless the URL names one)",
+    },
+    maxcompute: {
+        "auth-failed": "check accessKeyId and accessKeySecret: the AccessKey must exist, be enabled, and be allowed to read the project",
+        "unknown-host": "check the endpoint's host name; it does not resolve from this machine",
+        "refused": "nothing accepts connections at the endpoint: check its host and port (80 for http://, 443 for https:// unless the URL names one)",
+        "unknown-database": "check project: it does not exist at this endpoint (projects belong to a region)",
     },
 };
 

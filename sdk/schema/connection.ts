@@ -108,6 +108,7 @@ export type SqlConnectionSpec = z.output<typeof mysqlConnectionSchema> | z.outpu
 export type MysqlConnectionSpec = z.output<typeof mysqlConnectionSchema>;
 export type PostgresConnectionSpec = z.output<typeof postgresConnectionSchema>;
 export type TablestoreConnectionSpec = z.output<typeof tablestoreConnectionSchema>;
+export type MaxComputeConnectionSpec = z.output<typeof maxcomputeConnectionSchema>;
 
 /** Fields whose values are secrets wherever they go (state, logs, errors). */
 export const secretConnectionFields = ["password", "accessKeySecret"] as const;

@@ -120,11 +120,9 @@ const connectionReaders: Record<string, string[]> = {
 };
 
 /**
- * MaxCompute connections: accepted so that programs can declare them, with connectivity
- * "not-tested" and a note saying so (provider/connectors/probe.ts), and every task that
- * uses one is refused at preview (provider/hooks/task.ts capabilityFailures). Their own
- * field gets its reader with the MaxCompute issue (endpoint and the AccessKey pair are
- * read by the Tablestore connector already).
+ * MaxCompute connections: tested (GET project, provider/connectors/maxcompute/facts.ts),
+ * and every task that uses one is refused at preview (provider/hooks/task.ts
+ * capabilityFailures) until the destination lands with the MaxCompute issue.
  */
 const connectionFieldsOfRefusedDestinations = ["project"];
 
