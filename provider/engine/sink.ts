@@ -61,6 +61,17 @@ export interface ChunkWrite {
     range: KeyRange | null;
     /** The chunk was started before (crash or retry): remove what it may have written first. */
     redo: boolean;
+    /**
+     * For a destination that cannot remove rows (no keys: MaxCompute): what this sink recorded
+     * with recordSinkState in an earlier attempt at the chunk, if it did.
+     */
+    sinkState?: string;
+    /**
+     * Records `state` in the task's checkpoint and resolves once it is durable (on disk, or in
+     * the engine service's control database): a sink calls it before the step that makes the
+     * chunk's rows visible, so a redo after a crash at any point can tell whether that step ran.
+     */
+    recordSinkState(state: string): Promise<void>;
     /** "keep-existing": rows whose key exists at the destination are left as they are (ignore-and-proceed). */
     conflict: "error" | "keep-existing";
     batches: AsyncIterable<SourceRow[]>;

@@ -690,6 +690,12 @@ export class TaskRunner {
             try {
                 return await target.writeChunk({
                     mapping: m, range, redo, conflict: this.spec.task.conflictingTables === "ignore-and-proceed" ? "keep-existing" : "error",
+                    ...(redo && chunk.sinkState !== undefined ? { sinkState: chunk.sinkState } : {}),
+                    recordSinkState: async (state) => {
+                        chunk.sinkState = state;
+                        this.persist();
+                        await this.store.persisted();
+                    },
                     batches: source.readChunk(m, range, this.spec.task, throttle, snapshot && !snapshot.broken ? snapshot.snapshot : undefined),
                     isolateRows,
                     onRejected: (row, reason) => this.rejected(m, row, reason),
@@ -730,6 +736,7 @@ export class TaskRunner {
             }
             chunk.rows = rows;
             chunk.state = "done";
+            chunk.sinkState = undefined;
             p.chunksDone++;
             this.persist();
         });

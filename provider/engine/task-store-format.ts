@@ -42,6 +42,12 @@ const chunkCheckpointSchema = z.object({
     hi: z.string().nullable(),
     state: z.enum(["pending", "started", "done"]),
     rows: z.number().int().nonnegative(),
+    /**
+     * What the destination's bulk sink recorded before it made the chunk's rows visible (a
+     * MaxCompute upload session about to be committed): given back to it when the chunk is
+     * redone, so a sink that cannot remove rows can tell whether its commit happened.
+     */
+    sinkState: z.string().optional(),
 });
 export type ChunkCheckpoint = z.output<typeof chunkCheckpointSchema>;
 export type ChunkState = ChunkCheckpoint["state"];

@@ -102,6 +102,8 @@ export class TaskStore {
     writeCheckpoint(c: Checkpoint): void {
         this.write(checkpointFile, c);
     }
+    /** Resolves once every write before it is durable: the files are written synchronously, so at once. */
+    async persisted(): Promise<void> {}
 
     appendDirty(record: DirtyRecord): void {
         mkdirSync(this.dir, { recursive: true, mode: 0o700 });

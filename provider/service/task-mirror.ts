@@ -3,6 +3,7 @@ import type { DirtyRecord, TaskStatus } from "../engine/status";
 import { type Checkpoint, TaskStore } from "../engine/task-store";
 import { DIRTY_TABLE, LOG_TABLE, SAMPLE_TABLE, TASK_TABLE } from "./control-store";
 import type { HistorySample } from "../engine/metrics-history";
+import type { PermanentFailure } from "../engine/retry";
 import type { Queryable } from "./db";
 import { LEASE_TABLE } from "../engine/ownership/pg-leases";
 
@@ -168,6 +169,15 @@ export class StateMirror {
     }
 }
 
+/** The task's state could not be written under this replica's lease: another replica runs the task now. */
+export class LeaseLostError extends Error implements PermanentFailure {
+    readonly permanent = true;
+    constructor(readonly taskId: string, readonly epoch: number) {
+        super(`task ${taskId}: its lease (epoch ${epoch}) is no longer this replica's; another replica runs the task now, this one stops`);
+        this.name = "LeaseLostError";
+    }
+}
+
 /**
  * The TaskStore a replica's runner writes to: state in memory and in the mirror, nothing
  * on the replica's disk (the spec, which holds the secrets, lives sealed in the control
@@ -196,6 +206,10 @@ export class MirroredTaskStore extends TaskStore {
     }
     override writeCheckpoint(c: Checkpoint): void {
         this.mirror.checkpoint(this.taskId, this.epoch, c);
+    }
+    /** Sends the writes now; a write the lease fence refused means another replica holds the task: this one must not go on. */
+    override async persisted(): Promise<void> {
+        if ((await this.mirror.flush()).includes(this.taskId)) throw new LeaseLostError(this.taskId, this.epoch);
     }
     override appendDirty(record: DirtyRecord): void {
         this.mirror.refused(this.taskId, record);

@@ -7,7 +7,8 @@
  * the session's schema, partitions that exist unless create_partition is set. Blocks become
  * visible only at commit, and a session keeps the schema it was opened with. Instances run
  * only the DDL the connector emits (ddl.ts), at once or after N polls "Running". Faults can
- * be injected: 5xx answers, a connection dropped mid-block, a refused commit.
+ * be injected: 5xx answers, a connection dropped mid-block, a refused commit, a commit
+ * applied whose answer is lost.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -41,6 +42,8 @@ export interface FaultPlan {
     dropNextBlock?: boolean;
     /** The next commit is refused (500 with a code). */
     refuseNextCommit?: boolean;
+    /** The next commit is applied, then its connection is destroyed before the answer (the client cannot tell). */
+    dropCommitAnswer?: boolean;
 }
 
 export interface MaxComputeServerOptions {
@@ -251,6 +254,10 @@ export async function startMaxComputeServer(o: MaxComputeServerOptions): Promise
                     for (const r of s.blocks.get(b)!) rows.push([...r, ...new Array(t.columns.length - s.columns.length).fill(null)]);
                 }
                 t.partitions.set(s.partition, rows);
+                if (faults.dropCommitAnswer) {
+                    faults.dropCommitAnswer = false;
+                    return req.socket.destroy();
+                }
                 return json(200, sessionView(s));
             }
         }
