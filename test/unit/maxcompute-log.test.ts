@@ -259,6 +259,42 @@ describe("merge", () => {
         expect(sorted(mergeRows(base, log, { key: ["id"], columns: ["id", "name"], logColumns: LC }))).toEqual([["7", "z"]]);
     });
 
+    it("equals the source after random histories, with the full load read at any point of the stream (property)", () => {
+        let seed = 7;
+        const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+        for (let run = 0; run < 200; run++) {
+            const src = scriptedSource(Array.from({ length: 5 }, (_, i): Row => [String(i), `v${i}`]));
+            const start = src.at;
+            let base: unknown[][] | null = null;
+            let file = 1, p = 4, version = 0;
+            const baseAt = rand(12);
+            for (let t = 0; t < 12; t++) {
+                if (t === baseAt) base = [...src.state.values()];
+                if (rand(6) === 0) { file++; p = 4; }
+                p += 100 + rand(100);
+                const ops: Parameters<typeof src.tx>[1] = [];
+                const keys = new Set(src.state.keys());
+                for (let k = 1 + rand(4); k > 0; k--) {
+                    const live = [...keys], key = String(rand(8)), name = `n${++version}`;
+                    const pick = live[rand(Math.max(live.length, 1))];
+                    const what = live.length === 0 ? 0 : rand(4);
+                    if (what === 0 && !keys.has(key)) { ops.push(["insert", [key, name]]); keys.add(key); }
+                    else if (what === 1 && pick !== undefined) { ops.push(["update", pick, [pick, name]]); }
+                    else if (what === 2 && pick !== undefined && !keys.has(key)) { ops.push(["update", pick, [key, name]]); keys.delete(pick); keys.add(key); }
+                    else if (what === 3 && pick !== undefined) { ops.push(["delete", pick]); keys.delete(pick); }
+                }
+                src.tx(pos(file, p), ops);
+            }
+            base ??= [...src.state.values()];
+            const rows = logRows(src.changes, LC, start);
+            // No entry twice: (record_id, after_flag) is unique.
+            const entries = rows.map((r) => `${String(r.values[2 + META.recordId])}/${String(r.values[2 + META.afterFlag])}`);
+            expect(new Set(entries).size).toBe(entries.length);
+            const merged = mergeRows(base, rows.map((r) => r.values), { key: ["id"], columns: ["id", "name"], logColumns: LC });
+            expect(sorted(merged), `run ${run}`).toEqual(sorted([...src.state.values()]));
+        }
+    });
+
     it("merges as of a record_id, and reads log rows in another column order with a 2-column key", () => {
         const m = mappingOf(["a", "b", "v"], ["a", "b"]);
         const changes = [
