@@ -166,6 +166,9 @@ describe("MaxCompute type map", () => {
             expect(conv(t, { zeroDates: "null" })(v)).toBeNull();
         }
         expect(map("date", { zeroDates: "null" }).exact).toBe(false);
+        expect(map("date", { zeroDates: "null" }).refuses).toBeUndefined();
+        expect(map("datetime(6)", { zeroDates: "null" }).refuses).toBe("years before 0001");
+        expect(map("date").refuses).toMatch(/zero/);
         expect(conv("datetime(6)", { datetimeMicros: "string" })("0000-00-00 00:00:00.000000")).toBe("0000-00-00 00:00:00.000000");
         expect(refused(() => conv("datetime(6)")("0000-01-01 00:00:00.000000"))).toMatch(/0001/);
         expect(conv("datetime")("0000-01-01 00:00:00")).toBe(Date.UTC(2000, 0, 1) - 730485 * 86_400_000);

@@ -203,7 +203,8 @@ export function maxComputeColumnMapping(col: SourceColumn, opts: MaxComputeTypeO
     const kind = sourceKind(col);
     const d = decide(kind, col, opts);
     const zeroDatesNull = opts.zeroDates === "null" && (d.type === "DATE" || d.type === "DATETIME" || d.type === "TIMESTAMP") && kind !== "time";
-    const refuses = [d.refuses, (d.type === "STRING" || d.type === "BINARY") && mayExceedCell(col, kind) ? big("") : undefined]
+    const own = zeroDatesNull ? d.refuses?.replace(`${ZERO_DATES}; `, "").replace(ZERO_DATES, "") || undefined : d.refuses;
+    const refuses = [own, (d.type === "STRING" || d.type === "BINARY") && mayExceedCell(col, kind) ? big("") : undefined]
         .filter((x): x is string => x !== undefined).join("; ");
     const loss = [d.loss, zeroDatesNull ? "zero and partial-zero dates become NULL" : undefined].filter((x) => x !== undefined).join("; ");
     const precision = d.precision ?? 0;
