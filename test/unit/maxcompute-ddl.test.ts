@@ -268,8 +268,8 @@ describe("MaxCompute names", () => {
         ]);
         expect(neu.partitions.map((c) => c.name)[4]).toBe("new_dts_sync_modifytime_minute");
         expect(partitionValues(Date.UTC(2024, 0, 31, 9, 5, 7) / 1000, neu)).toEqual([
-            ["new_dts_sync_modifytime_year", "2024"], ["new_dts_sync_modifytime_month", "01"], ["new_dts_sync_modifytime_day", "31"],
-            ["new_dts_sync_modifytime_hour", "09"], ["new_dts_sync_modifytime_minute", "05"],
+            ["new_dts_sync_modifytime_year", "2024"], ["new_dts_sync_modifytime_month", "202401"], ["new_dts_sync_modifytime_day", "20240131"],
+            ["new_dts_sync_modifytime_hour", "2024013109"], ["new_dts_sync_modifytime_minute", "202401310905"],
         ]);
     });
 
@@ -317,7 +317,7 @@ describe("MaxCompute DDL", () => {
         expect(parseStatement(statements[4])).toMatchObject({ kind: "add-columns", table: "orders_log", columns: [{ name: "extra", type: "STRING" }, { name: "n", type: "DECIMAL(20,0)" }] });
         expect(parseStatement(statements[5])).toEqual({
             kind: "add-partition", table: "orders_log", ifNotExists: true,
-            spec: [["new_dts_sync_modifytime_year", "2024"], ["new_dts_sync_modifytime_month", "07"]],
+            spec: [["new_dts_sync_modifytime_year", "2024"], ["new_dts_sync_modifytime_month", "202407"]],
         });
         expect(parseStatement(statements[6])).toEqual({ kind: "drop", table: "plain_log", ifExists: true });
     });

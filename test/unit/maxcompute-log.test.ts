@@ -149,12 +149,12 @@ describe("log rows", () => {
         expect(logColumnNames(["id", "name"], LC)).toEqual(["id", "name", "record_id", "operation_flag", "utc_timestamp", "before_flag", "after_flag"]);
         const strip = rows.map((r) => [r.values[0], r.values[1], ...r.values.slice(3)]);
         expect(strip).toEqual([
-            ["1", "a", "I", T0, "N", "Y"],
-            ["1", "a", "U", T0, "Y", "N"],
-            ["1", "b", "U", T0, "N", "Y"],
-            ["1", "b", "U", T0, "Y", "N"],
-            ["2", "b", "U", T0, "N", "Y"],
-            ["2", "b", "D", T0, "Y", "N"],
+            ["1", "a", "I", T0 / 1000, "N", "Y"],
+            ["1", "a", "U", T0 / 1000, "Y", "N"],
+            ["1", "b", "U", T0 / 1000, "N", "Y"],
+            ["1", "b", "U", T0 / 1000, "Y", "N"],
+            ["2", "b", "U", T0 / 1000, "N", "Y"],
+            ["2", "b", "D", T0 / 1000, "Y", "N"],
         ]);
         const r = ids(rows);
         expect(r[1]).toBe(r[2]);
@@ -178,7 +178,7 @@ describe("log rows", () => {
         expect(rows[0].partition).toEqual(["2026", "202611", "20261130", "2026113023", "202611302359"]);
         expect(rows[1].partition).toEqual(["2026", "202612", "20261201", "2026120100", "202612010000"]);
         expect(rows[1].partitionSpec).toBe("modifytime_year=2026,modifytime_month=202612,modifytime_day=20261201,modifytime_hour=2026120100,modifytime_minute=202612010000");
-        expect(rows[0].values[2 + META.utcTimestamp]).toBe(before);
+        expect(rows[0].values[2 + META.utcTimestamp]).toBe(Math.floor(before / 1000));
         const newYear = Date.UTC(2027, 0, 1);
         expect(["year", "month", "day"].map((u) => partitionValue(u as "year", newYear - 1000))).toEqual(["2026", "202612", "20261231"]);
         expect(["year", "month", "day"].map((u) => partitionValue(u as "year", newYear))).toEqual(["2027", "202701", "20270101"]);

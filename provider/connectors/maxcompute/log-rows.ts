@@ -204,7 +204,8 @@ export function logRows(changes: SourceChange[], lc: LogColumns, after: BinlogPo
             const spec = lc.partitions.map((p, j) => `${p.name}=${partition[j]}`).join(",");
             const row = (image: SourceValue[] | null, flag: OperationFlag, before: Flag, afterFlag: Flag): LogRow => {
                 if (!image) throw new Error(`${c.op} change to ${c.mapping.source.name} at ${formatPosition(end)} has no ${before === "Y" ? "before" : "after"} image`);
-                return { values: [...image, id, flag, c.commitTime, before, afterFlag], partition, partitionSpec: spec };
+                // utc_timestamp is BIGINT epoch seconds (names.ts LOG_METADATA_COLUMNS); binlog times have second resolution.
+                return { values: [...image, id, flag, Math.floor(c.commitTime / 1000), before, afterFlag], partition, partitionSpec: spec };
             };
             if (c.op === "insert") out.push(row(c.after, "I", "N", "Y"));
             else if (c.op === "delete") out.push(row(c.before, "D", "Y", "N"));

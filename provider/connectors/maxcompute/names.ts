@@ -95,6 +95,8 @@ export function duplicateColumnProblems(table: string, targets: readonly string[
 
 /** `maxcompute.additionalColumnRule`: DTS's "New Rule" prefixes every additional column with `new_dts_sync_`. */
 export type AdditionalColumnRule = "new" | "previous";
+import { partitionValue, type PartitionUnit } from "./log-rows";
+
 export type PartitionColumn = "modifytime_year" | "modifytime_month" | "modifytime_day" | "modifytime_hour" | "modifytime_minute";
 
 /** Partition levels in their fixed order, outermost first. */
@@ -165,19 +167,10 @@ export function metadataConflicts(table: string, dataColumns: readonly string[],
 }
 
 /**
- * The partition values of a change at `utcSeconds` (epoch seconds, UTC), per chosen column:
- * each level its own zero-padded field (2024, 01, 31, 09, 05); the levels nest, so
- * modifytime_day=31 lies under modifytime_month=01 under modifytime_year=2024.
+ * The partition values of a change at `utcSeconds` (epoch seconds, UTC), per chosen column,
+ * in log-rows.ts's format (each value holds the whole time down to its unit: 2026,
+ * 202612, 20261204, …), which stays unambiguous whichever subset of the columns a task chooses.
  */
 export function partitionValues(utcSeconds: number, layout: LogLayout): [string, string][] {
-    const d = new Date(utcSeconds * 1000);
-    const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-    const field: Record<PartitionColumn, string> = {
-        modifytime_year: pad(d.getUTCFullYear(), 4),
-        modifytime_month: pad(d.getUTCMonth() + 1),
-        modifytime_day: pad(d.getUTCDate()),
-        modifytime_hour: pad(d.getUTCHours()),
-        modifytime_minute: pad(d.getUTCMinutes()),
-    };
-    return layout.partitions.map((p) => [p.name, field[p.base as PartitionColumn]]);
+    return layout.partitions.map((p) => [p.name, partitionValue(p.base.replace("modifytime_", "") as PartitionUnit, utcSeconds * 1000)]);
 }
