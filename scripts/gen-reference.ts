@@ -251,6 +251,7 @@ function scopeOf(file: string): string {
     if (file.includes(`connectors${sep}postgres${sep}`)) return "PostgreSQL destinations";
     if (file.includes(`connectors${sep}mysql${sep}destination${sep}`)) return "MySQL-family destinations";
     if (file.includes(`connectors${sep}tablestore${sep}`)) return "Tablestore destinations";
+    if (file.includes(`connectors${sep}maxcompute${sep}`)) return "MaxCompute destinations, not yet offered";
     // The source side (connectors/mysql/source) prechecks every task.
     return "";
 }

@@ -60,6 +60,11 @@ export interface Destination {
     readonly valueLimits?: ValueLimits;
     /** How the task's status names a mapped table here; absent: `schema.table`. */
     targetName?(mapping: TableMapping): string;
+    /**
+     * The table a mapping writes to, where the destination names it otherwise than the
+     * mapping's target (MaxCompute's `<table>_base`): what tableExists and countRows are asked about.
+     */
+    storedTable?(mapping: TableMapping, task: TaskSpec): { schema: string; table: string };
     /** Chunks the full load writes at once, when the task sets it for this destination (tablestore.threadCount). */
     loadWorkers?(task: TaskSpec): number;
     /** How this destination follows the source's DDL during incremental migration. */

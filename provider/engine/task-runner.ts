@@ -474,7 +474,8 @@ export class TaskRunner {
             createTable: async (m) => {
                 // Replayed after a crash: the table may be there already (with the rows the stream wrote),
                 // its indexes not yet if the crash came between the two; createIndexes skips those that exist.
-                const notes = await dest.tableExists(m.targetSchema, m.targetTable)
+                const stored = dest.storedTable?.(m, this.spec.task) ?? { schema: m.targetSchema, table: m.targetTable };
+                const notes = await dest.tableExists(stored.schema, stored.table)
                     ? []
                     : await dest.createTable(m, this.spec.task, await source.charset(m.source.database));
                 return [...notes, ...(await dest.createIndexes(m, [m], this.spec.task))];

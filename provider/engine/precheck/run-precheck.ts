@@ -21,8 +21,9 @@ async function conflictingTables(dest: Destination, task: TaskSpec, mappings: Ta
     }
     const withSchema = task.migrationTypes.includes("schema");
     for (const m of mappings) {
-        const exists = await dest.tableExists(m.targetSchema, m.targetTable);
-        const object = `${m.targetSchema}.${m.targetTable}`;
+        const stored = dest.storedTable?.(m, task) ?? { schema: m.targetSchema, table: m.targetTable };
+        const exists = await dest.tableExists(stored.schema, stored.table);
+        const object = `${stored.schema}.${stored.table}`;
         if (!withSchema && !exists) {
             items.push({
                 id: "destination-tables-exist", title: "Destination tables exist (no schema migration)", outcome: "failed", object,
@@ -30,7 +31,7 @@ async function conflictingTables(dest: Destination, task: TaskSpec, mappings: Ta
                 fix: "create the table at the destination, or add \"schema\" to migrationTypes",
             });
         } else if (withSchema && exists && task.conflictingTables === "precheck-and-report") {
-            const rows = await dest.countRows(m.targetSchema, m.targetTable);
+            const rows = await dest.countRows(stored.schema, stored.table);
             items.push({
                 id: "conflicting-tables", title: "No conflicting destination tables", outcome: "failed", object,
                 detail: `the destination already has ${object} (${rows} rows), the destination of ${m.source.database}.${m.source.name}`,

@@ -1,0 +1,46 @@
+import type { TaskSpec } from "../../../sdk/schema/task";
+import type { SourceRow, TableMapping } from "../../engine/model";
+import type { MaxComputeTablePlan } from "./bulk-sink";
+import { type DdlColumn, dataColumns } from "./ddl";
+import { baseTableName, type TableSuffixes } from "./names";
+import type { TunnelRecord } from "./records";
+import { type MaxComputeColumnMapping, maxComputeColumnMapping, type MaxComputeTypeOptions, UnrepresentableValueError, valueConverter, type ValueConverter } from "./type-map";
+
+/**
+ * How one migrated table lands in MaxCompute: `<target><baseSuffix>` with a column per
+ * source column, typed by the type map, and the conversion of each value. MaxCompute has no
+ * databases in a project: a table goes by its mapped name alone.
+ */
+export interface MaxComputeTableShape extends MaxComputeTablePlan {
+    mapping: TableMapping;
+    columns: { target: string; mapping: MaxComputeColumnMapping }[];
+    ddlColumns: DdlColumn[];
+}
+
+export function suffixesOf(task: Pick<TaskSpec, "maxcompute">): TableSuffixes {
+    return { baseSuffix: task.maxcompute?.baseSuffix, logSuffix: task.maxcompute?.logSuffix };
+}
+
+/** The type options the task chose; none are settable yet, so every column maps losslessly or is refused. */
+export function typeOptionsOf(_task: Pick<TaskSpec, "maxcompute">): MaxComputeTypeOptions {
+    return {};
+}
+
+/** Builds the shape; throws MaxComputeColumnTypeError for a column the map refuses. */
+export function planTable(m: TableMapping, task: Pick<TaskSpec, "maxcompute">): MaxComputeTableShape {
+    const options = typeOptionsOf(task);
+    const columns = m.columns.map((c) => ({ target: c.target, mapping: maxComputeColumnMapping(c.source, options) }));
+    const converters: ValueConverter[] = columns.map((c) => valueConverter(c.mapping));
+    return {
+        mapping: m,
+        table: baseTableName(m.targetTable, suffixesOf(task)),
+        columns,
+        ddlColumns: dataColumns(columns),
+        toRecord(row: SourceRow): TunnelRecord {
+            const out = new Array(converters.length);
+            for (let i = 0; i < converters.length; i++) out[i] = converters[i](row[i]);
+            return out;
+        },
+        isRowValueError: (err): err is Error => err instanceof UnrepresentableValueError,
+    };
+}
