@@ -1,7 +1,7 @@
 /**
  * The SQL the fixture's instance endpoint runs: only the DDL the connector emits (research
  * maxcompute.md §6): CREATE TABLE [IF NOT EXISTS] … [PARTITIONED BY (…)], ALTER TABLE … ADD
- * COLUMNS [IF NOT EXISTS] (…), ALTER TABLE … ADD [IF NOT EXISTS] PARTITION (k='v', …),
+ * COLUMNS [IF NOT EXISTS] (…), ALTER TABLE … ADD [IF NOT EXISTS] | DROP [IF EXISTS] PARTITION (k='v', …),
  * DROP TABLE [IF EXISTS]. Anything else fails the instance, as an unknown statement would.
  */
 export interface ColumnDef {
@@ -15,6 +15,7 @@ export type Statement =
     | { kind: "create"; table: string; ifNotExists: boolean; columns: ColumnDef[]; partitionKeys: ColumnDef[] }
     | { kind: "add-columns"; table: string; ifNotExists: boolean; columns: ColumnDef[] }
     | { kind: "add-partition"; table: string; ifNotExists: boolean; spec: [string, string][] }
+    | { kind: "drop-partition"; table: string; ifExists: boolean; spec: [string, string][] }
     | { kind: "drop"; table: string; ifExists: boolean };
 
 export class DdlError extends Error {}
@@ -83,13 +84,15 @@ export function parseStatement(sql: string): Statement {
     if ((m = new RegExp(`^ALTER\\s+TABLE\\s+${ident}\\s+ADD\\s+COLUMNS\\s+(IF\\s+NOT\\s+EXISTS\\s+)?`, "i").exec(sql))) {
         return { kind: "add-columns", table: name(m, 1), ifNotExists: !!m[3], columns: columns(parenthesised(sql, m[0].length - 1).inner) };
     }
-    if ((m = new RegExp(`^ALTER\\s+TABLE\\s+${ident}\\s+ADD\\s+(IF\\s+NOT\\s+EXISTS\\s+)?PARTITION\\s*`, "i").exec(sql))) {
+    if ((m = new RegExp(`^ALTER\\s+TABLE\\s+${ident}\\s+(ADD|DROP)\\s+(IF\\s+(?:NOT\\s+)?EXISTS\\s+)?PARTITION\\s*`, "i").exec(sql))) {
         const spec = splitTop(parenthesised(sql, m[0].length - 1).inner).map((kv) => {
             const x = /^([A-Za-z][A-Za-z0-9_]*)\s*=\s*'((?:[^']|'')*)'$/.exec(kv);
             if (!x) throw new DdlError(`cannot parse partition spec: ${kv}`);
             return [x[1], x[2].replace(/''/g, "'")] as [string, string];
         });
-        return { kind: "add-partition", table: name(m, 1), ifNotExists: !!m[3], spec };
+        return m[3].toUpperCase() === "ADD"
+            ? { kind: "add-partition", table: name(m, 1), ifNotExists: !!m[4], spec }
+            : { kind: "drop-partition", table: name(m, 1), ifExists: !!m[4], spec };
     }
     if ((m = new RegExp(`^DROP\\s+TABLE\\s+(IF\\s+EXISTS\\s+)?${ident}$`, "i").exec(sql))) {
         return { kind: "drop", table: name(m, 2), ifExists: !!m[1] };

@@ -134,6 +134,11 @@ export async function startMaxComputeServer(o: MaxComputeServerOptions): Promise
                     const spec = s.spec.map(([k, v]) => `${k.toLowerCase()}=${v}`).join(",");
                     if (t.partitions.has(spec) && !s.ifNotExists) return { ok: false, result: `ODPS-0130071:partition ${spec} exists` };
                     if (!t.partitions.has(spec)) t.partitions.set(spec, []);
+                } else if (s.kind === "drop-partition") {
+                    if (!t) return { ok: false, result: `ODPS-0130131:Table not found - ${s.table}` };
+                    const spec = s.spec.map(([k, v]) => `${k.toLowerCase()}=${v}`).join(",");
+                    if (!t.partitions.has(spec) && !s.ifExists) return { ok: false, result: `ODPS-0130071:partition ${spec} does not exist` };
+                    t.partitions.delete(spec);
                 } else if (s.kind === "drop") {
                     if (!t && !s.ifExists) return { ok: false, result: `ODPS-0130131:Table not found - ${s.table}` };
                     tables.delete(s.table.toLowerCase());
