@@ -5,7 +5,6 @@ import type { DdlTranslation, DdlTranslator } from "../../engine/ddl-translator"
 import type { Destination, DestinationConnector } from "../../engine/destination";
 import type { ConnectionFacts } from "../../engine/facts";
 import type { TableMapping } from "../../engine/model";
-import type { PermanentFailure } from "../../engine/retry";
 import type { BulkSink } from "../../engine/sink";
 import type { PrecheckItem } from "../../engine/status";
 import { MaxComputeBulkSink } from "./bulk-sink";
@@ -16,15 +15,9 @@ import { MaxComputeRest, pathSegment } from "./rest";
 import { runSql } from "./sql";
 import { type MaxComputeTableShape, planTable } from "./table-plan";
 import { TunnelClient } from "./tunnel";
+import { MaxComputeNotImplementedError } from "./errors-not-implemented";
 
-/** What this version of the connector does not do yet: preview refuses it first (provider/hooks/task.ts). */
-export class MaxComputeNotImplementedError extends Error implements PermanentFailure {
-    readonly permanent = true;
-    constructor(what: string) {
-        super(`${what} to MaxCompute is not implemented yet: this version migrates the schema and the full data into <table>_base tables`);
-        this.name = "MaxComputeNotImplementedError";
-    }
-}
+export { MaxComputeNotImplementedError };
 
 const refuseChanges = (): never => {
     throw new MaxComputeNotImplementedError("incremental migration (and the DDL it follows)");
