@@ -26,6 +26,7 @@ describe("MaxCompute bulk sink", () => {
     const mapping = {} as TableMapping;
     const plan: MaxComputeTablePlan = {
         table: "orders_base",
+        names: ["id", "name"],
         toRecord: (row) => {
             if (row[1] === "bad") throw new BadValue(`name "bad" cannot be written`);
             return [BigInt(row[0] as string), row[1] as string | null];

@@ -2,6 +2,7 @@ import type { SourceRow, TableMapping } from "../../engine/model";
 import type { BulkSink, ChunkWrite } from "../../engine/sink";
 import { BlockWriter, RecordSchema, RecordValueError, type TunnelRecord } from "./records";
 import type { TunnelClient } from "./tunnel";
+import { columnOrder, reorder } from "./table-plan";
 
 /**
  * The full load into `<table>_base`, by Tunnel upload: one upload session per chunk,
@@ -15,6 +16,8 @@ import type { TunnelClient } from "./tunnel";
 export interface MaxComputeTablePlan {
     /** The `_base` table. */
     table: string;
+    /** The destination names of the values toRecord gives, in its order. */
+    names: readonly string[];
     /** A source row as the record the table's columns take; throws a row-value error for a value the table cannot hold. */
     toRecord(row: SourceRow): TunnelRecord;
     /** Whether an error thrown by toRecord concerns the row (dirty data) rather than the task. */
@@ -59,6 +62,7 @@ export class MaxComputeBulkSink implements BulkSink {
         const session = await this.tunnel.createUpload(target);
         // Encoded against the session's columns: a session keeps the schema it was opened with.
         const schema = RecordSchema.fromTypeText(session.columns);
+        const order = columnOrder(session.columns, plan.names);
         const sent: number[] = [];
         let block = new BlockWriter(schema);
         let inBlock = 0;
@@ -78,7 +82,7 @@ export class MaxComputeBulkSink implements BulkSink {
             for (const row of batch) {
                 try {
                     // The codec refuses a value its type cannot carry (BIGINT −2^63) and leaves the block as it was.
-                    block.write(plan.toRecord(row));
+                    block.write(reorder(plan.toRecord(row), order));
                 } catch (err) {
                     if (!plan.isRowValueError(err) && !(err instanceof RecordValueError)) throw err;
                     w.onRejected(row, (err as Error).message);

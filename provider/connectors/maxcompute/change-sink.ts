@@ -9,7 +9,7 @@ import { logLayout, logTableName, type PartitionColumn } from "./names";
 import { BlockWriter, RecordSchema, RecordValueError, type TunnelRecord } from "./records";
 import type { MaxComputeRest } from "./rest";
 import { runSql } from "./sql";
-import { planTable, suffixesOf } from "./table-plan";
+import { columnOrder, planTable, reorder, suffixesOf } from "./table-plan";
 import type { TunnelClient } from "./tunnel";
 import { UnrepresentableValueError } from "./type-map";
 
@@ -70,6 +70,7 @@ export class MaxComputeLogSink implements LogChangeSink {
                 const target = { table, ...(spec ? { partition: spec } : {}) };
                 const session = await this.tunnel.createUpload(target, { createPartition: true });
                 const schema = RecordSchema.fromTypeText(session.columns);
+                const order = columnOrder(session.columns, [...plan.names, lc.recordId, lc.operationFlag, lc.utcTimestamp, lc.beforeFlag, lc.afterFlag]);
                 const blocks: number[] = [];
                 let w = new BlockWriter(schema);
                 let n = 0;
@@ -85,7 +86,7 @@ export class MaxComputeLogSink implements LogChangeSink {
                     let record: TunnelRecord;
                     try {
                         const data = plan.toRecord(r.values.slice(0, dataCount) as never) as unknown[];
-                        record = [...data, ...r.values.slice(dataCount)] as TunnelRecord;
+                        record = reorder([...data, ...r.values.slice(dataCount)], order);
                         w.write(record);
                     } catch (err) {
                         if (!(err instanceof UnrepresentableValueError) && !(err instanceof RecordValueError)) throw err;

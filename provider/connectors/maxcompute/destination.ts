@@ -1,45 +1,38 @@
 import type { MaxComputeConnectionSpec } from "../../../sdk/schema/connection";
 import type { TaskSpec } from "../../../sdk/schema/task";
 import type { ChangeSink } from "../../engine/change-sink";
-import type { DdlTranslation, DdlTranslator } from "../../engine/ddl-translator";
 import type { Destination, DestinationConnector } from "../../engine/destination";
 import type { ConnectionFacts } from "../../engine/facts";
 import type { TableMapping } from "../../engine/model";
 import type { BulkSink } from "../../engine/sink";
 import type { PrecheckItem } from "../../engine/status";
 import { MaxComputeBulkSink } from "./bulk-sink";
-import { createBaseTable } from "./ddl";
+import { createBaseTable, createLogTable } from "./ddl";
+import { maxcomputeDdlTranslator } from "./ddl-translator";
+import { MaxComputeLogSink } from "./change-sink";
+import { MaxComputeCheckpointStore } from "./checkpoint-store";
+import { logLayout, logTableName, type PartitionColumn } from "./names";
 import { maxcomputeFacts } from "./facts";
 import { maxcomputePrecheck } from "./precheck";
 import { MaxComputeRest, pathSegment } from "./rest";
 import { runSql } from "./sql";
-import { type MaxComputeTableShape, planTable } from "./table-plan";
+import { type MaxComputeTableShape, planTable, suffixesOf } from "./table-plan";
 import { TunnelClient } from "./tunnel";
-import { MaxComputeNotImplementedError } from "./errors-not-implemented";
 
-export { MaxComputeNotImplementedError };
-
-const refuseChanges = (): never => {
-    throw new MaxComputeNotImplementedError("incremental migration (and the DDL it follows)");
-};
-
-const ddl: DdlTranslator = {
-    alterTable: (): DdlTranslation => refuseChanges(),
-    renameTable: (): DdlTranslation => refuseChanges(),
-    dropTable: (): string[] => refuseChanges(),
-};
 
 /**
  * MaxCompute as a destination (seed 004): each selected table becomes `<table><baseSuffix>`
  * in the connection's project (a project has no databases), created by a DDL instance and
- * filled by Tunnel upload, one upload session per chunk (bulk-sink.ts).
+ * filled by Tunnel upload, one upload session per chunk (bulk-sink.ts); with incremental
+ * migration also `<table><logSuffix>`, to which the stream appends every change
+ * (change-sink.ts), its checkpoint and fence in a table of ours (checkpoint-store.ts).
  */
 export class MaxComputeDestination implements Destination {
     readonly defaultNameCase = "as-source";
     /** Zero dates are refused as dirty data, or NULL only when the task opts in: never turned into another date silently. */
     readonly keepsZeroDates = true;
     readonly objectsNotMigrated = "MaxCompute holds tables only: views, routines, triggers and events are not migrated";
-    readonly ddl = ddl;
+    readonly ddl = maxcomputeDdlTranslator;
     private readonly tunnel: TunnelClient;
     private readonly plans = new WeakMap<TableMapping, MaxComputeTableShape>();
 
@@ -97,6 +90,10 @@ export class MaxComputeDestination implements Destination {
     async createTable(mapping: TableMapping, task: TaskSpec): Promise<string[]> {
         const p = this.plan(mapping, task);
         await runSql(this.rest, this.spec.project, `${createBaseTable(p.table, p.ddlColumns)};`);
+        if (task.migrationTypes.includes("incremental")) {
+            const layout = logLayout(task.maxcompute?.additionalColumnRule ?? "new", (task.maxcompute?.incrementalPartitions ?? []) as PartitionColumn[]);
+            await runSql(this.rest, this.spec.project, `${createLogTable(logTableName(mapping.targetTable, suffixesOf(task)), p.ddlColumns, layout)};`);
+        }
         return p.columns.filter((c) => !c.mapping.exact || c.mapping.refuses).map((c) =>
             `${p.table}.${c.target}: ${c.mapping.typeText}${c.mapping.loss ? `, ${c.mapping.loss}` : ""}${c.mapping.refuses ? `; refused as dirty data: ${c.mapping.refuses}` : ""}`);
     }
@@ -111,12 +108,15 @@ export class MaxComputeDestination implements Destination {
         return new MaxComputeBulkSink(this.tunnel, (m) => this.plan(m, task()));
     }
 
-    async openChangeSink(): Promise<ChangeSink> {
-        return refuseChanges();
+    async openChangeSink(task: () => TaskSpec): Promise<ChangeSink> {
+        const checkpoints = new MaxComputeCheckpointStore(this.rest, this.tunnel, this.spec.project);
+        await checkpoints.ensureTable();
+        return new MaxComputeLogSink(this.rest, this.tunnel, this.spec.project, checkpoints, task);
     }
 
-    async forgetStream(): Promise<void> {
-        // No stream runs into MaxCompute yet: nothing to forget.
+    /** Release: the task's checkpoint and claims go; the _base and _log tables keep what was migrated. */
+    async forgetStream(taskId: string): Promise<void> {
+        await new MaxComputeCheckpointStore(this.rest, this.tunnel, this.spec.project).forget(taskId);
     }
 
     async close(): Promise<void> {

@@ -17,6 +17,24 @@ export interface MaxComputeTableShape extends MaxComputeTablePlan {
     ddlColumns: DdlColumn[];
 }
 
+/**
+ * Where each of a session's columns takes its value from, by name (MaxCompute names are
+ * case-insensitive): the index into `names`, or -1 for a column the writer has no value for
+ * (NULL). MaxCompute appends added columns at the end, wherever the source put them, so a
+ * table's column order can differ from the mapping's.
+ */
+export function columnOrder(sessionColumns: readonly { name: string }[], names: readonly string[]): number[] {
+    const at = new Map(names.map((n, i) => [n.toLowerCase(), i]));
+    return sessionColumns.map((c) => at.get(c.name.toLowerCase()) ?? -1);
+}
+
+/** A record in the session's column order from values in `order`'s source order. */
+export function reorder(values: readonly unknown[], order: readonly number[]): TunnelRecord {
+    const out = new Array(order.length);
+    for (let i = 0; i < order.length; i++) out[i] = order[i] < 0 ? null : values[order[i]];
+    return out;
+}
+
 export function suffixesOf(task: Pick<TaskSpec, "maxcompute">): TableSuffixes {
     return { baseSuffix: task.maxcompute?.baseSuffix, logSuffix: task.maxcompute?.logSuffix };
 }
@@ -36,6 +54,7 @@ export function planTable(m: TableMapping, task: Pick<TaskSpec, "maxcompute">): 
         table: baseTableName(m.targetTable, suffixesOf(task)),
         columns,
         ddlColumns: dataColumns(columns),
+        names: columns.map((c) => c.target),
         toRecord(row: SourceRow): TunnelRecord {
             const out = new Array(converters.length);
             for (let i = 0; i < converters.length; i++) out[i] = converters[i](row[i]);
