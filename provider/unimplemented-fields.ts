@@ -33,7 +33,7 @@ export const taskFieldRules: readonly FieldRule[] = [
     { path: "alerting", unimplemented: "no alert would be sent" },
     { path: "onlineDdl", default: "none", unimplemented: "temporary tables of online-DDL tools are not treated specially" },
     { path: "tablestore", onlyForDestinations: ["tablestore"] },
-    { path: "maxcompute", unimplemented: "MaxCompute destinations arrive with a later issue", onlyForDestinations: ["maxcompute"] },
+    { path: "maxcompute", onlyForDestinations: ["maxcompute"] },
     { path: "objects[].tables[].tablestorePrimaryKey", onlyForDestinations: ["tablestore"] },
     { path: "objects[].tables[].tablestoreTypes", onlyForDestinations: ["tablestore"] },
     { path: "objects[].tables[].distributionKey", onlyForDestinations: ["analyticdb-postgresql"] },

@@ -12,6 +12,7 @@ import { Client } from "pg";
 import { serveMain } from "../service/serve";
 import { RemoteEngineClient, remoteSettings } from "../engine/control/remote-client";
 import { newToken, TokenStore } from "../service/tokens";
+import { maxcomputeMergeSql } from "./maxcompute-merge";
 import { systemdUnit } from "../engine/service-unit";
 import { type EngineHome, engineHome } from "../engine/home";
 import type { TaskStatus } from "../engine/status";
@@ -77,6 +78,10 @@ const usage = (home: EngineHome) => `usage: pulumi-dts <command>
   service token new      print a new random API token (to register as PULUMI_DTS_BOOTSTRAP_TOKEN)
   service token issue --scope <scope>
                          make and register an API token for a scope (PULUMI_DTS_CONTROL_URL)
+  maxcompute merge-sql <table> --key k1[,k2] --columns c1,c2,… [--rule new|previous]
+                         [--base-suffix S] [--log-suffix S] [--into T]
+                         the MaxCompute SQL that merges <table>_base and <table>_log into
+                         the table's current state
   help                   this text
 
 The engine's home is ~/.pulumi-dts, or PULUMI_DTS_HOME (now ${home.dir}).
@@ -267,6 +272,12 @@ async function main(argv: string[]): Promise<number> {
             if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port needs a port number, 1-65535 (got "${arg ?? ""}")`);
             return runDashboard(home, { port });
         }
+        case "maxcompute":
+            if (sub === "merge-sql") {
+                console.log(maxcomputeMergeSql(argv.slice(2)));
+                return 0;
+            }
+            break;
         case "service":
             if (sub === "token" && arg === "new" && rest.length === 0) {
                 console.log(newToken());

@@ -39,8 +39,8 @@ function capabilityFailures(news: Props): CheckFailure[] {
         if (side === "source" && !isMysqlFamily(engine)) {
             failures.push({ property: "source", reason: `source must be a MySQL-family connection (mysql, mariadb, polardb-mysql), not "${engine}"` });
         }
-        if (side === "destination" && !isMysqlFamily(engine) && !isPostgresFamily(engine) && engine !== "tablestore") {
-            failures.push({ property: "destination", reason: `destination "${engine}" is not implemented yet: this version migrates to MySQL-family, PostgreSQL-family and Tablestore connections` });
+        if (side === "destination" && !isMysqlFamily(engine) && !isPostgresFamily(engine) && engine !== "tablestore" && engine !== "maxcompute") {
+            failures.push({ property: "destination", reason: `destination "${engine}" is not implemented yet: this version migrates to MySQL-family, PostgreSQL-family, Tablestore and MaxCompute connections` });
         }
     }
     return failures;

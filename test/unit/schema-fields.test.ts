@@ -74,6 +74,10 @@ const taskReaders: Record<string, string[]> = {
     "tablestore.concurrency": ["provider/connectors/tablestore/destination.ts"],
     "tablestore.bucketCount": ["provider/connectors/tablestore/change-sink.ts"],
     "tablestore.temporal": ["provider/connectors/tablestore/table-plan.ts"],
+    "maxcompute.baseSuffix": ["provider/connectors/maxcompute/table-plan.ts"],
+    "maxcompute.logSuffix": ["provider/connectors/maxcompute/table-plan.ts"],
+    "maxcompute.additionalColumnRule": ["provider/connectors/maxcompute/change-sink.ts", "provider/connectors/maxcompute/precheck.ts", "provider/connectors/maxcompute/destination.ts"],
+    "maxcompute.incrementalPartitions": ["provider/connectors/maxcompute/change-sink.ts", "provider/connectors/maxcompute/precheck.ts", "provider/connectors/maxcompute/destination.ts"],
     "objects[].dml": ["provider/engine/incremental/changes.ts"],
     "objects[].ddl": ["provider/engine/incremental/stream.ts"],
     "dml": ["provider/engine/incremental/changes.ts"],
@@ -113,18 +117,15 @@ const connectionReaders: Record<string, string[]> = {
     "tls.serverName": ["provider/connectors/mysql/connect.ts", "provider/connectors/postgres/connect.ts"],
     "connectTimeoutSeconds": ["provider/connectors/mysql/connect.ts", "provider/connectors/postgres/connect.ts", "provider/connectors/tablestore/connect.ts"],
     "database": ["provider/connectors/postgres/connect.ts"],
-    "endpoint": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts"],
+    "endpoint": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts", "provider/connectors/maxcompute/facts.ts"],
+    "project": ["provider/connectors/maxcompute/facts.ts", "provider/connectors/maxcompute/destination.ts"],
     "instanceName": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts"],
-    "accessKeyId": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts"],
-    "accessKeySecret": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts"],
+    "accessKeyId": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts", "provider/connectors/maxcompute/facts.ts"],
+    "accessKeySecret": ["provider/connectors/tablestore/connect.ts", "provider/connectors/tablestore/facts.ts", "provider/connectors/maxcompute/facts.ts"],
 };
 
-/**
- * MaxCompute connections: tested (GET project, provider/connectors/maxcompute/facts.ts),
- * and every task that uses one is refused at preview (provider/hooks/task.ts
- * capabilityFailures) until the destination lands with the MaxCompute issue.
- */
-const connectionFieldsOfRefusedDestinations = ["project"];
+/** Connection fields of destinations that are refused at preview: none today. */
+const connectionFieldsOfRefusedDestinations: string[] = [];
 
 function refusedBy(rules: readonly FieldRule[], path: string): FieldRule | undefined {
     return rules.find((r) => (r.unimplemented || r.onlyForDestinations) && (path === r.path || path.startsWith(r.path + ".")));
