@@ -16,6 +16,7 @@ import * as mysql from "mysql2/promise";
 import { Client } from "pg";
 import { type PulumiEnv, pulumi, pulumiBin, pulumiEnv, repoRoot } from "../harness/pulumi-cli";
 import { startTablestoreServer } from "../harness/tablestore-server";
+import { startMaxComputeServer } from "../harness/maxcompute-server";
 
 const run = promisify(execFile);
 const maria = inject("mariadb");
@@ -46,6 +47,9 @@ const secrets = { sourcePassword: maria.password, destinationPassword: pg.passwo
 // The Tablestore examples' destination: a local server in this process, reached over HTTP.
 const tablestoreKey = { id: "ex-ak", secret: `ex-secret-${process.pid}` };
 const ots = await startTablestoreServer({ instanceName: "dtsexamples", accessKeys: [tablestoreKey] });
+// The MaxCompute example's destination: the local MaxCompute server, in this process.
+const maxcomputeKey = { id: "ex-mc-ak", secret: `ex-mc-secret-${process.pid}` };
+const mcs = await startMaxComputeServer({ project: "dts_examples", accessKeys: [maxcomputeKey] });
 
 /** Each example's stack configuration against the test servers; a new example needs an entry. */
 const configs: Record<string, { plain: Record<string, string>; secret: Record<string, string> }> = {
@@ -58,6 +62,10 @@ const configs: Record<string, { plain: Record<string, string>; secret: Record<st
     "mysql-to-tablestore": {
         plain: { ...source, database: sourceDb, endpoint: ots.endpoint, instanceName: ots.instanceName, accessKeyId: tablestoreKey.id },
         secret: { sourcePassword: maria.password, accessKeySecret: tablestoreKey.secret },
+    },
+    "mysql-to-maxcompute": {
+        plain: { ...source, database: sourceDb, endpoint: mcs.endpoint, project: mcs.project, accessKeyId: maxcomputeKey.id },
+        secret: { sourcePassword: maria.password, accessKeySecret: maxcomputeKey.secret },
     },
 };
 
@@ -149,6 +157,7 @@ describe("each example from its own directory", () => {
         for (const pe of envs.values()) rmSync(pe.home, { recursive: true, force: true });
         if (work) rmSync(work, { recursive: true, force: true });
         await ots.close();
+        await mcs.close();
     });
 
     it("npm install puts a copy of the package in node_modules, not a link", () => {
