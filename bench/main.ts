@@ -19,6 +19,11 @@
  *   changes/s for BENCH_STEADY_SECONDS (default 30). BENCH_ONLY=incremental runs only these;
  *   BENCH_ONLY=full only the full loads.
  *
+ *   MySQL -> MaxCompute: our schema+full task into the local MaxCompute server (bench/maxcompute.ts, a
+ *                        fixture run as its own process); engine CPU per 100,000 rows against our MySQL ->
+ *                        PostgreSQL run (issue 11 §5). BENCH_ONLY=maxcompute runs it and that PostgreSQL run;
+ *                        BENCH_MAXCOMPUTE=0 leaves it out. (The _log drain is not measured yet.)
+ *
  *   Engine service (bench/engine-service.ts): takeover time after kill -9 (3 replicas, 30 tasks,
  *   20 kills) and the control database's load for 300 tasks at rest. BENCH_ONLY=service runs
  *   only these; BENCH_SERVICE=0 leaves them out.
@@ -50,8 +55,9 @@ import {
 } from "./dataset";
 import { childPids, hasGnuTime, machineBusySeconds, type Measured, measure, processCpuSeconds, tail, waitForQuiet } from "./measure";
 import { installPeers, PGLOADER_OPTIONS, type Peers, runDumpLoad, runPgloader } from "./peers";
-import { CONTENDED_CORES, contended, type RunResult, resultsTable, tablestoreLines, targetLines, targets } from "./report";
+import { CONTENDED_CORES, contended, maxcomputeLines, type RunResult, resultsTable, tablestoreLines, targetLines, targets } from "./report";
 import { startTablestoreProcess, tablestoreConnection, tablestoreFingerprints, type TablestoreProcess } from "./tablestore";
+import { maxcomputeConnection, maxcomputeFingerprints, startMaxComputeProcess } from "./maxcompute";
 import type { RunTaskResult, RunTaskSpec } from "./run-task";
 
 const MARIADB_BENCH_CONFIG = ["innodb_buffer_pool_size=1G", "innodb_log_file_size=1G"];
@@ -70,6 +76,8 @@ interface Ctx {
     bytes: number;
     /** The local Tablestore server while a Tablestore run has it (its CPU is one of our servers'). */
     ots?: TablestoreProcess;
+    /** Another local fixture server's process while a run has it (MaxCompute): one of our servers too. */
+    fixturePid?: number;
 }
 
 function versionOf(cmd: string, args: string[]): string {
@@ -138,7 +146,7 @@ function serverPids(ctx: Ctx): number[] {
     const read = (f: string) => (existsSync(f) ? Number(readFileSync(f, "utf8").split("\n")[0].trim()) : NaN);
     const pg = read(join(ctx.pg.dir, "data", "postmaster.pid"));
     return [read(join(ctx.src.dir, "mysqld.pid")), read(join(ctx.dst.dir, "mysqld.pid")), pg, ...(Number.isNaN(pg) ? [] : childPids(pg)),
-        ...(ctx.ots ? [ctx.ots.pid] : [])]
+        ...(ctx.ots ? [ctx.ots.pid] : []), ...(ctx.fixturePid !== undefined ? [ctx.fixturePid] : [])]
         .filter((p) => !Number.isNaN(p));
 }
 
@@ -303,6 +311,31 @@ async function oursTablestore(ctx: Ctx, batchMode: "bulk-import" | "batch-write-
     } finally {
         ctx.ots = undefined;
         await ots.stop();
+    }
+    return r;
+}
+
+/** Our MySQL -> MaxCompute full load into a fresh local MaxCompute server (its own process, in memory). */
+async function oursMaxCompute(ctx: Ctx, variant?: Record<string, string>): Promise<RunResult> {
+    const r = base(ctx, "ours (MySQL->MaxCompute)", "mysql-to-maxcompute", true, !variant);
+    const mc = await startMaxComputeProcess();
+    ctx.fixturePid = mc.pid;
+    try {
+        const spec: RunTaskSpec = {
+            source: mariaConnection(ctx.src),
+            destination: maxcomputeConnection(mc.endpoint),
+            task: { migrationTypes: ["schema", "full"], objects: [{ database: SOURCE_DB }] },
+            timeoutMs: 20 * 60_000,
+        };
+        const mark = mc.cpuSeconds();
+        const run = await engineRun(ctx, r, spec, variant);
+        const cpu = mc.cpuSeconds() - mark;
+        r.fixtureCpuSeconds = cpu;
+        if (run.res) r.details.push(engineDetail(run, `servers CPU ${run.serverCpu.toFixed(2)} s (source ${run.srcCpu.toFixed(2)}, local MaxCompute server ${cpu.toFixed(2)})`));
+        if (!r.problems.length) await verify(ctx, r, () => maxcomputeFingerprints(mc.endpoint, ctx.size));
+    } finally {
+        ctx.fixturePid = undefined;
+        await mc.stop();
     }
     return r;
 }
@@ -478,8 +511,9 @@ async function main(): Promise<number> {
         const toMy = only === "" || only === "mysql" || only === "full";
         const incremental = only === "" || only === "incremental";
         const toTs = process.env.BENCH_TABLESTORE !== "0" && (only === "" || only === "full" || only === "tablestore");
+        const toMc = process.env.BENCH_MAXCOMPUTE !== "0" && (only === "" || only === "full" || only === "maxcompute");
         // The Tablestore CPU comparison needs our MySQL -> PostgreSQL run of the same session.
-        const toPgOurs = toPg || toTs;
+        const toPgOurs = toPg || toTs || toMc;
         const tsIncremental = process.env.BENCH_TABLESTORE !== "0" && (only === "" || only === "incremental" || only === "tablestore");
         const service = process.env.BENCH_SERVICE !== "0" && (only === "" || only === "service");
         for (let i = 0; i < repeat && only !== "service"; i++) {
@@ -494,6 +528,7 @@ async function main(): Promise<number> {
                 collect(5, await oursTablestore(ctx, "bulk-import"));
                 collect(6, await oursTablestore(ctx, "batch-write-row"));
             }
+            if (toMc) collect(7, await oursMaxCompute(ctx));
             // BENCH_VARIANTS="A=1;A=0,B=2": extra runs of ours (each pair run), each with its environment, for A/B comparisons.
             const variants = (process.env.BENCH_VARIANTS ?? "").split(";").filter(Boolean)
                 .map((v) => Object.fromEntries(v.split(",").map((kv) => kv.split("=") as [string, string])));
@@ -562,6 +597,14 @@ async function main(): Promise<number> {
             console.log("             the local server's CPU is its own process's, printed for information. rows/s is an upper bound set by");
             console.log("             this machine, not the service. Verified by reading every row back through the SDK (GetRange).");
             for (const line of tablestoreLines(results)) console.log(line);
+        }
+        if (results.some((r) => r.pair === "mysql-to-maxcompute")) {
+            console.log("");
+            console.log("=== MySQL -> MaxCompute full load (local MaxCompute server: a test fixture, not the service) ===");
+            console.log("method:      schema + full task into a fresh local MaxCompute server per run (its own process, in memory), one Tunnel");
+            console.log("             upload session per chunk; engine CPU = the engine process's inside runTask, compared with our MySQL -> PostgreSQL");
+            console.log("             run of this session; verified by reading every row back through Tunnel download sessions.");
+            for (const line of maxcomputeLines(results)) console.log(line);
         }
         if (incResults.length) {
             console.log("");

@@ -2,7 +2,7 @@
 export interface RunResult {
     tool: string;
     /** Which comparison it belongs to (Tablestore has no peer: its runs are compared by engine CPU). */
-    pair: "mysql-to-postgres" | "mysql-to-mysql" | "mysql-to-tablestore";
+    pair: "mysql-to-postgres" | "mysql-to-mysql" | "mysql-to-tablestore" | "mysql-to-maxcompute";
     /** True for our engine, false for a peer. */
     ours: boolean;
     /** Runs that count toward the issue's targets (the informational variants do not). */
@@ -129,6 +129,23 @@ export function tablestoreCpuComparison(results: RunResult[]): CpuComparison[] {
         ratio: cpuPer100k(r) / cpuPer100k(pg),
         failed: r.problems.length > 0 || pg.problems.length > 0,
     }));
+}
+
+/** The MaxCompute full load against our MySQL -> PostgreSQL of the same session (issue 11 §5). */
+export function maxcomputeLines(results: RunResult[]): string[] {
+    const out: string[] = [];
+    const pg = results.find((r) => r.pair === "mysql-to-postgres" && r.ours && r.primary);
+    const per = (s: number | null | undefined, r: RunResult) => (s == null ? "n/a" : `${fmt(s, 2)} s = ${fmt(s / r.rows * 100_000, 3)} s per 100,000 rows`);
+    for (const r of results.filter((x) => x.pair === "mysql-to-maxcompute")) {
+        out.push(`  full load Tunnel upload ${r.rows.toLocaleString("en-US")} rows in ${fmt(r.wallSeconds, 2)} s = ${fmt(r.rows / r.wallSeconds, 0)} rows/s; ` +
+            `engine CPU ${per(r.engineCpuSeconds, r)}; local server CPU ${per(r.fixtureCpuSeconds, r)} (information)${r.problems.length ? "  FAILED" : ""}`);
+        if (pg && pg.engineCpuSeconds != null && r.engineCpuSeconds != null) {
+            const ratio = cpuPer100k(r) / cpuPer100k(pg);
+            out.push(`  engine CPU per 100,000 rows, MaxCompute vs PostgreSQL: ${fmt(cpuPer100k(r), 3)} s vs ${fmt(cpuPer100k(pg), 3)} s = ${fmt(ratio, 2)}x ` +
+                `(target <= 1x: ${r.problems.length ? "not measured, the run failed" : ratio <= 1 ? "met" : "NOT met"})`);
+        }
+    }
+    return out;
 }
 
 export function tablestoreLines(results: RunResult[]): string[] {

@@ -51,6 +51,9 @@ export interface MaxComputeServerOptions {
     accessKeys: { id: string; secret: string }[];
     /** Instances stay "Running" this many polls before they finish. */
     runningPolls?: number;
+    /** Where to listen (default 127.0.0.1, a free port). */
+    host?: string;
+    port?: number;
 }
 
 export interface MaxComputeServer {
@@ -296,8 +299,8 @@ export async function startMaxComputeServer(o: MaxComputeServerOptions): Promise
             });
         });
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => server.listen(o.port ?? 0, o.host ?? "127.0.0.1", () => r()));
+    host = `${o.host ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
     return {
         endpoint: `http://${host}/api`,
         project: o.project,
