@@ -144,6 +144,27 @@ export const maxcomputeSchema = z.strictObject({
     baseSuffix: z.string().default("_base"),
     /** Suffix of incremental tables. */
     logSuffix: z.string().default("_log"),
+    /**
+     * How columns whose values MaxCompute cannot all hold exactly are migrated
+     * (docs/type-mapping-maxcompute.md). Every default keeps values exactly or refuses at
+     * the precheck; the lossy choices are opt-in.
+     */
+    types: z.strictObject({
+        /** Signed BIGINT: BIGINT (the one value -2^63 is dirty data), DECIMAL(19,0) or STRING. */
+        bigint: z.enum(["bigint", "decimal", "string"]).optional(),
+        /** BIGINT UNSIGNED: DECIMAL(20,0), STRING, or BIGINT (values over 2^63-1 are dirty data). */
+        unsignedBigint: z.enum(["decimal", "string", "bigint"]).optional(),
+        /** DECIMAL over (38,18): refused at the precheck, STRING (exact text), or DECIMAL rounded to (38,18) (lossy). */
+        wideDecimal: z.enum(["refuse", "string", "round"]).optional(),
+        /** DATETIME(4-6): TIMESTAMP (exact), STRING, or DATETIME with the microseconds cut to milliseconds (lossy). */
+        datetimeMicros: z.enum(["timestamp", "string", "datetime"]).optional(),
+        /** Zero dates: dirty data, or NULL (lossy). */
+        zeroDates: z.enum(["refuse", "null"]).optional(),
+        /** TIME: its text, or signed microseconds in a BIGINT. */
+        time: z.enum(["string", "bigint"]).optional(),
+        /** BIT(n): an unsigned BIGINT (BIT(64) refused unless chosen), its decimal text, its bytes, or BOOLEAN for BIT(1). */
+        bit: z.enum(["bigint", "string", "binary", "boolean"]).optional(),
+    }).optional(),
 }).describe("maxcompute");
 
 export const floatPrecisionSchema = z.strictObject({

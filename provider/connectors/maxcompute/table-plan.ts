@@ -39,9 +39,9 @@ export function suffixesOf(task: Pick<TaskSpec, "maxcompute">): TableSuffixes {
     return { baseSuffix: task.maxcompute?.baseSuffix, logSuffix: task.maxcompute?.logSuffix };
 }
 
-/** The type options the task chose; none are settable yet, so every column maps losslessly or is refused. */
-export function typeOptionsOf(_task: Pick<TaskSpec, "maxcompute">): MaxComputeTypeOptions {
-    return {};
+/** The type options the task chose (maxcompute.types); absent ones keep the lossless defaults. */
+export function typeOptionsOf(task: Pick<TaskSpec, "maxcompute">): MaxComputeTypeOptions {
+    return { ...(task.maxcompute?.types ?? {}) };
 }
 
 /** Builds the shape; throws MaxComputeColumnTypeError for a column the map refuses. */
