@@ -22,13 +22,16 @@ export async function runDashboard(home: EngineHome, opts: { port?: number } = {
     }
     const ping = remote ? undefined : await pingEngine(home);
     const interactive = process.stdin.isTTY === true;
-    console.log(remote
-        ? `pulumi-dts dashboard (read-only) for the engine service at ${remote.endpoint} (PULUMI_DTS_ENDPOINT)`
-        : `pulumi-dts dashboard (read-only) for the engine of ${home.dir}: ` +
-            (ping ? `engine ${ping.version}, pid ${ping.pid}, ${ping.tasks} task(s)` : "the engine is not running; the page shows its tasks once it runs"));
-    console.log(`open: ${dashboard.loginUrl()}`);
-    console.log(`(a one-time login link, good for ${LOGIN_LINK_TTL_MS / 60_000} minutes${interactive ? "; press Enter for another" : ""}; ` +
-        `listening on ${DASHBOARD_HOST}:${dashboard.port} only; Ctrl-C stops the dashboard, not the engine)`);
+    // One write: a reader that waits for the "open:" line has the lines around it too.
+    console.log([
+        remote
+            ? `pulumi-dts dashboard (read-only) for the engine service at ${remote.endpoint} (PULUMI_DTS_ENDPOINT)`
+            : `pulumi-dts dashboard (read-only) for the engine of ${home.dir}: ` +
+                (ping ? `engine ${ping.version}, pid ${ping.pid}, ${ping.tasks} task(s)` : "the engine is not running; the page shows its tasks once it runs"),
+        `open: ${dashboard.loginUrl()}`,
+        `(a one-time login link, good for ${LOGIN_LINK_TTL_MS / 60_000} minutes${interactive ? "; press Enter for another" : ""}; ` +
+            `listening on ${DASHBOARD_HOST}:${dashboard.port} only; Ctrl-C stops the dashboard, not the engine)`,
+    ].join("\n"));
     if (interactive) process.stdin.on("data", () => console.log(`open: ${dashboard.loginUrl()}`));
     return new Promise<number>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
