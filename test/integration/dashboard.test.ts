@@ -79,11 +79,17 @@ describe.skipIf(!chromium)("the dashboard in a headless browser", () => {
 
     afterAll(async () => {
         if (dashboard && dashboard.exitCode === null) dashboard.kill("SIGKILL");
-        if (home) await callEngine({ method: "shutdown" }, { home, autostart: false }).catch(() => undefined);
+        if (home) {
+            const ping = await callEngine<{ pid: number; supervisor?: number }>({ method: "ping" }, { home, autostart: false }).catch(() => undefined);
+            await callEngine({ method: "shutdown" }, { home, autostart: false }).catch(() => undefined);
+            // The engine stops its tasks after answering (and writes their last files): wait for it to exit before removing the home.
+            const alive = (pid?: number) => { try { return pid !== undefined && process.kill(pid, 0); } catch { return false; } };
+            for (let i = 0; i < 100 && (alive(ping?.pid) || alive(ping?.supervisor)); i++) await sleep(100);
+        }
         await src?.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
         await src?.end();
         await dropSchemas(pg, [db]).catch(() => undefined);
-        if (homeDir) rmSync(homeDir, { recursive: true, force: true });
+        if (homeDir) rmSync(homeDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     });
 
     async function status(): Promise<TaskStatus> {
