@@ -1,3 +1,4 @@
+import { describeValue, sourceColumnKind } from "../../engine/source-column-kind";
 import type { SourceColumn, SourceValue } from "../../engine/model";
 import type { PermanentFailure } from "../../engine/retry";
 import type { MaxComputeType, RecordValue } from "./records";
@@ -110,15 +111,11 @@ export class UnrepresentableValueError extends Error {
         readonly value: string | Buffer,
         readonly reason: string,
     ) {
-        super(`column "${column}": value ${shown(value)} ${reason}`);
+        super(`column "${column}": value ${describeValue(value)} ${reason}`);
         this.name = "UnrepresentableValueError";
     }
 }
 
-function shown(v: string | Buffer): string {
-    if (Buffer.isBuffer(v)) return `0x${v.subarray(0, 32).toString("hex")}${v.length > 32 ? `… (${v.length} bytes)` : ""}`;
-    return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v) + (v.length > 80 ? ` (${v.length} characters)` : "");
-}
 
 /** STRING and BINARY cells hold at most 8 MB (research §4). */
 export const CELL_MAX_BYTES = 8 * 1024 * 1024;
@@ -126,32 +123,13 @@ export const CELL_MAX_BYTES = 8 * 1024 * 1024;
 export const DECIMAL_MAX_PRECISION = 38;
 export const DECIMAL_MAX_SCALE = 18;
 
-const spatialTypes = new Set([
-    "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
-    "multipolygon", "geometrycollection", "geomcollection",
-]);
-
-const kinds = new Map<string, SourceKind>(Object.entries({
-    tinyint: "integer", smallint: "integer", mediumint: "integer", int: "integer", integer: "integer", bigint: "integer",
-    decimal: "decimal", numeric: "decimal",
-    float: "float", double: "double", real: "double",
-    bit: "bit", year: "year",
-    date: "date", datetime: "datetime", timestamp: "timestamp", time: "time",
-    char: "text", varchar: "text", tinytext: "text", text: "text", mediumtext: "text", longtext: "text",
-    enum: "text", set: "text", uuid: "text", inet4: "text", inet6: "text",
-    json: "json",
-    binary: "binary", varbinary: "binary", tinyblob: "binary", blob: "binary", mediumblob: "binary", longblob: "binary",
-} satisfies Record<string, SourceKind>));
-
 const exclude = "leave the column out by listing the table's other columns in `columns: [...]`";
 
 export function sourceKind(col: SourceColumn): SourceKind {
     // MariaDB's JSON is LONGTEXT with a json_valid() CHECK: the flag says JSON.
-    if (col.isJson) return "json";
-    if (spatialTypes.has(col.dataType)) return "spatial";
-    const kind = kinds.get(col.dataType);
+    const kind = sourceColumnKind(col);
     if (kind === undefined) throw new MaxComputeColumnTypeError(col.name, col.columnType, `type ${col.columnType} has no MaxCompute mapping`, exclude);
-    return kind === "integer" && col.dataType === "bigint" && col.unsigned ? "unsigned-bigint" : kind;
+    return kind;
 }
 
 /** BIT(n) width (information_schema's NUMERIC_PRECISION). */

@@ -1,3 +1,4 @@
+import { sourceColumnKind } from "../../engine/source-column-kind";
 import type { PermanentFailure } from "../../engine/retry";
 import type { SourceColumn } from "../../engine/model";
 
@@ -82,32 +83,13 @@ export class TablestoreColumnTypeError extends Error implements PermanentFailure
 export const PRIMARY_KEY_VALUE_MAX_BYTES = 1024;
 export const ATTRIBUTE_VALUE_MAX_BYTES = 2 * 1024 * 1024;
 
-const spatialTypes = new Set([
-    "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
-    "multipolygon", "geometrycollection", "geomcollection",
-]);
-
-const kinds = new Map<string, SourceKind>(Object.entries({
-    tinyint: "integer", smallint: "integer", mediumint: "integer", int: "integer", integer: "integer", bigint: "integer",
-    decimal: "decimal", numeric: "decimal",
-    float: "float", double: "float", real: "float",
-    bit: "bit", year: "year",
-    date: "date", datetime: "datetime", timestamp: "timestamp", time: "time",
-    char: "text", varchar: "text", tinytext: "text", text: "text", mediumtext: "text", longtext: "text",
-    enum: "text", set: "text", uuid: "text", inet4: "text", inet6: "text",
-    json: "json",
-    binary: "binary", varbinary: "binary", tinyblob: "binary", blob: "binary", mediumblob: "binary", longblob: "binary",
-} satisfies Record<string, SourceKind>));
-
 export function sourceKind(col: SourceColumn): SourceKind {
-    // MariaDB's JSON is LONGTEXT with a json_valid() CHECK: the flag, not the type, says JSON.
-    if (col.isJson) return "json";
-    if (spatialTypes.has(col.dataType)) return "spatial";
-    const kind = kinds.get(col.dataType);
+    const kind = sourceColumnKind(col);
     if (kind === undefined) {
         throw new TablestoreColumnTypeError(col.name, col.columnType, `type ${col.columnType} has no Tablestore mapping`, exclude);
     }
-    return kind === "integer" && col.dataType === "bigint" && col.unsigned ? "unsigned-bigint" : kind;
+    // Tablestore has one floating type: FLOAT and DOUBLE are alike to it.
+    return kind === "double" ? "float" : kind;
 }
 
 const exclude = "leave the column out by listing the table's other columns in `columns: [...]`";

@@ -1,3 +1,4 @@
+import { describeValue } from "../../engine/source-column-kind";
 import type { SourceValue } from "../../engine/model";
 import { integerValue, isInteger, type TsValue } from "./sdk";
 import { ATTRIBUTE_VALUE_MAX_BYTES, PRIMARY_KEY_VALUE_MAX_BYTES, type TablestoreColumnMapping } from "./type-map";
@@ -22,15 +23,11 @@ export class UnrepresentableValueError extends Error {
         readonly value: string | Buffer,
         readonly reason: string,
     ) {
-        super(`column "${column}": value ${shown(value)} ${reason}`);
+        super(`column "${column}": value ${describeValue(value)} ${reason}`);
         this.name = "UnrepresentableValueError";
     }
 }
 
-function shown(v: string | Buffer): string {
-    if (Buffer.isBuffer(v)) return `0x${v.subarray(0, 32).toString("hex")}${v.length > 32 ? `… (${v.length} bytes)` : ""}`;
-    return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v) + (v.length > 80 ? ` (${v.length} characters)` : "");
-}
 
 /** One column's conversion; `undefined` is "no value" (NULL). */
 export type ValueConverter = (v: SourceValue) => TsValue | undefined;
